@@ -1,0 +1,77 @@
+"""Domain exceptions.
+
+Every failure the pipeline can meet becomes one of these. Each carries ``user_message``:
+plain words fit to show the person who sent the audio (no paths, no secrets, no traceback).
+``BadInput`` means the person can fix it (exit code 2 on the CLI); ``ServiceError`` means an
+outside service failed after retries (exit code 1).
+"""
+
+from __future__ import annotations
+
+
+class VoiceNoteError(Exception):
+    """Base class: an error with a message fit for the person who asked."""
+
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+class ConfigError(VoiceNoteError):
+    """The bot or CLI is misconfigured (a missing key, an impossible setting)."""
+
+
+class BadInput(VoiceNoteError):  # noqa: N818 - reads better at call sites than BadInputError
+    """The input cannot be processed; the sender can fix it."""
+
+
+class NotAudio(BadInput):
+    """The file has no audio stream (an image, a text file, a silent video...)."""
+
+
+class CorruptAudio(BadInput):
+    """The file claims to be audio but cannot be decoded."""
+
+
+class EmptyAudio(BadInput):
+    """The file is empty or holds no samples."""
+
+
+class AudioTooShort(BadInput):
+    """Shorter than the minimum worth transcribing."""
+
+
+class AudioTooLong(BadInput):
+    """Longer than the configured maximum duration."""
+
+
+class AudioTooLarge(BadInput):
+    """Bigger than the configured byte limit."""
+
+
+class InvalidOptions(BadInput):
+    """Options that make no sense (a time range outside the clip, a bad timestamp...)."""
+
+
+class ServiceError(VoiceNoteError):
+    """An outside service (Gemini, ffmpeg) failed after bounded retries."""
+
+
+class GeminiUnavailable(ServiceError):
+    """Gemini is overloaded, rate-limited or unreachable, even after retries."""
+
+    def __init__(self, user_message: str, *, retry_after_s: float | None = None) -> None:
+        super().__init__(user_message)
+        self.retry_after_s = retry_after_s
+
+
+class GeminiRejected(ServiceError):
+    """Gemini refused the request (bad key, blocked content, invalid request)."""
+
+
+class GeminiBadOutput(ServiceError):
+    """Gemini answered, but never with a usable document within the retry budget."""
+
+
+class AudioToolError(ServiceError):
+    """ffmpeg failed in a way that is not the input's fault."""

@@ -1,0 +1,89 @@
+"""Typed settings, read from the environment and an optional ``.env`` file.
+
+Built once by the entry point (``Settings()``), never at import time, and handed to whatever
+needs it. Secrets are ``SecretStr`` so they never show up in a repr, a log line or a traceback.
+Every variable is documented in the README.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+GEMINI_MAX_AUDIO_SECONDS = 9.5 * 3600
+
+
+class Settings(BaseSettings):
+    """Every knob of the bot and the CLI. Field names map to upper-case env variables."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    # Gemini
+    gemini_api_key: SecretStr | None = None
+    gemini_model: str = "gemini-3.5-flash"
+    gemini_base_url: str | None = Field(
+        default=None, description="Endpoint override (a proxy, or the fake server in tests)."
+    )
+    gemini_timeout_seconds: float = Field(default=300.0, gt=0)
+    gemini_attempts: int = Field(default=4, ge=1, le=10)
+    gemini_max_retry_wait_seconds: float = Field(default=30.0, ge=0)
+    gemini_requests_per_minute: int = Field(default=60, ge=1)
+    gemini_max_output_tokens: int = Field(default=32768, ge=1024)
+    gemini_inline_limit_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    price_input_per_million_tokens: float = Field(default=1.00, ge=0)
+    price_output_per_million_tokens: float = Field(default=2.50, ge=0)
+
+    # Audio limits
+    max_duration_seconds: float = Field(default=GEMINI_MAX_AUDIO_SECONDS, gt=0)
+    min_duration_seconds: float = Field(default=0.3, ge=0)
+    max_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
+    chunk_seconds: float = Field(default=600.0, ge=30)
+    chunk_concurrency: int = Field(default=3, ge=1, le=16)
+    probe_timeout_seconds: float = Field(default=30.0, gt=0)
+
+    # Files
+    data_dir: Path = Path("data")
+    work_dir: Path | None = None
+
+    # Discord
+    discord_token: SecretStr | None = None
+    discord_api_base: str | None = None
+    discord_gateway_url: str | None = None
+    dev_guild_id: int | None = None
+    database_url: str | None = None
+    job_concurrency: int = Field(default=4, ge=1, le=64)
+    inline_message_cap: int = Field(default=4, ge=1, le=20)
+
+    # Logging
+    log_level: str = "INFO"
+    log_format: str = Field(default="text", pattern="^(text|json)$")
+
+    @model_validator(mode="after")
+    def _limits_fit_gemini(self) -> Settings:
+        if self.max_duration_seconds > GEMINI_MAX_AUDIO_SECONDS:
+            raise ValueError("MAX_DURATION_SECONDS cannot exceed Gemini's 9.5 hour limit")
+        if self.min_duration_seconds >= self.max_duration_seconds:
+            raise ValueError("MIN_DURATION_SECONDS must be below MAX_DURATION_SECONDS")
+        return self
+
+    @property
+    def job_root(self) -> Path:
+        """Where per-job temp dirs live (swept of stale dirs at startup)."""
+        return self.work_dir if self.work_dir is not None else self.data_dir / "work"
+
+    @property
+    def sqlite_default_url(self) -> str:
+        """The embedded default database: a SQLite file under the data dir."""
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'voicenotes.sqlite3').resolve()}"
+
+    def require_gemini_key(self) -> SecretStr:
+        """The API key, or a one-line error that says how to set it."""
+        if self.gemini_api_key is None or not self.gemini_api_key.get_secret_value().strip():
+            raise ConfigError("GEMINI_API_KEY is not set: put it in the environment or in .env")
+        return self.gemini_api_key
