@@ -21,7 +21,7 @@ class ConfigError(VoiceNoteError):
     """The bot or CLI is misconfigured (a missing key, an impossible setting)."""
 
 
-class BadInput(VoiceNoteError):  # noqa: N818 - reads better at call sites than BadInputError
+class BadInput(VoiceNoteError):
     """The input cannot be processed; the sender can fix it."""
 
 
