@@ -208,3 +208,17 @@ class TranscriptDocument(BaseModel):
     no_speech: bool = False
     partial: bool = False
     warnings: list[str] = Field(default_factory=list)
+
+
+class GeminiSpeakerLink(_GeminiModel):
+    """One part-local speaker label mapped to a label for the whole recording."""
+
+    part: int = Field(description="The part number as given.")
+    label: str = Field(description="The label used inside that part.")
+    speaker: str = Field(description="The label for the whole recording, e.g. 'Speaker 1'.")
+
+
+class GeminiSpeakerMap(_GeminiModel):
+    """The reply of the speaker reconciliation request (text only, no audio)."""
+
+    links: list[GeminiSpeakerLink] = Field(description="One entry for every part and label.")
