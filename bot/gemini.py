@@ -22,6 +22,8 @@ from typing import Any, Generic, TypeVar
 from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types as genai_types
+from google.genai._gaos.errors.genaierror import GenAiError
+from google.genai._gaos.errors.no_response_error import NoResponseError
 from google.genai._gaos.lib import compat_errors  # where the Interactions API's errors live
 from google.genai.interactions import Interaction
 from pydantic import BaseModel, ValidationError
@@ -119,6 +121,15 @@ def _retry_after(error: compat_errors.APIStatusError) -> float | None:
         return None
 
 
+_SDK_TRANSIENT = (
+    compat_errors.GeminiNextGenAPIClientError,
+    genai_errors.ContinuationInterruptedError,
+    genai_errors.UnknownApiResponseError,
+    GenAiError,
+    NoResponseError,
+)
+
+
 def _classify(error: Exception) -> Exception:
     """Map an SDK exception to a retryable signal or a final domain error."""
     if isinstance(error, compat_errors.RateLimitError):
@@ -138,7 +149,10 @@ def _classify(error: Exception) -> Exception:
         if error.code == 429 or error.code >= 500:
             return _RetryableError(f"files API error ({error.code})", None)
         return GeminiRejected(f"Gemini rejected the audio upload (HTTP {error.code}).")
-    return error
+    if isinstance(error, _SDK_TRANSIENT):
+        # A malformed response or an interrupted continuation: retried within the budget.
+        return _RetryableError(type(error).__name__, None)
+    return error  # not the SDK's: a bug of ours, which must surface
 
 
 class GeminiService:

@@ -123,11 +123,14 @@ class Pipeline:
         file_name: str,
         options: JobOptions,
         progress: ProgressCallback | None = None,
+        *,
+        limits: AudioLimits | None = None,
     ) -> TranscriptDocument:
-        """Run the pipeline on ``source`` using an existing job ``workdir``."""
+        """Run the pipeline on ``source`` using an existing job ``workdir``; ``limits``
+        overrides the configured ones (a server may set a lower maximum duration)."""
         started = time.monotonic()
         await _report(progress, Progress("preparing"))
-        audio = await prepare_audio(source, workdir, self.limits, self.tools)
+        audio = await prepare_audio(source, workdir, limits or self.limits, self.tools)
         key = self.cache_key(audio.source_sha256, options)
         if self._cache is not None and (cached := await self._cache.load(key)) is not None:
             log.info("cache hit: duration=%.1fs", audio.duration_s)

@@ -1,0 +1,135 @@
+"""Server settings for admins: /voicenotes-admin settings and /voicenotes-admin channel.
+
+Admin commands live in their own top-level group because Discord applies default member
+permissions per top-level command, not per subcommand; the permission is declared once
+(:func:`cogs._common.requires_permissions`) for both Discord's UI and the runtime check.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.errors import InvalidOptions
+from bot.storage import AutoMode, GuildSettings, OutputMode, ReplyStyle, Storage
+from bot.timecodes import format_duration, parse_user_timecode
+from cogs._common import language_autocomplete, requires_permissions
+
+Interaction = discord.Interaction[Any]
+AUTO_CHOICES = [
+    app_commands.Choice(name="off", value=AutoMode.OFF.value),
+    app_commands.Choice(name="voice messages", value=AutoMode.VOICE.value),
+    app_commands.Choice(name="all audio and video files", value=AutoMode.ALL_AUDIO.value),
+]
+OUTPUT_CHOICES = [app_commands.Choice(name=m.value, value=m.value) for m in OutputMode]
+STYLE_CHOICES = [app_commands.Choice(name=s.value, value=s.value) for s in ReplyStyle]
+
+
+def describe_settings(settings: GuildSettings) -> str:
+    """The settings as a short, readable message."""
+    limit = format_duration(settings.max_duration_s) if settings.max_duration_s else "bot default"
+    return "\n".join(
+        [
+            "**Voice notes settings**",
+            f"Auto-transcribe: **{settings.auto_mode.value}**",
+            f"Output: **{settings.output_mode.value}**",
+            f"Translate to: **{discord.utils.escape_markdown(settings.translate_to)}**",
+            f"Reply style: **{settings.reply_style.value}**",
+            f"Max duration: **{limit}**",
+            f"Quiet mode: **{'on' if settings.quiet else 'off'}**",
+        ]
+    )
+
+
+@app_commands.guild_only()
+@requires_permissions(manage_guild=True)
+class AdminCommands(commands.GroupCog, group_name="voicenotes-admin"):
+    """Server settings (Manage Server)."""
+
+    def __init__(self, storage: Storage) -> None:
+        super().__init__()
+        self._storage = storage
+
+    @app_commands.command(name="settings", description="Show or change this server's settings")
+    @app_commands.describe(
+        auto="What to transcribe on its own",
+        output="What automatic replies contain",
+        translate_to="Language for translations and summaries",
+        reply_style="Reply in a thread on the note, or as a reply",
+        max_duration="Longest note to process (MM:SS, H:MM:SS or seconds)",
+        quiet="Quiet mode: no reactions or progress messages",
+    )
+    @app_commands.choices(auto=AUTO_CHOICES, output=OUTPUT_CHOICES, reply_style=STYLE_CHOICES)
+    @app_commands.autocomplete(translate_to=language_autocomplete)
+    async def settings(
+        self,
+        interaction: Interaction,
+        auto: str | None = None,
+        output: str | None = None,
+        translate_to: app_commands.Range[str, 1, 40] | None = None,
+        reply_style: str | None = None,
+        max_duration: str | None = None,
+        quiet: bool | None = None,
+    ) -> None:
+        """Show the settings, after applying any option given."""
+        assert interaction.guild_id is not None
+        changes: dict[str, Any] = {
+            "auto_mode": AutoMode(auto) if auto else None,
+            "output_mode": OutputMode(output) if output else None,
+            "translate_to": translate_to,
+            "reply_style": ReplyStyle(reply_style) if reply_style else None,
+            "max_duration_s": _duration(max_duration),
+            "quiet": quiet,
+        }
+        changes = {key: value for key, value in changes.items() if value is not None}
+        if changes:
+            current = await self._storage.update_guild_settings(interaction.guild_id, **changes)
+            await self._storage.audit(
+                interaction.guild_id, interaction.user.id, "settings.update",
+                {k: str(v) for k, v in changes.items()},
+            )  # fmt: skip
+        else:
+            current = await self._storage.guild_settings(interaction.guild_id)
+        await interaction.response.send_message(
+            describe_settings(current), ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )  # fmt: skip
+
+    @app_commands.command(name="channel", description="Override auto-transcription in a channel")
+    @app_commands.describe(channel="The channel (default: this one)", auto="'inherit' to clear")
+    @app_commands.choices(
+        auto=[*AUTO_CHOICES, app_commands.Choice(name="inherit server setting", value="inherit")]
+    )
+    async def channel(
+        self,
+        interaction: Interaction,
+        auto: str,
+        channel: discord.TextChannel | discord.ForumChannel | None = None,
+    ) -> None:
+        """Set or clear one channel's auto mode."""
+        assert interaction.guild_id is not None
+        channel_id = channel.id if channel else interaction.channel_id
+        assert channel_id is not None
+        mode = None if auto == "inherit" else AutoMode(auto)
+        await self._storage.set_channel_auto_mode(interaction.guild_id, channel_id, mode)
+        await self._storage.audit(
+            interaction.guild_id, interaction.user.id, "channel.auto_mode",
+            {"channel_id": channel_id, "mode": auto},
+        )  # fmt: skip
+        shown = mode.value if mode else "the server setting"
+        await interaction.response.send_message(
+            f"Auto-transcription in <#{channel_id}> now follows: **{shown}**.",
+            ephemeral=True, allowed_mentions=discord.AllowedMentions.none(),
+        )  # fmt: skip
+
+
+def _duration(text: str | None) -> float | None:
+    if text is None:
+        return None
+    seconds = parse_user_timecode(text, field="max_duration")
+    if seconds < 1:
+        raise InvalidOptions("The maximum duration must be at least one second.")
+    return seconds

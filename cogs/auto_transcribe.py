@@ -1,0 +1,92 @@
+"""Auto-transcription: a voice message (or, where enabled, any audio file) gets a reply.
+
+The cog only decides whether a message qualifies and records a job; the job runner does the
+work and :class:`cogs.delivery.DiscordDelivery` posts the result.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+from bot.jobs import JobRunner
+from bot.storage import AutoMode, GuildSettings, JobRequest, OutputMode, Storage
+from cogs._common import is_audio_attachment
+from cogs.delivery import WORKING, DiscordDelivery
+
+log = logging.getLogger(__name__)
+
+
+def auto_job_request(
+    message: discord.Message, attachment: discord.Attachment, settings: GuildSettings | None
+) -> JobRequest:
+    """The job for one attachment of an incoming message (same key on every redelivery)."""
+    output = settings.output_mode if settings else OutputMode.BOTH
+    options: dict[str, Any] = {
+        "translate_to": settings.translate_to if settings else "English",
+        "output_mode": output.value,
+    }
+    if settings and settings.max_duration_s:
+        options["max_duration_s"] = settings.max_duration_s
+    return JobRequest(
+        dedupe_key=f"auto:{message.id}:{attachment.id}",
+        origin="auto",
+        mode="summary" if output is OutputMode.SUMMARY else "transcript",
+        channel_id=message.channel.id,
+        guild_id=message.guild.id if message.guild else None,
+        message_id=message.id,
+        attachment_id=attachment.id,
+        attachment_url=attachment.url,
+        filename=attachment.filename,
+        author_id=message.author.id,
+        requester_id=message.author.id,
+        options=options,
+    )
+
+
+class AutoTranscribe(commands.Cog):
+    """Listens for voice notes and queues them."""
+
+    def __init__(self, runner: JobRunner, storage: Storage, delivery: DiscordDelivery) -> None:
+        self._runner = runner
+        self._storage = storage
+        self._delivery = delivery
+
+    async def _auto_mode(self, message: discord.Message) -> tuple[AutoMode, GuildSettings | None]:
+        if message.guild is None:
+            return AutoMode.VOICE, None  # DMs: voice messages only
+        settings = await self._storage.guild_settings(message.guild.id)
+        channel_ids = [message.channel.id]
+        parent = getattr(message.channel, "parent_id", None)
+        if parent:
+            channel_ids.append(parent)  # a thread follows its channel unless set itself
+        for channel_id in channel_ids:
+            override = await self._storage.channel_auto_mode(channel_id)
+            if override is not None:
+                return override, settings
+        return settings.auto_mode, settings
+
+    def _wanted(self, message: discord.Message, mode: AutoMode) -> list[discord.Attachment]:
+        if mode is AutoMode.OFF:
+            return []
+        if mode is AutoMode.VOICE:
+            return [a for a in message.attachments if a.is_voice_message()]
+        return [a for a in message.attachments if is_audio_attachment(a)]
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """Queue a job per qualifying attachment; a redelivered message queues nothing."""
+        if message.author.bot or not message.attachments:
+            return
+        mode, settings = await self._auto_mode(message)
+        for attachment in self._wanted(message, mode):
+            job, created = await self._runner.submit(
+                auto_job_request(message, attachment, settings)
+            )
+            if created:
+                await self._delivery.react(job, WORKING)
+            else:
+                log.info("message %d: duplicate delivery ignored (job %d)", message.id, job.id)

@@ -1,0 +1,251 @@
+"""The Discord side of a job: download the note, show progress, post the reply exactly once.
+
+:class:`DiscordDelivery` implements :class:`bot.jobs.JobPort`. Every message goes out with
+allowed mentions off and a silent notification. Each part of a reply carries a deterministic
+nonce (Discord returns the existing message for a repeated nonce) and is recorded once
+posted, so a job resumed after a crash posts only what is missing.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+
+import aiohttp
+import discord
+
+from bot.download import LinkExpired, download
+from bot.errors import VoiceNoteError
+from bot.jobs import SourceGone
+from bot.model import TranscriptDocument
+from bot.pipeline import Progress
+from bot.storage import Job, OutputMode, Storage
+from cogs.delivery._compose import ReplyPlan, compose_reply
+from cogs.delivery._targets import (
+    MessageTarget,
+    auto_reply_target,
+    followup_webhook,
+    interaction_alive,
+)
+
+log = logging.getLogger(__name__)
+NO_MENTIONS = discord.AllowedMentions.none()
+WORKING, DONE, FAILED = "⏳", "✅", "⚠️"
+
+
+def nonce_for(job_id: int, part: int) -> str:
+    """Deterministic per part, ≤ 25 characters as Discord requires."""
+    return f"vn{job_id}p{part}"[:25]
+
+
+class DiscordDelivery:
+    """JobPort for Discord. Built once by the bot; holds no per-job state but status messages."""
+
+    def __init__(
+        self, client: discord.Client, storage: Storage, http: aiohttp.ClientSession,
+        *, inline_cap: int,
+    ) -> None:  # fmt: skip
+        self._client = client
+        self._storage = storage
+        self._http = http
+        self._inline_cap = inline_cap
+        self._status: dict[int, discord.Message | discord.WebhookMessage] = {}
+
+    # -- audio ----------------------------------------------------------------------------
+
+    async def fetch_audio(self, job: Job, destination: Path, max_bytes: int) -> None:
+        """Stream the attachment to disk; a stale signed URL is refreshed from the message."""
+        url = job.attachment_url
+        for refreshed in (False, True):
+            if url is None or refreshed:
+                url = await self._fresh_url(job)
+            try:
+                await download(self._http, url, destination, max_bytes=max_bytes)
+                return
+            except LinkExpired:
+                if refreshed or job.message_id is None:
+                    raise SourceGone(
+                        "The audio is no longer available on Discord; please send it again."
+                    ) from None
+
+    async def _fresh_url(self, job: Job) -> str:
+        message = await self.source_message(job)
+        if message is not None:
+            for attachment in message.attachments:
+                if attachment.id == job.attachment_id:
+                    return attachment.url
+        raise SourceGone("The voice message was deleted before I could transcribe it.")
+
+    async def source_message(self, job: Job) -> discord.Message | None:
+        """The message the job is about, fetched fresh; None if gone or not a message job."""
+        if job.message_id is None:
+            return None
+        channel = self._client.get_channel(job.channel_id) or await self._fetch_channel(job)
+        if not isinstance(channel, discord.abc.Messageable):
+            return None
+        try:
+            return await channel.fetch_message(job.message_id)
+        except discord.HTTPException:
+            return None
+
+    async def _fetch_channel(self, job: Job) -> object:
+        try:
+            return await self._client.fetch_channel(job.channel_id)
+        except discord.HTTPException:
+            return None
+
+    # -- progress -------------------------------------------------------------------------
+
+    async def report_progress(self, job: Job, progress: Progress) -> None:
+        """One status message, edited in place, for audio long enough to have parts."""
+        if progress.total <= 1 or await self._quiet(job):
+            return
+        text = f"⏳ Transcribing… {progress.done}/{progress.total} parts done."
+        try:
+            await self._show_status(job, text)
+        except discord.HTTPException as error:
+            log.info("job %d: status update failed (%s)", job.id, error.code)
+
+    async def _show_status(self, job: Job, text: str) -> None:
+        existing = self._status.get(job.id)
+        if existing is not None:
+            await existing.edit(content=text, allowed_mentions=NO_MENTIONS)
+            return
+        if job.origin != "auto" and interaction_alive(job):
+            webhook = followup_webhook(self._client, job)
+            self._status[job.id] = await webhook.edit_message(
+                "@original", content=text, allowed_mentions=NO_MENTIONS
+            )
+            return
+        target, reply_to = await self._target(job)
+        self._status[job.id] = await target.send(
+            text, reference=_reference(reply_to), allowed_mentions=NO_MENTIONS, silent=True
+        )
+
+    async def _quiet(self, job: Job) -> bool:
+        if job.guild_id is None:
+            return False
+        return (await self._storage.guild_settings(job.guild_id)).quiet
+
+    # -- results --------------------------------------------------------------------------
+
+    async def deliver(self, job: Job, document: TranscriptDocument) -> None:
+        """Post the reply; parts already recorded (before a crash) are not posted again."""
+        show_summary = job.options.get("output_mode") != OutputMode.TRANSCRIPT.value
+        plan = compose_reply(document, inline_cap=self._inline_cap, show_summary=show_summary)
+        posted = {delivery.part for delivery in await self._storage.deliveries(job.id)}
+        if job.origin != "auto" and interaction_alive(job):
+            await self._send_followups(job, plan, posted)
+        else:
+            await self._send_messages(job, plan, posted)
+        await self._finish_status(job)
+        await self.react(job, DONE)
+
+    async def _send_messages(self, job: Job, plan: ReplyPlan, posted: set[int]) -> None:
+        target, reply_to = await self._target(job)
+        for part, content in enumerate(plan.messages):
+            if part in posted:
+                continue
+            last = part == len(plan.messages) - 1
+            message = await target.send(
+                content,
+                files=_files(plan) if last else [],
+                reference=_reference(reply_to) if part == 0 else None,
+                nonce=nonce_for(job.id, part),
+                allowed_mentions=NO_MENTIONS,
+                silent=True,
+                suppress_embeds=True,
+            )
+            await self._storage.record_delivery(
+                job.id, part, nonce_for(job.id, part), message.id, message.channel.id
+            )
+
+    async def _send_followups(self, job: Job, plan: ReplyPlan, posted: set[int]) -> None:
+        webhook = followup_webhook(self._client, job)
+        for part, content in enumerate(plan.messages):
+            if part in posted:
+                continue
+            last = part == len(plan.messages) - 1
+            message = await webhook.send(
+                content,
+                files=_files(plan) if last else [],
+                ephemeral=job.private,
+                allowed_mentions=NO_MENTIONS,
+                silent=True,
+                suppress_embeds=True,
+                wait=True,
+            )
+            await self._storage.record_delivery(
+                job.id, part, nonce_for(job.id, part), message.id, message.channel.id
+            )
+
+    async def _target(self, job: Job) -> tuple[MessageTarget, discord.Message | None]:
+        """Where to post with the bot token: thread/reply for notes, DM for private results."""
+        if job.private:
+            user = await self._client.fetch_user(job.requester_id)
+            return await user.create_dm(), None
+        message = await self.source_message(job)
+        if job.origin == "auto" and message is not None:
+            return await auto_reply_target(self._client, self._storage, job, message)
+        channel = self._client.get_channel(job.channel_id) or await self._fetch_channel(job)
+        if not isinstance(channel, discord.abc.Messageable):
+            raise SourceGone("The channel for this request is gone.")
+        return channel, message
+
+    async def _finish_status(self, job: Job) -> None:
+        status = self._status.pop(job.id, None)
+        if status is None or job.origin != "auto":
+            return
+        try:
+            await status.delete()
+        except discord.HTTPException:
+            log.info("job %d: could not remove the status message", job.id)
+
+    # -- failures -------------------------------------------------------------------------
+
+    async def deliver_failure(self, job: Job, error: VoiceNoteError, *, will_retry: bool) -> None:
+        """Tell the requester why, in plain words; a vanished auto note closes quietly."""
+        if isinstance(error, SourceGone) and job.origin == "auto":
+            return
+        text = f"⚠️ {error.user_message}"
+        if will_retry:
+            text += " I'll retry automatically in a minute."
+        if job.origin != "auto" and interaction_alive(job):
+            webhook = followup_webhook(self._client, job)
+            await webhook.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS, wait=True)
+        else:
+            target, reply_to = await self._target(job)
+            await target.send(
+                text, reference=_reference(reply_to), allowed_mentions=NO_MENTIONS, silent=True
+            )
+        if not will_retry:
+            self._status.pop(job.id, None)
+            await self.react(job, FAILED)
+
+    # -- reactions ------------------------------------------------------------------------
+
+    async def react(self, job: Job, emoji: str) -> None:
+        """Swap the working reaction on the source message (auto jobs, unless quiet)."""
+        if job.origin != "auto" or job.message_id is None or await self._quiet(job):
+            return
+        channel = self._client.get_channel(job.channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            return
+        message = channel.get_partial_message(job.message_id)  # type: ignore[attr-defined]
+        try:
+            if emoji != WORKING:
+                await message.remove_reaction(WORKING, self._client.user)
+            await message.add_reaction(emoji)
+        except discord.HTTPException as error:
+            log.info("job %d: reaction %s failed (%s)", job.id, emoji, error.code)
+
+
+def _reference(message: discord.Message | None) -> discord.MessageReference | None:
+    if message is None:
+        return None
+    return message.to_reference(fail_if_not_exists=False)
+
+
+def _files(plan: ReplyPlan) -> list[discord.File]:
+    return [discord.File(io.BytesIO(data), filename=name) for name, data in plan.files]

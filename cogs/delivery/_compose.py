@@ -1,0 +1,48 @@
+"""What a reply looks like: message texts and attachments, from a TranscriptDocument."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.model import Mode, TranscriptDocument
+from bot.render import render_json, render_plain_text, render_srt, split_messages
+from bot.render.discord_text import render_discord_lines
+
+MAX_ATTACHMENT_BYTES = 8 * 1024 * 1024  # under Discord's 10 MiB default, with room to spare
+
+
+@dataclass(frozen=True)
+class ReplyPlan:
+    """The messages to post, in order; ``files`` go with the last message."""
+
+    messages: list[str]
+    files: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+def _attachments(document: TranscriptDocument) -> list[tuple[str, bytes]]:
+    files = [("transcript.json", render_json(document).encode())]
+    if document.kind is Mode.TRANSCRIPT and document.segments:
+        files.append(("transcript.txt", render_plain_text(document).encode()))
+        files.append(("transcript.srt", render_srt(document).encode()))
+    return [(name, data) for name, data in files if len(data) <= MAX_ATTACHMENT_BYTES]
+
+
+def compose_reply(
+    document: TranscriptDocument, *, inline_cap: int, show_summary: bool = True
+) -> ReplyPlan:
+    """At most ``inline_cap`` messages of text; past that a note points to the attachments,
+    which always carry the whole result. Nothing is lost, and a channel isn't flooded."""
+    lines = render_discord_lines(document)
+    if not show_summary and document.segments:
+        lines = [line for line in lines if not line.startswith("**Summary**")]
+    messages = split_messages(lines)
+    if len(messages) > inline_cap:
+        kept = messages[: max(1, inline_cap - 1)]
+        shown = "\n".join(kept)
+        hidden = sum(1 for line in lines if line not in shown)
+        note = (
+            f"📎 {hidden} more lines are in the attached transcript "
+            "(transcript.txt, transcript.json, transcript.srt)."
+        )
+        messages = [*kept, note]
+    return ReplyPlan(messages=messages, files=_attachments(document))

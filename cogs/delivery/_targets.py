@@ -1,0 +1,101 @@
+"""Where a job's reply goes: a thread on the voice message, the message itself, a DM, or the
+interaction's followup webhook. Thread creation is idempotent across restarts."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+import discord
+
+from bot.storage import Job, ReplyStyle, Storage
+
+log = logging.getLogger(__name__)
+INTERACTION_TOKEN_LIFETIME = timedelta(minutes=15)
+_TOKEN_MARGIN = timedelta(seconds=60)  # leave time for a long multi-message followup
+THREAD_EXISTS = 160004
+CANNOT_THREAD_HERE = 50024
+MISSING_PERMISSIONS = 50013
+MessageTarget = discord.abc.Messageable
+
+
+def interaction_alive(job: Job, now: datetime | None = None) -> bool:
+    """True while the interaction token can still send followups."""
+    if not job.interaction_token:
+        return False
+    now = now or datetime.now(UTC)
+    return now < job.created_at + INTERACTION_TOKEN_LIFETIME - _TOKEN_MARGIN
+
+
+def thread_name(author: str, when: datetime) -> str:
+    """``Voice note · Name · 24 Nov 14:05`` in at most 100 characters."""
+    stamp = when.strftime("%d %b %H:%M")
+    name = " ".join(author.split())[:60] or "someone"
+    return f"Voice note · {name} · {stamp}"[:100]
+
+
+async def _existing_thread(client: discord.Client, job: Job) -> MessageTarget | None:
+    if job.thread_id is None:
+        return None
+    channel = client.get_channel(job.thread_id)
+    if channel is None:
+        try:
+            channel = await client.fetch_channel(job.thread_id)
+        except discord.HTTPException:
+            return None
+    return channel if isinstance(channel, discord.abc.Messageable) else None
+
+
+async def _create_thread(
+    client: discord.Client, message: discord.Message, storage: Storage, job: Job
+) -> MessageTarget | None:
+    """A thread on the voice message, or None when one can't be made here."""
+    try:
+        thread = await message.create_thread(
+            name=thread_name(message.author.display_name, message.created_at),
+            auto_archive_duration=1440,
+        )
+    except discord.HTTPException as error:
+        if error.code == THREAD_EXISTS:  # made before a crash: thread id = message id
+            existing = message.guild.get_thread(message.id) if message.guild else None
+            return existing or await _fetch_thread(client, message)
+        log.info("job %d: no thread (code %s); replying instead", job.id, error.code)
+        return None
+    await storage.set_job_reply_target(job.id, reply_channel_id=thread.id, thread_id=thread.id)
+    return thread
+
+
+async def _fetch_thread(client: discord.Client, message: discord.Message) -> MessageTarget | None:
+    try:
+        channel = await client.fetch_channel(message.id)
+    except discord.HTTPException:
+        return None
+    return channel if isinstance(channel, discord.Thread) else None
+
+
+def can_thread(message: discord.Message) -> bool:
+    """Threads only hang off messages in text and announcement channels."""
+    return isinstance(message.channel, discord.TextChannel) and message.guild is not None
+
+
+async def auto_reply_target(
+    client: discord.Client, storage: Storage, job: Job, message: discord.Message
+) -> tuple[MessageTarget, discord.Message | None]:
+    """The channel to post in, and the message to reply to (None inside a fresh thread)."""
+    if (thread := await _existing_thread(client, job)) is not None:
+        return thread, None
+    settings = await storage.guild_settings(job.guild_id) if job.guild_id else None
+    wants_thread = settings is None or settings.reply_style is ReplyStyle.THREAD
+    if wants_thread and can_thread(message):
+        thread = await _create_thread(client, message, storage, job)
+        if thread is not None:
+            return thread, None
+    return message.channel, message
+
+
+def followup_webhook(client: discord.Client, job: Job) -> discord.Webhook:
+    """The interaction's followup webhook, rebuilt from the stored token (survives restarts)."""
+    assert job.interaction_token is not None
+    app_id = client.application_id
+    assert app_id is not None
+    return discord.Webhook.partial(app_id, job.interaction_token, client=client)

@@ -1,0 +1,73 @@
+"""One error handler for every app command: it always answers, whichever way still works."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.errors import VoiceNoteError
+
+log = logging.getLogger(__name__)
+Interaction = discord.Interaction[Any]
+_GENERIC = "Something went wrong on my side; please try again in a moment."
+
+
+def user_message(error: app_commands.AppCommandError) -> str | None:
+    """Plain words for errors the person can act on; None for bugs (logged, generic reply)."""
+    original = getattr(error, "original", error)
+    if isinstance(original, VoiceNoteError):
+        return original.user_message
+    if isinstance(error, app_commands.MissingPermissions):
+        needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+        return f"You need the {needed} permission for this."
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "This command only works in a server."
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Slow down: try again in {error.retry_after:.0f} s."
+    if isinstance(error, app_commands.TransformerError):
+        return f"I couldn't understand the value {str(error.value)[:50]!r}."
+    if isinstance(error, app_commands.CheckFailure):
+        return "You can't use this command here."
+    return None
+
+
+async def answer(interaction: Interaction, text: str) -> None:
+    """Reply through the response, a followup, or the channel: whichever still works."""
+    mentions = discord.AllowedMentions.none()
+    try:
+        if not interaction.response.is_done():
+            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=mentions)
+        else:
+            await interaction.followup.send(text, ephemeral=True, allowed_mentions=mentions)
+        return
+    except discord.HTTPException as error:
+        log.info("interaction %d: answer failed (%s); trying the channel", interaction.id, error)
+    channel = interaction.channel
+    if isinstance(channel, discord.abc.Messageable):
+        try:
+            await channel.send(f"{interaction.user.mention} {text}", allowed_mentions=mentions)
+        except discord.HTTPException:
+            log.warning("interaction %d: could not answer anywhere", interaction.id)
+
+
+async def on_app_command_error(
+    interaction: Interaction, error: app_commands.AppCommandError
+) -> None:
+    """The CommandTree's error handler."""
+    message = user_message(error)
+    command = interaction.command.qualified_name if interaction.command else "?"
+    if message is None:
+        log.error(
+            "command %s failed (interaction %d, guild %s, user %d)",
+            command, interaction.id, interaction.guild_id, interaction.user.id,
+            exc_info=getattr(error, "original", error),
+        )  # fmt: skip
+        message = _GENERIC
+    else:
+        log.info(
+            "command %s refused: %s", command, type(getattr(error, "original", error)).__name__
+        )
+    await answer(interaction, f"⚠️ {message}")
