@@ -1,0 +1,46 @@
+"""The bot's one repository: settings, jobs, deliveries, cached results, usage, opt-outs
+and the audit log, on SQLite (the default) or PostgreSQL (several bot processes).
+
+No SQL lives anywhere else. Rows are frozen dataclasses, datetimes are timezone-aware UTC,
+Discord ids are plain ints. See :class:`Storage`.
+"""
+
+from bot.storage._claims import DEFAULT_MAX_ATTEMPTS
+from bot.storage._engine import normalize_url
+from bot.storage._migrations import LATEST_VERSION
+from bot.storage._storage import Storage
+from bot.storage._types import (
+    DEFAULT_RETENTION_S,
+    AuditEntry,
+    AutoMode,
+    Clock,
+    Delivery,
+    GuildSettings,
+    Job,
+    JobRequest,
+    JobStatus,
+    OutputMode,
+    ReplyStyle,
+    UsageTotals,
+    utc_now,
+)
+
+__all__ = [
+    "DEFAULT_MAX_ATTEMPTS",
+    "DEFAULT_RETENTION_S",
+    "LATEST_VERSION",
+    "AuditEntry",
+    "AutoMode",
+    "Clock",
+    "Delivery",
+    "GuildSettings",
+    "Job",
+    "JobRequest",
+    "JobStatus",
+    "OutputMode",
+    "ReplyStyle",
+    "Storage",
+    "UsageTotals",
+    "normalize_url",
+    "utc_now",
+]

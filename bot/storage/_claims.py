@@ -1,0 +1,133 @@
+"""Workers claiming jobs, with leases so a killed worker's job is picked up again.
+
+One statement claims a job: ``UPDATE jobs SET status='running', ... WHERE id = (SELECT ...
+LIMIT 1) AND <still claimable> RETURNING *``. On PostgreSQL the inner SELECT takes
+``FOR UPDATE SKIP LOCKED``, so concurrent workers (several bot processes on one database)
+skip each other's candidates instead of waiting or double-claiming; a row changed by another
+worker meanwhile is re-checked and dropped. On SQLite the statement runs under the
+database write lock (``BEGIN IMMEDIATE``), which makes it atomic on its own.
+
+Claimable: queued jobs, and running/delivering jobs whose lease expired (their worker
+died) while they have attempts left. Fairness: the candidate from the server with the fewest
+jobs being worked on right now comes first, then the oldest.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.storage._base import RepoBase, fetch_one
+from bot.storage._jobs import job_from_row
+from bot.storage._schema import jobs
+from bot.storage._types import ACTIVE_STATUSES, Job, JobStatus
+
+DEFAULT_MAX_ATTEMPTS = 3
+_ACTIVE = sorted(s.value for s in ACTIVE_STATUSES)
+
+
+def _expired(table: Any, now: datetime) -> ColumnElement[bool]:
+    return and_(table.c.status.in_(_ACTIVE), table.c.lease_until < now)
+
+
+def _claimable(table: Any, now: datetime, max_attempts: int) -> ColumnElement[bool]:
+    return or_(
+        table.c.status == JobStatus.QUEUED.value,
+        and_(_expired(table, now), table.c.attempts < max_attempts),
+    )
+
+
+class ClaimsRepo(RepoBase):
+    """Claiming jobs and renewing leases."""
+
+    def _lock(self, stmt: Select[Any]) -> Select[Any]:
+        if self.dialect == "postgresql":
+            return stmt.with_for_update(skip_locked=True)
+        return stmt
+
+    def _pick_stmt(self, now: datetime, max_attempts: int) -> Select[Any]:
+        cand = jobs.alias("cand")
+        busy = jobs.alias("busy")
+        busy_in_guild = (
+            select(func.count())
+            .select_from(busy)
+            .where(
+                busy.c.guild_id.is_not_distinct_from(cand.c.guild_id),
+                busy.c.status.in_(_ACTIVE),
+                busy.c.lease_until >= now,
+            )
+            .correlate(cand)
+            .scalar_subquery()
+        )
+        pick = (
+            select(cand.c.id)
+            .where(_claimable(cand, now, max_attempts))
+            .order_by(busy_in_guild, cand.c.created_at, cand.c.id)
+            .limit(1)
+        )
+        return self._lock(pick)
+
+    async def _give_up_on_exhausted(
+        self, conn: AsyncConnection, now: datetime, max_attempts: int
+    ) -> None:
+        dead = jobs.alias("dead")
+        victims = select(dead.c.id).where(_expired(dead, now), dead.c.attempts >= max_attempts)
+        stmt = (
+            update(jobs)
+            .where(jobs.c.id.in_(self._lock(victims)), _expired(jobs, now))
+            .values(
+                status=JobStatus.FAILED.value,
+                error=f"Gave up after {max_attempts} attempts: the worker stopped responding.",
+                lease_until=None,
+                updated_at=now,
+            )
+        )
+        await conn.execute(stmt)
+
+    async def claim_next_job(
+        self, worker_id: str, *, lease_s: float, max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    ) -> Job | None:
+        """Claim the next job for ``worker_id``, or None when there is nothing to do.
+
+        The job becomes RUNNING, claimed by the worker until ``now + lease_s`` (renew with
+        :meth:`renew_lease`), and its ``attempts`` goes up by one. Jobs whose worker died
+        ``max_attempts`` times are marked FAILED instead of being claimed again.
+        """
+        now = self._now()
+        pick = self._pick_stmt(now, max_attempts).scalar_subquery()
+        stmt = (
+            update(jobs)
+            .where(jobs.c.id == pick, _claimable(jobs, now, max_attempts))
+            .values(
+                status=JobStatus.RUNNING.value,
+                attempts=jobs.c.attempts + 1,
+                claimed_by=worker_id,
+                lease_until=now + timedelta(seconds=lease_s),
+                updated_at=now,
+            )
+            .returning(*jobs.c)
+        )
+        async with self._write() as conn:
+            await self._give_up_on_exhausted(conn, now, max_attempts)
+            row = await fetch_one(conn, stmt)
+        return None if row is None else job_from_row(row)
+
+    async def renew_lease(self, job_id: int, worker_id: str, lease_s: float) -> bool:
+        """Extend the worker's lease to ``now + lease_s``. False when the worker no longer
+        holds the job (taken over after its lease expired, cancelled, or finished)."""
+        now = self._now()
+        stmt = (
+            update(jobs)
+            .where(
+                jobs.c.id == job_id,
+                jobs.c.claimed_by == worker_id,
+                jobs.c.status.in_(_ACTIVE),
+            )
+            .values(lease_until=now + timedelta(seconds=lease_s), updated_at=now)
+        )
+        async with self._write() as conn:
+            result = await conn.execute(stmt)
+        return result.rowcount > 0

@@ -1,0 +1,185 @@
+"""Server settings, per-channel automatic modes and user opt-outs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import fields
+from enum import StrEnum
+from math import inf
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from bot.errors import InvalidOptions
+from bot.storage._base import RepoBase, dump_json, fetch_one, load_json
+from bot.storage._schema import channel_settings, guild_settings, opt_outs
+from bot.storage._types import AutoMode, GuildSettings, OutputMode, ReplyStyle
+
+MAX_LANGUAGE_CHARS = 40
+SETTING_NAMES = frozenset(f.name for f in fields(GuildSettings)) - {"guild_id"}
+
+
+def _choice(enum: type[StrEnum], name: str) -> Callable[[Any], StrEnum]:
+    def coerce(value: Any) -> StrEnum:
+        """The enum member for ``value``, or InvalidOptions listing the choices."""
+        try:
+            return enum(value)
+        except ValueError:
+            allowed = ", ".join(member.value for member in enum)
+            raise InvalidOptions(f"{name} must be one of: {allowed}.") from None
+
+    return coerce
+
+
+def _language(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value.strip()) > MAX_LANGUAGE_CHARS:
+        raise InvalidOptions("translate_to should be a language name such as English.")
+    return value.strip()
+
+
+def _duration(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < inf:
+        raise InvalidOptions("max_duration_s must be a positive number of seconds, or unset.")
+    return float(value)
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidOptions("quiet must be true or false.")
+    return value
+
+
+def _snowflake(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise InvalidOptions(f"{name} must be a Discord id.")
+    return value
+
+
+def _optional_channel(value: Any) -> int | None:
+    return None if value is None else _snowflake(value, "review_channel_id")
+
+
+def _role_ids(value: Any) -> tuple[int, ...]:
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise InvalidOptions("exempt_role_ids must be a list of role ids.")
+    ids = (_snowflake(item, "exempt_role_ids") for item in value)
+    return tuple(dict.fromkeys(ids))
+
+
+_COERCE: dict[str, Callable[[Any], Any]] = {
+    "auto_mode": _choice(AutoMode, "auto_mode"),
+    "output_mode": _choice(OutputMode, "output_mode"),
+    "translate_to": _language,
+    "reply_style": _choice(ReplyStyle, "reply_style"),
+    "max_duration_s": _duration,
+    "quiet": _flag,
+    "review_channel_id": _optional_channel,
+    "exempt_role_ids": _role_ids,
+}
+assert set(_COERCE) == SETTING_NAMES, "every GuildSettings field needs a validator"
+
+
+def validate_setting_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    """Checked and normalized setting values. Unknown names are a programming error
+    (``TypeError``); bad values are the user's to fix (:class:`InvalidOptions`)."""
+    unknown = sorted(set(changes) - SETTING_NAMES)
+    if unknown:
+        raise TypeError(f"unknown guild setting(s): {', '.join(unknown)}")
+    return {name: _COERCE[name](value) for name, value in changes.items()}
+
+
+def _to_columns(settings: GuildSettings) -> dict[str, Any]:
+    values = {f.name: getattr(settings, f.name) for f in fields(GuildSettings)}
+    values = {k: v.value if isinstance(v, StrEnum) else v for k, v in values.items()}
+    values["exempt_role_ids"] = dump_json(list(settings.exempt_role_ids))
+    return values
+
+
+def _from_row(row: Any) -> GuildSettings:
+    return GuildSettings(
+        guild_id=row.guild_id,
+        auto_mode=AutoMode(row.auto_mode),
+        output_mode=OutputMode(row.output_mode),
+        translate_to=row.translate_to,
+        reply_style=ReplyStyle(row.reply_style),
+        max_duration_s=row.max_duration_s,
+        quiet=bool(row.quiet),
+        review_channel_id=row.review_channel_id,
+        exempt_role_ids=tuple(int(i) for i in load_json(row.exempt_role_ids)),
+    )
+
+
+class SettingsRepo(RepoBase):
+    """Server and channel settings, and opt-outs."""
+
+    async def guild_settings(self, guild_id: int) -> GuildSettings:
+        """A server's settings; the defaults when it never changed any."""
+        async with self._read() as conn:
+            row = await fetch_one(
+                conn, select(guild_settings).where(guild_settings.c.guild_id == guild_id)
+            )
+        return GuildSettings(guild_id=guild_id) if row is None else _from_row(row)
+
+    async def update_guild_settings(self, guild_id: int, **changes: Any) -> GuildSettings:
+        """Change some settings of a server and return all of them.
+
+        Only the named columns are written (one atomic upsert), so two admins changing
+        different settings at the same moment never undo each other.
+        """
+        clean = validate_setting_changes(changes)
+        if not clean:
+            return await self.guild_settings(guild_id)
+        initial = _to_columns(GuildSettings(guild_id=guild_id, **clean))
+        stmt = self._insert(guild_settings).values(**initial, updated_at=self._now())
+        updates = {name: stmt.excluded[name] for name in [*clean, "updated_at"]}
+        stmt = stmt.on_conflict_do_update(index_elements=["guild_id"], set_=updates)
+        async with self._write() as conn:
+            row = await fetch_one(conn, stmt.returning(*guild_settings.c))
+        return _from_row(row)
+
+    async def channel_auto_mode(self, channel_id: int) -> AutoMode | None:
+        """The channel's own automatic mode, or None when it follows the server's."""
+        async with self._read() as conn:
+            row = await fetch_one(
+                conn,
+                select(channel_settings.c.auto_mode).where(
+                    channel_settings.c.channel_id == channel_id
+                ),
+            )
+        return None if row is None else AutoMode(row.auto_mode)
+
+    async def set_channel_auto_mode(
+        self, guild_id: int, channel_id: int, mode: AutoMode | None
+    ) -> None:
+        """Override the server's automatic mode in one channel (None: follow the server)."""
+        async with self._write() as conn:
+            if mode is None:
+                await conn.execute(
+                    delete(channel_settings).where(channel_settings.c.channel_id == channel_id)
+                )
+                return
+            mode = AutoMode(mode)
+            values = {"guild_id": guild_id, "auto_mode": mode.value, "updated_at": self._now()}
+            stmt = self._insert(channel_settings).values(channel_id=channel_id, **values)
+            await conn.execute(
+                stmt.on_conflict_do_update(index_elements=["channel_id"], set_=values)
+            )
+
+    async def set_opt_out(self, user_id: int, opted_out: bool) -> None:
+        """Record (or withdraw) a user's wish that the bot never process their audio."""
+        async with self._write() as conn:
+            if not opted_out:
+                await conn.execute(delete(opt_outs).where(opt_outs.c.user_id == user_id))
+                return
+            stmt = self._insert(opt_outs).values(user_id=user_id, created_at=self._now())
+            await conn.execute(stmt.on_conflict_do_nothing(index_elements=["user_id"]))
+
+    async def is_opted_out(self, user_id: int) -> bool:
+        """True when the user asked the bot to leave their audio alone."""
+        async with self._read() as conn:
+            row = await fetch_one(
+                conn, select(opt_outs.c.user_id).where(opt_outs.c.user_id == user_id)
+            )
+        return row is not None

@@ -1,0 +1,52 @@
+"""The :class:`Storage` facade: opening the database, migrating it, closing it."""
+
+from __future__ import annotations
+
+from bot.storage._base import RepoBase
+from bot.storage._claims import ClaimsRepo
+from bot.storage._engine import create_engine, enable_wal, normalize_url
+from bot.storage._jobs import JobsRepo
+from bot.storage._migrations import migrate
+from bot.storage._records import RecordsRepo
+from bot.storage._settings_repo import SettingsRepo
+from bot.storage._types import DEFAULT_RETENTION_S, Clock, utc_now
+
+
+class Storage(SettingsRepo, JobsRepo, ClaimsRepo, RecordsRepo, RepoBase):
+    """The bot's one repository: every read and write of the database goes through here.
+
+    Open with :meth:`open` (which migrates the schema) and :meth:`close` when done.
+    Safe to share between tasks; several processes may share one PostgreSQL database.
+    """
+
+    @classmethod
+    async def open(
+        cls,
+        url: str,
+        *,
+        clock: Clock = utc_now,
+        retention_s: float = DEFAULT_RETENTION_S,
+    ) -> Storage:
+        """Connect to ``url`` (SQLite file or PostgreSQL), creating the SQLite file's
+        directory if needed, and apply any pending migrations.
+
+        ``clock`` supplies "now" for every timestamp and expiry check; ``retention_s`` is
+        how long finished jobs are kept before :meth:`purge_expired` deletes them.
+        """
+        if retention_s <= 0:
+            raise ValueError("retention_s must be positive")
+        engine = create_engine(normalize_url(url))
+        storage = cls(engine, clock, retention_s)
+        try:
+            if engine.dialect.name == "sqlite":
+                await enable_wal(engine)
+            async with storage._write() as conn:
+                await migrate(conn, now=storage._now())
+        except BaseException:
+            await engine.dispose()
+            raise
+        return storage
+
+    async def close(self) -> None:
+        """Close every pooled connection."""
+        await self._engine.dispose()

@@ -1,0 +1,167 @@
+"""Rows and enums of the storage API: frozen dataclasses, timezone-aware UTC datetimes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+Clock = Callable[[], datetime]
+"""Returns the current time as a timezone-aware datetime (injectable so tests can move time)."""
+
+DEFAULT_RETENTION_S = 30 * 24 * 3600.0
+"""How long finished jobs are kept (and the usual result-cache lifetime): 30 days."""
+
+JOB_ORIGINS = frozenset({"auto", "slash", "context", "cli"})
+JOB_MODES = frozenset({"transcript", "summary", "ask"})
+
+
+def utc_now() -> datetime:
+    """The real clock: now, in UTC."""
+    return datetime.now(UTC)
+
+
+class AutoMode(StrEnum):
+    """Which attachments the bot transcribes on its own in a server or channel."""
+
+    OFF = "off"
+    VOICE = "voice"
+    ALL_AUDIO = "all"
+
+
+class OutputMode(StrEnum):
+    """What an automatic reply contains."""
+
+    TRANSCRIPT = "transcript"
+    SUMMARY = "summary"
+    BOTH = "both"
+
+
+class ReplyStyle(StrEnum):
+    """Where automatic replies go."""
+
+    THREAD = "thread"
+    REPLY = "reply"
+
+
+class JobStatus(StrEnum):
+    """The life of a job: queued, running, delivering, then one of the three final states."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DELIVERING = "delivering"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_final(self) -> bool:
+        """True for the states a job never leaves."""
+        return self in FINAL_STATUSES
+
+
+FINAL_STATUSES = frozenset({JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED})
+ACTIVE_STATUSES = frozenset({JobStatus.RUNNING, JobStatus.DELIVERING})
+UNFINISHED_STATUSES = frozenset({JobStatus.QUEUED, *ACTIVE_STATUSES})
+
+
+@dataclass(frozen=True)
+class GuildSettings:
+    """Per-server settings; the defaults apply to a server that never changed anything."""
+
+    guild_id: int
+    auto_mode: AutoMode = AutoMode.VOICE
+    output_mode: OutputMode = OutputMode.BOTH
+    translate_to: str = "English"
+    reply_style: ReplyStyle = ReplyStyle.THREAD
+    max_duration_s: float | None = None
+    quiet: bool = False
+    review_channel_id: int | None = None
+    exempt_role_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobRequest:
+    """Everything needed to run and answer one request, written before any work starts.
+
+    ``dedupe_key`` identifies the request (e.g. ``auto:<message>:<attachment>`` or
+    ``slash:<interaction>``): submitting the same key twice yields the same job.
+    ``interaction_token`` is short-lived, kept out of ``repr`` and must never be logged.
+    """
+
+    dedupe_key: str
+    origin: str
+    mode: str
+    channel_id: int
+    requester_id: int
+    options: dict[str, Any] = field(default_factory=dict, hash=False)
+    guild_id: int | None = None
+    message_id: int | None = None
+    attachment_id: int | None = None
+    attachment_url: str | None = None
+    filename: str | None = None
+    author_id: int | None = None
+    interaction_id: int | None = None
+    interaction_token: str | None = field(default=None, repr=False)
+    private: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.dedupe_key.strip():
+            raise ValueError("a job needs a non-empty dedupe_key")
+        if self.origin not in JOB_ORIGINS:
+            raise ValueError(f"unknown job origin {self.origin!r}")
+        if self.mode not in JOB_MODES:
+            raise ValueError(f"unknown job mode {self.mode!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Job(JobRequest):
+    """A stored job: the request plus its progress."""
+
+    id: int
+    status: JobStatus
+    attempts: int
+    error: str | None
+    result_key: str | None
+    created_at: datetime
+    updated_at: datetime
+    claimed_by: str | None
+    lease_until: datetime | None
+    reply_channel_id: int | None
+    thread_id: int | None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message part already posted for a job (posted with a deterministic nonce)."""
+
+    job_id: int
+    part: int
+    nonce: str
+    message_id: int
+    channel_id: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class UsageTotals:
+    """Sums over usage records: how many requests, audio seconds and tokens."""
+
+    requests: int = 0
+    audio_s: float = 0.0
+    tokens_in: int = 0
+    tokens_out: int = 0
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One audit log line: who did what, where, with a JSON-able detail."""
+
+    id: int
+    guild_id: int | None
+    actor_id: int
+    action: str
+    detail: dict[str, Any]
+    created_at: datetime
