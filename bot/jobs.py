@@ -103,7 +103,6 @@ class JobRunner:
         self._wake = asyncio.Event()
         self._accepting = True
         self._workers: list[asyncio.Task[None]] = []
-        self._background: set[asyncio.Task[None]] = set()
         self._running: dict[int, asyncio.Task[None]] = {}
 
     async def submit(self, request: JobRequest) -> tuple[Job, bool]:
@@ -130,7 +129,7 @@ class JobRunner:
             log.info("waiting up to %.0fs for %d running jobs", grace_s, len(running))
             await asyncio.wait(running, timeout=grace_s)
         unfinished = list(self._running)
-        tasks = [*self._running.values(), *self._workers, *self._background]
+        tasks = [*self._running.values(), *self._workers]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -142,7 +141,9 @@ class JobRunner:
         while self._accepting:
             try:
                 job = await self._storage.claim_next_job(
-                    self.worker_id, lease_s=self._config.lease_s
+                    self.worker_id,
+                    lease_s=self._config.lease_s,
+                    max_attempts=self._config.max_attempts,
                 )
             except Exception:
                 log.exception("claiming a job failed; retrying shortly")
@@ -246,7 +247,11 @@ class JobRunner:
             will_retry = False
         await self._safely_tell(job, user_error, will_retry=will_retry)
         if will_retry:
-            self._requeue_later(job.id)
+            # Wait holding the job (the heartbeat keeps the lease), then release it to the
+            # queue: busy workers are the right back-pressure while Gemini is overloaded.
+            await self._sleep(self._config.retry_delay_s)
+            await self._storage.set_job_status(job.id, JobStatus.QUEUED, worker_id=self.worker_id)
+            self._wake.set()
             return
         await self._storage.set_job_status(
             job.id, JobStatus.FAILED, error=type(user_error).__name__, worker_id=self.worker_id
@@ -257,13 +262,3 @@ class JobRunner:
             await self._port.deliver_failure(job, error, will_retry=will_retry)
         except Exception:
             log.exception("job %d: could not report the failure", job.id)
-
-    def _requeue_later(self, job_id: int) -> None:
-        async def requeue() -> None:
-            await self._sleep(self._config.retry_delay_s)
-            await self._storage.set_job_status(job_id, JobStatus.QUEUED, worker_id=self.worker_id)
-            self._wake.set()
-
-        task = asyncio.create_task(requeue(), name=f"requeue-{job_id}")
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)

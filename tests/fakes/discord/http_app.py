@@ -1,0 +1,225 @@
+"""The REST layer: routing, auth, recording, injected failures and Discord's response headers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from . import errors
+from .bodies import ParsedBody, parse_body
+from .errors import JSON, DiscordError
+from .ids import FakeClock
+from .models import RecordedRequest, UploadedFile
+
+API_PREFIX = "/api/v10"
+
+
+@dataclass
+class Reply:
+    """A handler's answer: JSON body (``None`` means 204 No Content) and status."""
+
+    body: Any = None
+    status: int = 200
+
+
+@dataclass
+class RequestContext:
+    """What a route handler sees of a request."""
+
+    method: str
+    path: str
+    params: dict[str, str]
+    query: dict[str, str]
+    body: ParsedBody
+
+    def snowflake(self, name: str) -> int:
+        """A path parameter as a snowflake (400 50035 NUMBER_TYPE_COERCE if it is not one)."""
+        value = self.params[name]
+        if not value.isdigit():
+            raise errors.form_error(
+                (name,), "NUMBER_TYPE_COERCE", f'Value "{value}" is not snowflake.')
+        return int(value)
+
+    def json(self) -> JSON:
+        """The JSON object body (``payload_json`` for multipart); ``{}`` when empty."""
+        data = self.body.json
+        if data is None:
+            return {}
+        if not isinstance(data, dict):
+            raise errors.form_error((), "DICT_TYPE_CONVERT", "Only dictionaries may be used.")
+        return data
+
+    @property
+    def files(self) -> list[UploadedFile]:
+        """Uploaded ``files[n]`` parts."""
+        return self.body.files
+
+
+Handler = Callable[[RequestContext], Awaitable[Reply]]
+
+
+@dataclass
+class Route:
+    """One REST route: method, path template (``/channels/{channel_id}``) and handler."""
+
+    method: str
+    template: str
+    handler: Handler
+    auth: bool
+    regex: re.Pattern[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.template)
+        self.regex = re.compile(pattern)
+
+
+@dataclass
+class FailRule:
+    """An injected failure for the next matching request(s)."""
+
+    method: str
+    pattern: re.Pattern[str]
+    status: int
+    code: int | None
+    retry_after: float
+    is_global: bool
+    message: str | None
+    remaining: int
+
+    def matches(self, method: str, path: str) -> bool:
+        """Whether this rule applies to a request."""
+        return self.method in ("*", method) and bool(self.pattern.fullmatch(path))
+
+    def error_body(self) -> JSON:
+        """Discord's body for this status."""
+        if self.status == 429:
+            body: JSON = {"message": self.message or "You are being rate limited.",
+                          "retry_after": self.retry_after, "global": self.is_global}
+            if self.code is not None:
+                body["code"] = self.code
+            return body
+        default = {500: "500: Internal Server Error", 502: "502: Bad Gateway",
+                   503: "503: Service Unavailable"}.get(self.status, f"{self.status}: Error")
+        return {"message": self.message or default, "code": self.code or 0}
+
+
+class Router:
+    """Matches method + path to a route; distinguishes 404 from 405."""
+
+    def __init__(self) -> None:
+        self.routes: list[Route] = []
+
+    def add(self, method: str, template: str, handler: Handler, *, auth: bool = True) -> None:
+        """Register a handler for ``method template``."""
+        self.routes.append(Route(method, template, handler, auth))
+
+    def resolve(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
+        """The route and path parameters, or a 404/405 ``DiscordError``."""
+        path_known = False
+        for route in self.routes:
+            match = route.regex.fullmatch(path)
+            if match is None:
+                continue
+            if route.method == method:
+                return route, match.groupdict()
+            path_known = True
+        raise errors.method_not_allowed() if path_known else errors.route_not_found()
+
+
+def json_response(body: Any, status: int, headers: dict[str, str]) -> web.Response:
+    """A response whose Content-Type is exactly ``application/json`` (discord.py checks it)."""
+    if body is None:
+        return web.Response(status=204, headers=headers)
+    data = json.dumps(body).encode()
+    return web.Response(status=status, body=data, headers=headers | {
+        "Content-Type": "application/json"})
+
+
+def ratelimit_headers(route_key: str, clock: FakeClock, *, exhausted: bool = False,
+                      reset_after: float = 1.0) -> dict[str, str]:
+    """``X-RateLimit-*`` headers for a route bucket."""
+    bucket = hashlib.sha1(route_key.encode()).hexdigest()[:32]
+    return {
+        "X-RateLimit-Limit": "50", "X-RateLimit-Remaining": "0" if exhausted else "49",
+        "X-RateLimit-Reset": f"{clock.time() + reset_after:.3f}",
+        "X-RateLimit-Reset-After": f"{reset_after:.3f}", "X-RateLimit-Bucket": bucket,
+    }
+
+
+class RestApi:
+    """The ``/api/v10`` dispatcher: auth, failures, routing, recording, headers."""
+
+    def __init__(self, token: str, clock: FakeClock) -> None:
+        self.token = token
+        self.clock = clock
+        self.router = Router()
+        self.requests: list[RecordedRequest] = []
+        self.unknown_routes: list[RecordedRequest] = []
+        self.fail_rules: list[FailRule] = []
+
+    def add_routes(self, app: web.Application) -> None:
+        """Mount the dispatcher under ``/api/v10``."""
+        app.router.add_route("*", API_PREFIX + "/{tail:.*}", self.handle)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """Dispatch one REST request."""
+        path = "/" + request.match_info["tail"]
+        raw = await request.read()
+        record = RecordedRequest(method=request.method, path=path, query=dict(request.query),
+                                 json=None, files=[], at=self.clock.time())
+        self.requests.append(record)
+        route_key = f"{request.method} {path}"
+        try:
+            route, params = self._resolve(record)
+            route_key = f"{route.method} {route.template}"
+            rule = self._take_rule(request.method, path)
+            if rule is not None:
+                return self._failure(record, rule, route_key)
+            if route.auth and request.headers.get("Authorization") != f"Bot {self.token}":
+                raise errors.unauthorized()
+            body = parse_body(request.headers.get("Content-Type", ""), raw)
+            record.json, record.files = body.json, body.files
+            ctx = RequestContext(request.method, path, params, dict(request.query), body)
+            reply = await route.handler(ctx)
+        except DiscordError as exc:
+            reply = Reply(exc.body(), exc.status)
+        record.status, record.response = (204 if reply.body is None else reply.status), reply.body
+        return json_response(reply.body, reply.status, ratelimit_headers(route_key, self.clock))
+
+    def _resolve(self, record: RecordedRequest) -> tuple[Route, dict[str, str]]:
+        try:
+            route, params = self.router.resolve(record.method, record.path)
+        except DiscordError:
+            self.unknown_routes.append(record)
+            raise
+        record.route = route.template
+        return route, params
+
+    def _take_rule(self, method: str, path: str) -> FailRule | None:
+        for rule in self.fail_rules:
+            if rule.matches(method, path):
+                rule.remaining -= 1
+                if rule.remaining <= 0:
+                    self.fail_rules.remove(rule)
+                return rule
+        return None
+
+    def _failure(self, record: RecordedRequest, rule: FailRule, route_key: str) -> web.Response:
+        body = rule.error_body()
+        record.status, record.response = rule.status, body
+        headers = ratelimit_headers(route_key, self.clock, exhausted=rule.status == 429,
+                                    reset_after=rule.retry_after)
+        if rule.status == 429:
+            headers |= {"Retry-After": str(max(1, math.ceil(rule.retry_after))),
+                        "Via": "1.1 google",
+                        "X-RateLimit-Scope": "global" if rule.is_global else "user"}
+            if rule.is_global:
+                headers["X-RateLimit-Global"] = "true"
+        return json_response(body, rule.status, headers)
