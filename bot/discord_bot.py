@@ -56,6 +56,7 @@ class VoiceNotesBot(commands.Bot):
         *,
         message_content: bool = True,
         runner_config: RunnerConfig | None = None,
+        guild_ready_timeout: float = 2.0,
     ) -> None:
         settings = services.settings
         super().__init__(
@@ -64,6 +65,7 @@ class VoiceNotesBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
             max_ratelimit_timeout=60.0,
+            guild_ready_timeout=guild_ready_timeout,
         )
         self.services = services
         self.delivery = DiscordDelivery(

@@ -222,7 +222,7 @@ class GeminiService:
             )
             for attempt in range(1, self._retry.output_attempts + 2):
                 interaction = await self._create(parts, response_model, max_output_tokens)
-                usage = usage.plus(_usage_of(interaction))
+                usage = usage + _usage_of(interaction)
                 text = interaction.output_text or ""
                 if interaction.status == "incomplete":
                     raise TruncatedOutput(text, usage)

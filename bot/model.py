@@ -175,7 +175,7 @@ class Usage(BaseModel):
     output_tokens: int = 0
     estimated_input_tokens: int = 0
 
-    def plus(self, other: Usage) -> Usage:
+    def __add__(self, other: Usage) -> Usage:
         """The sum of two usages."""
         return Usage(
             requests=self.requests + other.requests,

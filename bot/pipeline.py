@@ -202,9 +202,9 @@ class Pipeline:
         await on_chunk(0, len(chunks))
         results = await transcriber.transcribe_all(chunks, on_chunk)
         usage = sum((r.usage for r in results), Usage())
-        usage = usage.plus(await reconcile_speakers(self.gemini, results))
+        usage = usage + await reconcile_speakers(self.gemini, results)
         summary, summary_usage = await self._overall_summary(results, options)
-        return _fill_transcript(document, results, summary, usage.plus(summary_usage))
+        return _fill_transcript(document, results, summary, usage + summary_usage)
 
     async def _chunks(self, audio: PreparedAudio, workdir: Path, offset: float) -> list[AudioChunk]:
         if audio.duration_s <= self._chunk_s:

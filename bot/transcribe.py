@@ -103,7 +103,7 @@ class ChunkTranscriber:
             halves = await self._halves(chunk)
             results = [await self.transcribe_chunk(half) for half in halves]
             merged = [r for rs in results for r in rs]
-            merged[0].usage = merged[0].usage.plus(cut.usage)
+            merged[0].usage = merged[0].usage + cut.usage
             return merged
 
     async def _request(self, chunk: AudioChunk) -> ChunkResult:
@@ -112,7 +112,7 @@ class ChunkTranscriber:
             reply = await self._gemini.structured(
                 prompt=self._prompt, response_model=GeminiTranscript, audio=_as_input(chunk)
             )
-            usage = usage.plus(reply.usage)
+            usage = usage + reply.usage
             contents = [segment.content for segment in reply.value.segments]
             if attempt == 1 and has_repetition_loop(contents):
                 log.warning("repetition loop in chunk at %.0fs; retrying once", chunk.offset_s)

@@ -180,13 +180,16 @@ class DiscordDelivery:
                 job.id, part, nonce_for(job.id, part), message.id, message.channel.id
             )
 
-    async def _target(self, job: Job) -> tuple[MessageTarget, discord.Message | None]:
-        """Where to post with the bot token: thread/reply for notes, DM for private results."""
+    async def _target(
+        self, job: Job, *, for_failure: bool = False
+    ) -> tuple[MessageTarget, discord.Message | None]:
+        """Where to post with the bot token: thread/reply for notes, DM for private results.
+        A failure never opens a thread of its own: it is a reply on the note."""
         if job.private:
             user = await self._client.fetch_user(job.requester_id)
             return await user.create_dm(), None
         message = await self.source_message(job)
-        if job.origin == "auto" and message is not None:
+        if job.origin == "auto" and message is not None and not for_failure:
             return await auto_reply_target(self._client, self._storage, job, message)
         channel = self._client.get_channel(job.channel_id) or await self._fetch_channel(job)
         if not isinstance(channel, discord.abc.Messageable):
@@ -215,7 +218,7 @@ class DiscordDelivery:
             webhook = followup_webhook(self._client, job)
             await webhook.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS, wait=True)
         else:
-            target, reply_to = await self._target(job)
+            target, reply_to = await self._target(job, for_failure=True)
             await target.send(
                 text, reference=_reference(reply_to), allowed_mentions=NO_MENTIONS, silent=True
             )

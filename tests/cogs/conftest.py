@@ -1,0 +1,111 @@
+"""End-to-end harness: the real bot, the real discord.py and google-genai clients, a fake
+Discord and a fake Gemini on 127.0.0.1, real audio through real ffmpeg."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from pydantic import SecretStr
+
+from bot.app import core_services
+from bot.discord_bot import VoiceNotesBot
+from bot.jobs import RunnerConfig
+from tests.audio_fixtures import DISCORD_OPUS_ARGS, run_ffmpeg_sync, speech_wav
+from tests.fakes.discord import (
+    FakeChannel,
+    FakeDiscord,
+    FakeGuild,
+    FakeUser,
+    StoredMessage,
+    fake_discord,
+    running_bot,
+)
+from tests.fakes.gemini import FakeGemini
+
+__all__ = ["fake_discord"]  # the fixture, re-exported for pytest
+
+
+def transcript_reply(*lines: str, summary: str = "A short test note.") -> dict[str, Any]:
+    """A Gemini transcript reply with one segment per line, two seconds apart."""
+    segments = [
+        {"speaker": "Speaker 1", "timestamp": f"00:{2 * i:02d}", "content": line,
+         "language": "en", "translation": "", "emotion": "neutral"}
+        for i, line in enumerate(lines)
+    ]  # fmt: skip
+    return {"language": "en", "summary": summary, "segments": segments, "flags": []}
+
+
+@pytest.fixture(scope="session")
+def voice_note(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A real Discord-style voice message: espeak-ng speech as 48 kHz mono Opus in OGG."""
+    folder = tmp_path_factory.mktemp("voice")
+    wav = speech_wav(folder / "speech.wav")
+    ogg = folder / "voice-message.ogg"
+    run_ffmpeg_sync("-i", str(wav), *DISCORD_OPUS_ARGS, str(ogg))
+    return ogg.read_bytes()
+
+
+@dataclass
+class Harness:
+    """The running bot and the world it lives in."""
+
+    discord: FakeDiscord
+    gemini: FakeGemini
+    bot: VoiceNotesBot
+    guild: FakeGuild
+    channel: FakeChannel
+    alice: FakeUser
+    work_dir: Path
+
+    def bot_messages(self, channel: FakeChannel | int | None = None) -> list[StoredMessage]:
+        """What the bot posted (in ``channel``, or anywhere)."""
+        return self.discord.bot_messages(channel)
+
+    async def wait_jobs_idle(self, timeout: float = 20.0) -> None:
+        """Until no job is queued, running or delivering."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while await self.bot.services.storage.unfinished_jobs():
+            if loop.time() > deadline:
+                raise AssertionError("jobs still unfinished")
+            await asyncio.sleep(0.05)
+
+    def json_attachment(self, message: StoredMessage) -> dict[str, Any]:
+        """The transcript.json attached to ``message``."""
+        (attachment,) = [a for a in message.attachments if a.filename == "transcript.json"]
+        return dict(json.loads(attachment.data))
+
+
+@pytest_asyncio.fixture
+async def harness(
+    fake_discord: FakeDiscord, fake_gemini: FakeGemini, make_settings: Any, tmp_path: Path
+) -> AsyncIterator[Harness]:
+    """The bot, connected to the fakes, in a guild with one text channel."""
+    guild = fake_discord.add_guild("Test Guild")
+    channel = fake_discord.add_text_channel(guild, "general")
+    alice = fake_discord.make_user("alice")
+    fake_discord.add_member(guild, alice)
+    settings = make_settings(
+        discord_token=SecretStr(fake_discord.token),
+        gemini_api_key=SecretStr(fake_gemini.api_key),
+        gemini_base_url=fake_gemini.base_url,
+        gemini_attempts=2,
+        gemini_timeout_seconds=5.0,
+        database_url=f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+        job_concurrency=2,
+    )
+    config = RunnerConfig(concurrency=2, lease_s=10.0, retry_delay_s=0.3, idle_poll_s=0.2)
+    async with core_services(settings) as services:
+        bot = VoiceNotesBot(services, runner_config=config, guild_ready_timeout=0.05)
+        async with running_bot(fake_discord, bot):
+            yield Harness(
+                discord=fake_discord, gemini=fake_gemini, bot=bot, guild=guild,
+                channel=channel, alice=alice, work_dir=settings.job_root,
+            )  # fmt: skip

@@ -1,0 +1,171 @@
+"""Voice messages in, thread replies out: end to end on the fake Discord and fake Gemini."""
+
+from __future__ import annotations
+
+import re
+
+from tests.cogs.conftest import Harness, transcript_reply
+from tests.fakes.discord import FakeAttachment, MessageFlag
+from tests.fakes.gemini_replies import Reply
+
+
+async def test_voice_message_gets_a_thread_with_transcript_and_json(
+    harness: Harness, voice_note: bytes
+) -> None:
+    harness.gemini.enqueue(Reply.json(transcript_reply("Testing one two three.")))
+    note = await harness.discord.post_voice_message(harness.channel, harness.alice, voice_note)
+    await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
+    (thread,) = harness.discord.threads_in(harness.channel)
+    assert thread.id == note.id
+    assert thread.name.startswith("Voice note · alice")
+    assert len(thread.name) <= 100
+    (reply,) = harness.bot_messages(thread)
+    assert "**Summary** · A short test note." in reply.content
+    assert "`00:00` **Speaker 1** · 😐 · Testing one two three." in reply.content
+    document = harness.json_attachment(reply)
+    assert document["kind"] == "transcript"
+    assert document["source"]["mime_type"] == "audio/ogg"
+    assert document["source"]["duration_s"] > 1
+    assert document["segments"][0]["content"] == "Testing one two three."
+    assert reply.allowed_mentions == {"parse": []}
+    assert reply.flags & MessageFlag.SUPPRESS_NOTIFICATIONS
+    sent = harness.gemini.requests[0]
+    assert sent.audio_parts[0]["mime_type"] == "audio/ogg"
+    assert sent.body["store"] is False
+    assert "⏳" not in harness.discord.reactions_on(note)
+    assert not list(harness.work_dir.glob("job-*"))
+
+
+async def test_hostile_transcript_text_pings_nobody_and_formats_nothing(
+    harness: Harness, voice_note: bytes
+) -> None:
+    hostile = "@everyone @here <@123456789> <@&42> **bold** [click](https://evil.example) `x`"
+    harness.gemini.enqueue(Reply.json(transcript_reply(hostile, summary="@everyone look")))
+    note = await harness.discord.post_voice_message(harness.channel, harness.alice, voice_note)
+    await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
+    for message in harness.bot_messages():
+        assert message.mention_ids == []
+        assert not message.mention_everyone
+        assert message.allowed_mentions == {"parse": []}
+        assert "@everyone" not in message.content
+        assert not re.search(r"(?<!\\)\*\*bold", message.content)
+        assert not re.search(r"(?<!\\)\[click", message.content)
+
+
+async def test_replayed_message_create_is_answered_once(
+    harness: Harness, voice_note: bytes
+) -> None:
+    harness.gemini.set_responder(lambda _r: Reply.json(transcript_reply("Once only.")))
+    note = await harness.discord.post_voice_message(harness.channel, harness.alice, voice_note)
+    await harness.discord.replay_last(1, event="MESSAGE_CREATE")
+    await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
+    await harness.wait_jobs_idle()
+    assert len(harness.gemini.requests) == 1
+    assert len(harness.discord.threads_in(harness.channel)) == 1
+    replies = [m for m in harness.bot_messages() if "Once only." in m.content]
+    assert len(replies) == 1
+
+
+async def test_long_transcript_is_split_under_2000_chars_and_nothing_is_lost(
+    harness: Harness, voice_note: bytes
+) -> None:
+    lines = [f"Sentence {i:03d} " + "lorem ipsum dolor sit amet " * 12 for i in range(120)]
+    reply = transcript_reply(*lines)
+    for index, segment in enumerate(reply["segments"]):
+        segment["timestamp"] = "00:00" if index == 0 else "00:01"
+    assert sum(len(line) for line in lines) > 40_000
+    harness.gemini.enqueue(Reply.json(reply))
+    note = await harness.discord.post_voice_message(harness.channel, harness.alice, voice_note)
+    await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
+    messages = harness.bot_messages(note.id)
+    assert all(len(m.content) <= 2000 for m in messages)
+    assert len(messages) <= harness.bot.services.settings.inline_message_cap
+    assert "more lines are in the attached transcript" in messages[-1].content
+    document = harness.json_attachment(messages[-1])
+    assert [s["content"] for s in document["segments"]] == [line.strip() for line in lines]
+    text = next(a for a in messages[-1].attachments if a.filename == "transcript.txt")
+    assert all(line.strip() in text.data.decode() for line in lines)
+
+
+async def test_thread_denied_falls_back_to_a_reply(harness: Harness, voice_note: bytes) -> None:
+    harness.discord.set_bot_permissions(harness.channel, denied={"CREATE_PUBLIC_THREADS"})
+    harness.gemini.enqueue(Reply.json(transcript_reply("Reply please.")))
+    note = await harness.discord.post_voice_message(harness.channel, harness.alice, voice_note)
+    await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
+    assert harness.discord.threads_in(harness.channel) == []
+    (reply,) = harness.bot_messages(harness.channel)
+    assert reply.message_reference is not None
+    assert int(reply.message_reference["message_id"]) == note.id
+    assert len(harness.discord.requests_to("POST", r"/channels/\d+/messages/\d+/threads")) == 1  # tried once, no loop
+
+
+async def test_voice_message_in_an_existing_thread_is_answered_in_place(
+    harness: Harness, voice_note: bytes
+) -> None:
+    thread = harness.discord.add_thread(harness.channel, "chat")
+    harness.gemini.enqueue(Reply.json(transcript_reply("In a thread.")))
+    note = await harness.discord.post_voice_message(thread, harness.alice, voice_note)
+    await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
+    (reply,) = harness.bot_messages(thread)
+    assert "In a thread." in reply.content
+    assert len(harness.discord.threads_in(harness.channel)) == 1  # only the one we made
+
+
+async def test_forum_post_is_answered_in_place(harness: Harness, voice_note: bytes) -> None:
+    forum = harness.discord.add_forum_channel(harness.guild, "voice-forum")
+    post = harness.discord.add_thread(forum, "My post")
+    harness.gemini.enqueue(Reply.json(transcript_reply("Forum note.")))
+    note = await harness.discord.post_voice_message(post, harness.alice, voice_note)
+    await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
+    (reply,) = harness.bot_messages(post)
+    assert "Forum note." in reply.content
+
+
+async def test_dm_voice_message_is_answered_directly(harness: Harness, voice_note: bytes) -> None:
+    harness.gemini.enqueue(Reply.json(transcript_reply("Private words.")))
+    voice = FakeAttachment("voice-message.ogg", voice_note, "audio/ogg", voice=True,
+                           duration_secs=3.0)  # fmt: skip
+    note = await harness.discord.post_dm(harness.alice, attachments=[voice])
+    await harness.discord.wait_for(lambda: harness.bot_messages(note.channel_id))
+    (reply,) = harness.bot_messages(note.channel_id)
+    assert "Private words." in reply.content
+    assert harness.discord.threads == []
+
+
+async def test_bad_audio_gets_a_clear_message_and_the_next_note_still_works(
+    harness: Harness, voice_note: bytes
+) -> None:
+    bogus = FakeAttachment("voice-message.ogg", b"\x00garbage" * 64, "audio/ogg", voice=True,
+                           duration_secs=3.0)  # fmt: skip
+    bad = await harness.discord.post_message(harness.channel, harness.alice, attachments=[bogus])
+    await harness.discord.wait_for(lambda: harness.discord.reactions_on(bad).get("⚠️"))
+    (error,) = harness.bot_messages(harness.channel)
+    assert error.content.startswith("⚠️ ")
+    assert "Traceback" not in error.content
+    assert harness.gemini.requests == []
+    harness.gemini.enqueue(Reply.json(transcript_reply("Still working.")))
+    good = await harness.discord.post_voice_message(harness.channel, harness.alice, voice_note)
+    await harness.discord.wait_for(lambda: harness.discord.reactions_on(good).get("✅"))
+    assert not list(harness.work_dir.glob("job-*"))
+
+
+async def test_gemini_overloaded_is_explained_and_retried(
+    harness: Harness, voice_note: bytes
+) -> None:
+    harness.gemini.enqueue(Reply.unavailable(), Reply.unavailable())
+    harness.gemini.set_responder(lambda _r: Reply.json(transcript_reply("After the storm.")))
+    note = await harness.discord.post_voice_message(harness.channel, harness.alice, voice_note)
+    await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
+    texts = [m.content for m in harness.bot_messages()]
+    assert any("Gemini is overloaded right now" in t and "retry" in t for t in texts)
+    assert any("After the storm." in t for t in texts)
+
+
+async def test_ordinary_messages_and_bots_are_ignored(harness: Harness) -> None:
+    await harness.discord.post_message(harness.channel, harness.alice, content="hello")
+    robot = harness.discord.make_user("robot", bot=True)
+    clip = FakeAttachment("clip.ogg", b"OggS", "audio/ogg")
+    await harness.discord.post_message(harness.channel, robot, attachments=[clip])
+    await harness.discord.flush_events()
+    await harness.wait_jobs_idle()
+    assert harness.bot_messages() == []
