@@ -7,8 +7,10 @@ from typing import Any, TypeVar
 
 import discord
 from discord import app_commands
+from discord.ext import commands
 
-T = TypeVar("T")
+CogT = TypeVar("CogT", bound=type[commands.Cog])
+PERMISSION_NAMES = {"manage_guild": "Manage Server", "manage_messages": "Manage Messages"}
 
 LANGUAGES = [
     "English", "Spanish", "French", "German", "Italian", "Portuguese", "Dutch", "Polish",
@@ -18,13 +20,25 @@ LANGUAGES = [
 ]  # fmt: skip
 
 
-def requires_permissions(**perms: bool) -> Callable[[T], T]:
-    """Declare a permission once: Discord hides the command from members without it
-    (default_permissions) and the runtime check refuses it if an admin overrides that."""
+def requires_permissions(**perms: bool) -> Callable[[CogT], CogT]:
+    """Declare a cog's permission once: Discord hides its commands from members without it
+    (``default_permissions``), and the cog's interaction check refuses them at runtime should
+    a server's command settings override that."""
+    needed = [name for name, wanted in perms.items() if wanted]
 
-    def decorator(func: T) -> T:
-        func = app_commands.default_permissions(**perms)(func)  # type: ignore[arg-type]
-        return app_commands.checks.has_permissions(**perms)(func)  # type: ignore[arg-type, return-value]
+    def decorator(cls: CogT) -> CogT:
+        cls = app_commands.default_permissions(**perms)(cls)
+        inherited = cls.interaction_check
+
+        async def interaction_check(self: Any, interaction: discord.Interaction[Any]) -> bool:
+            granted = interaction.permissions
+            missing = [name for name in needed if not getattr(granted, name)]
+            if missing:
+                raise app_commands.MissingPermissions(missing)
+            return bool(await discord.utils.maybe_coroutine(inherited, self, interaction))
+
+        cls.interaction_check = interaction_check  # type: ignore[method-assign]
+        return cls
 
     return decorator
 

@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import VoiceNoteError
+from cogs._common import PERMISSION_NAMES
 
 log = logging.getLogger(__name__)
 Interaction = discord.Interaction[Any]
@@ -21,7 +22,9 @@ def user_message(error: app_commands.AppCommandError) -> str | None:
     if isinstance(original, VoiceNoteError):
         return original.user_message
     if isinstance(error, app_commands.MissingPermissions):
-        needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+        needed = ", ".join(
+            PERMISSION_NAMES.get(p, p.replace("_", " ").title()) for p in error.missing_permissions
+        )
         return f"You need the {needed} permission for this."
     if isinstance(error, app_commands.NoPrivateMessage):
         return "This command only works in a server."

@@ -50,7 +50,9 @@ def normalize_url(raw: str) -> URL:
     if scheme in _SQLITE_DRIVERS:
         database = url.database or ""
         if database in ("", ":memory:") or database.startswith("file:"):
-            raise ConfigError("DATABASE_URL must point SQLite at a file, e.g. sqlite:///data/bot.db")
+            raise ConfigError(
+                "DATABASE_URL must point SQLite at a file, e.g. sqlite:///data/bot.db"
+            )
         return url.set(drivername="sqlite+aiosqlite", database=str(Path(database).resolve()))
     if scheme in _POSTGRES_DRIVERS:
         return url.set(drivername="postgresql+asyncpg")

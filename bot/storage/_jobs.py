@@ -45,9 +45,7 @@ def _request_columns(req: JobRequest) -> dict[str, Any]:
     return values
 
 
-def _status_values(
-    status: JobStatus, error: str | None, result_key: str | None
-) -> dict[str, Any]:
+def _status_values(status: JobStatus, error: str | None, result_key: str | None) -> dict[str, Any]:
     values: dict[str, Any] = {
         "status": status.value,
         "error": None if error is None else error[:MAX_ERROR_CHARS],

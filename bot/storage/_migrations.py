@@ -146,8 +146,11 @@ _V1_RECORDS = (
 )
 
 MIGRATIONS: tuple[Migration, ...] = (
-    Migration(1, "settings, jobs, deliveries, result cache, usage, opt-outs, audit log",
-              _V1_TABLES + _V1_RECORDS),
+    Migration(
+        1,
+        "settings, jobs, deliveries, result cache, usage, opt-outs, audit log",
+        _V1_TABLES + _V1_RECORDS,
+    ),
 )
 """Every schema step, in order. Append only."""
 

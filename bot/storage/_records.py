@@ -99,8 +99,10 @@ class RecordsRepo(RepoBase):
 
     async def audit_log(self, guild_id: int | None, limit: int = 50) -> list[AuditEntry]:
         """The newest audit entries of a server (``None``: entries made outside servers)."""
-        where = audit_log.c.guild_id.is_(None) if guild_id is None else (
-            audit_log.c.guild_id == guild_id
+        where = (
+            audit_log.c.guild_id.is_(None)
+            if guild_id is None
+            else (audit_log.c.guild_id == guild_id)
         )
         stmt = select(audit_log).where(where).order_by(audit_log.c.id.desc()).limit(limit)
         async with self._read() as conn:

@@ -136,7 +136,15 @@ class DiscordDelivery:
         plan = compose_reply(document, inline_cap=self._inline_cap, show_summary=show_summary)
         posted = {delivery.part for delivery in await self._storage.deliveries(job.id)}
         if job.origin != "auto" and interaction_alive(job):
-            await self._send_followups(job, plan, posted)
+            try:
+                await self._send_followups(job, plan, posted)
+            except discord.HTTPException as error:
+                if error.status not in (401, 404):
+                    raise
+                # The token died early (clock skew, a long queue): post with the bot token.
+                log.info("job %d: interaction token expired; delivering in channel", job.id)
+                posted = {d.part for d in await self._storage.deliveries(job.id)}
+                await self._send_messages(job, plan, posted)
         else:
             await self._send_messages(job, plan, posted)
         await self._finish_status(job)

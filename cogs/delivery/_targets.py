@@ -98,4 +98,8 @@ def followup_webhook(client: discord.Client, job: Job) -> discord.Webhook:
     assert job.interaction_token is not None
     app_id = client.application_id
     assert app_id is not None
-    return discord.Webhook.partial(app_id, job.interaction_token, client=client)
+    webhook = discord.Webhook.partial(app_id, job.interaction_token, client=client)
+    # An interaction's followup webhook is an application webhook (type 3), the only kind
+    # that may send ephemeral messages; discord.py builds it the same way internally.
+    webhook.type = discord.WebhookType.application
+    return webhook

@@ -27,6 +27,7 @@ from tests.fakes.discord import (
     fake_discord,
     running_bot,
 )
+from tests.fakes.discord.errors import DiscordError
 from tests.fakes.gemini import FakeGemini
 
 __all__ = ["fake_discord"]  # the fixture, re-exported for pytest
@@ -65,8 +66,12 @@ class Harness:
     work_dir: Path
 
     def bot_messages(self, channel: FakeChannel | int | None = None) -> list[StoredMessage]:
-        """What the bot posted (in ``channel``, or anywhere)."""
-        return self.discord.bot_messages(channel)
+        """What the bot posted (in ``channel``, or anywhere); nothing for a channel or
+        thread that does not exist yet."""
+        try:
+            return self.discord.bot_messages(channel)
+        except DiscordError:
+            return []
 
     async def wait_jobs_idle(self, timeout: float = 20.0) -> None:
         """Until no job is queued, running or delivering."""

@@ -96,7 +96,9 @@ async def test_thread_denied_falls_back_to_a_reply(harness: Harness, voice_note:
     (reply,) = harness.bot_messages(harness.channel)
     assert reply.message_reference is not None
     assert int(reply.message_reference["message_id"]) == note.id
-    assert len(harness.discord.requests_to("POST", r"/channels/\d+/messages/\d+/threads")) == 1  # tried once, no loop
+    assert (
+        len(harness.discord.requests_to("POST", r"/channels/\d+/messages/\d+/threads")) == 1
+    )  # tried once, no loop
 
 
 async def test_voice_message_in_an_existing_thread_is_answered_in_place(

@@ -1,7 +1,6 @@
 """Scenario actions: what users and Discord itself do to the bot (messages, commands, resumes)."""
 
 # Test helpers take an explicit timeout like asyncio.wait_for; that is the API.
-# ruff: noqa: ASYNC109
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """Pytest glue: point discord.py at the fake, run a bot against it, the ``fake_discord`` fixture."""
 
 # Test helpers take an explicit timeout like asyncio.wait_for; that is the API.
-# ruff: noqa: ASYNC109
 
 from __future__ import annotations
 

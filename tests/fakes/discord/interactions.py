@@ -1,7 +1,6 @@
 """Interactions as the fake tracks them: who invoked what, the ack, responses, followups."""
 
 # Test helpers take an explicit timeout like asyncio.wait_for; that is the API.
-# ruff: noqa: ASYNC109
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """Polling helper shared by the scenario API."""
 
 # Test helpers take an explicit timeout like asyncio.wait_for; that is the API.
-# ruff: noqa: ASYNC109
 
 from __future__ import annotations
 

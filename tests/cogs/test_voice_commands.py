@@ -1,0 +1,118 @@
+"""Slash commands and context menus, end to end."""
+
+from __future__ import annotations
+
+from tests.cogs.conftest import Harness, transcript_reply
+from tests.fakes.discord import FakeAttachment, MessageFlag
+from tests.fakes.gemini_replies import Reply
+
+
+def attachment(data: bytes, name: str = "note.ogg") -> FakeAttachment:
+    return FakeAttachment(name, data, "audio/ogg")
+
+
+async def test_transcribe_acks_in_time_and_follows_up_with_the_result(
+    harness: Harness, voice_note: bytes
+) -> None:
+    harness.gemini.enqueue(Reply.json(transcript_reply("From a command.")))
+    interaction = await harness.discord.invoke_slash_command(
+        "transcribe", user=harness.alice, channel=harness.channel,
+        options={"attachment": attachment(voice_note), "translate_to": "German"},
+    )  # fmt: skip
+    ack = await interaction.wait_ack()
+    assert ack.deferred
+    assert ack.elapsed < 3.0
+    assert not ack.ephemeral
+    (result,) = await interaction.wait_followups(1, timeout=20)
+    assert "From a command." in result.content
+    assert harness.json_attachment(result)["translate_to"] == "German"
+    assert "German" in harness.gemini.requests[0].input_parts[0]["text"]
+    assert result.allowed_mentions == {"parse": []}
+
+
+async def test_private_results_are_ephemeral(harness: Harness, voice_note: bytes) -> None:
+    harness.gemini.enqueue(Reply.json({"language": "en", "summary": "Secret plans.",
+                                       "key_points": ["one"], "action_items": [],
+                                       "emotion": "neutral", "flags": []}))  # fmt: skip
+    interaction = await harness.discord.invoke_slash_command(
+        "summarize", user=harness.alice, channel=harness.channel,
+        options={"attachment": attachment(voice_note), "private": True},
+    )  # fmt: skip
+    assert (await interaction.wait_ack()).ephemeral
+    (result,) = await interaction.wait_followups(1, timeout=20)
+    assert "Secret plans." in result.content
+    assert result.flags & MessageFlag.EPHEMERAL
+    public = [m for m in harness.bot_messages() if not m.flags & MessageFlag.EPHEMERAL]
+    assert public == []
+
+
+async def test_context_menu_on_a_processed_note_reuses_the_stored_result(
+    harness: Harness, voice_note: bytes
+) -> None:
+    harness.gemini.enqueue(Reply.json(transcript_reply("Cached words.")))
+    note = await harness.discord.post_voice_message(harness.channel, harness.alice, voice_note)
+    await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
+    assert len(harness.gemini.requests) == 1
+    bob = harness.discord.make_user("bob")
+    harness.discord.add_member(harness.guild, bob)
+    interaction = await harness.discord.invoke_message_command(
+        "Transcribe voice note", user=bob, target_message=note
+    )
+    assert (await interaction.wait_ack()).elapsed < 3.0
+    (result,) = await interaction.wait_followups(1, timeout=20)
+    assert "Cached words." in result.content
+    assert len(harness.gemini.requests) == 1  # zero Gemini calls for the second request
+
+
+async def test_ask_answers_with_evidence(harness: Harness, voice_note: bytes) -> None:
+    harness.gemini.enqueue(Reply.json({
+        "language": "en", "answer": "They count to three.",
+        "evidence": [{"timestamp": "00:01", "quote": "one two three"}],
+    }))  # fmt: skip
+    interaction = await harness.discord.invoke_slash_command(
+        "ask", user=harness.alice, channel=harness.channel,
+        options={"attachment": attachment(voice_note), "question": "What do they count?"},
+    )  # fmt: skip
+    (result,) = await interaction.wait_followups(1, timeout=20)
+    assert "**Answer** · They count to three." in result.content
+    assert "What do they count?" in harness.gemini.requests[0].input_parts[0]["text"]
+
+
+async def test_bad_timestamp_option_is_explained(harness: Harness, voice_note: bytes) -> None:
+    interaction = await harness.discord.invoke_slash_command(
+        "transcribe", user=harness.alice, channel=harness.channel,
+        options={"attachment": attachment(voice_note), "start": "soonish"},
+    )  # fmt: skip
+    reply = await interaction.wait_response()  # answered at once, before any download
+    assert reply.flags & MessageFlag.EPHEMERAL
+    assert "MM:SS, H:MM:SS or a number of seconds" in reply.content
+    assert harness.gemini.requests == []
+
+
+async def test_context_menu_on_a_message_without_audio(harness: Harness) -> None:
+    text = await harness.discord.post_message(harness.channel, harness.alice, content="hi")
+    interaction = await harness.discord.invoke_message_command(
+        "Summarize voice note", user=harness.alice, target_message=text
+    )
+    response = await interaction.wait_response()
+    assert "no audio or video attachment" in response.content
+    assert interaction.ack is not None
+    assert interaction.ack.ephemeral
+
+
+async def test_expired_token_delivers_in_the_channel(harness: Harness, voice_note: bytes) -> None:
+    harness.gemini.enqueue(Reply.slow(1.0, Reply.json(transcript_reply("Late but here."))))
+    interaction = await harness.discord.invoke_slash_command(
+        "transcribe", user=harness.alice, channel=harness.channel,
+        options={"attachment": attachment(voice_note)},
+    )  # fmt: skip
+    await interaction.wait_ack()
+    harness.discord.age_interaction(interaction, 16 * 60)
+
+    def delivered() -> list[str]:
+        return [m.content for m in harness.bot_messages(harness.channel) if "Late" in m.content]
+
+    await harness.discord.wait_for(delivered, timeout=20)
+    (content,) = delivered()
+    assert "Late but here." in content
+    assert interaction.followups == []
