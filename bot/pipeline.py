@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from pydantic import BaseModel
+
 from bot.audio import (
     AudioChunk,
     AudioLimits,
@@ -68,7 +70,11 @@ class ResultCache(Protocol):
         """Keep ``document`` under ``key``."""
 
 
-_SCHEMAS = {Mode.TRANSCRIPT: GeminiTranscript, Mode.SUMMARY: GeminiSummary, Mode.ASK: GeminiAnswer}
+_SCHEMAS: dict[Mode, type[BaseModel]] = {
+    Mode.TRANSCRIPT: GeminiTranscript,
+    Mode.SUMMARY: GeminiSummary,
+    Mode.ASK: GeminiAnswer,
+}
 
 
 class Pipeline:
@@ -293,7 +299,9 @@ def _salvage_short(text: str, model: type[GeminiSummary] | type[GeminiAnswer]) -
 
     data = salvage_truncated_json(text)
     if data is not None:
-        defaults = {name: [] for name, f in model.model_fields.items() if f.annotation is not str}
+        defaults: dict[str, object] = {
+            name: [] for name, f in model.model_fields.items() if f.annotation is not str
+        }
         try:
             return model.model_validate({**defaults, **data}).model_dump()
         except ValueError:

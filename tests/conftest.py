@@ -16,7 +16,7 @@ from bot.settings import Settings
 from tests.fakes.gemini import FakeGemini
 from tests.fakes.gemini import fake_gemini as fake_gemini  # re-exported fixture
 
-pytest_plugins = ["tests.conftest_storage"]
+pytest_plugins = ["tests.conftest_audio", "tests.conftest_storage"]
 
 
 class SleepRecorder:

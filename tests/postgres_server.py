@@ -108,7 +108,11 @@ def _command_prefix(user: pwd.struct_passwd | None) -> tuple[str, ...]:
         return ("runuser", "-u", user.pw_name, "--")
     if shutil.which("setpriv"):
         return (
-            "setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups", "--"
+            "setpriv",
+            f"--reuid={user.pw_uid}",
+            f"--regid={user.pw_gid}",
+            "--clear-groups",
+            "--",
         )
     raise PostgresUnavailable("running as root, but neither runuser nor setpriv is available")
 
@@ -186,8 +190,18 @@ class PostgresServer:
 
     def _initdb(self) -> None:
         argv = [
-            *self.prefix, self._tool("initdb"), "-D", str(self.data_dir), "-U", SUPERUSER,
-            "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync",
+            *self.prefix,
+            self._tool("initdb"),
+            "-D",
+            str(self.data_dir),
+            "-U",
+            SUPERUSER,
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
         ]
         _run(argv, "initdb")
         conf = _SERVER_CONF.format(socket_dir=self.root / "socket")
@@ -200,8 +214,18 @@ class PostgresServer:
         for _ in range(START_ATTEMPTS):
             self.port = _free_port()
             argv = [
-                *self.prefix, self._tool("pg_ctl"), "start", "-D", str(self.data_dir),
-                "-l", str(self.log_file), "-w", "-t", "60", "-o", f"-p {self.port}",
+                *self.prefix,
+                self._tool("pg_ctl"),
+                "start",
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.log_file),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                f"-p {self.port}",
             ]
             try:
                 _run(argv, "pg_ctl start")
@@ -241,8 +265,14 @@ class PostgresServer:
         if self._running:
             self._running = False
             argv = [
-                *self.prefix, self._tool("pg_ctl"), "stop", "-D", str(self.data_dir),
-                "-m", "immediate", "-w",
+                *self.prefix,
+                self._tool("pg_ctl"),
+                "stop",
+                "-D",
+                str(self.data_dir),
+                "-m",
+                "immediate",
+                "-w",
             ]
             with contextlib.suppress(PostgresUnavailable):  # the dir goes below either way
                 _run(argv, "pg_ctl stop")

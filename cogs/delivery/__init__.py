@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import logging
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import discord
@@ -113,15 +114,14 @@ class DiscordDelivery:
             await existing.edit(content=text, allowed_mentions=NO_MENTIONS)
             return
         if job.origin != "auto" and interaction_alive(job):
+            # The first followup after a defer replaces the "thinking…" placeholder.
             webhook = followup_webhook(self._client, job)
-            self._status[job.id] = await webhook.edit_message(
-                "@original", content=text, allowed_mentions=NO_MENTIONS
+            self._status[job.id] = await webhook.send(
+                text, ephemeral=job.private, allowed_mentions=NO_MENTIONS, wait=True
             )
             return
         target, reply_to = await self._target(job)
-        self._status[job.id] = await target.send(
-            text, reference=_reference(reply_to), allowed_mentions=NO_MENTIONS, silent=True
-        )
+        self._status[job.id] = await _send(target, text, reply_to)
 
     async def _quiet(self, job: Job) -> bool:
         if job.guild_id is None:
@@ -156,13 +156,12 @@ class DiscordDelivery:
             if part in posted:
                 continue
             last = part == len(plan.messages) - 1
-            message = await target.send(
+            message = await _send(
+                target,
                 content,
+                reply_to if part == 0 else None,
                 files=_files(plan) if last else [],
-                reference=_reference(reply_to) if part == 0 else None,
                 nonce=nonce_for(job.id, part),
-                allowed_mentions=NO_MENTIONS,
-                silent=True,
                 suppress_embeds=True,
             )
             await self._storage.record_delivery(
@@ -227,9 +226,7 @@ class DiscordDelivery:
             await webhook.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS, wait=True)
         else:
             target, reply_to = await self._target(job, for_failure=True)
-            await target.send(
-                text, reference=_reference(reply_to), allowed_mentions=NO_MENTIONS, silent=True
-            )
+            await _send(target, text, reply_to)
         if not will_retry:
             self._status.pop(job.id, None)
             await self.react(job, FAILED)
@@ -243,19 +240,23 @@ class DiscordDelivery:
         channel = self._client.get_channel(job.channel_id)
         if not isinstance(channel, discord.abc.Messageable):
             return
-        message = channel.get_partial_message(job.message_id)  # type: ignore[attr-defined]
+        message = channel.get_partial_message(job.message_id)
+        me = self._client.user
         try:
-            if emoji != WORKING:
-                await message.remove_reaction(WORKING, self._client.user)
+            if emoji != WORKING and me is not None:
+                await message.remove_reaction(WORKING, me)
             await message.add_reaction(emoji)
         except discord.HTTPException as error:
             log.info("job %d: reaction %s failed (%s)", job.id, emoji, error.code)
 
 
-def _reference(message: discord.Message | None) -> discord.MessageReference | None:
-    if message is None:
-        return None
-    return message.to_reference(fail_if_not_exists=False)
+async def _send(
+    target: MessageTarget, content: str, reply_to: discord.Message | None, **options: Any
+) -> discord.Message:
+    """Send with mentions off and no notification sound; reply to ``reply_to`` if given."""
+    if reply_to is not None:
+        options["reference"] = reply_to.to_reference(fail_if_not_exists=False)
+    return await target.send(content, allowed_mentions=NO_MENTIONS, silent=True, **options)
 
 
 def _files(plan: ReplyPlan) -> list[discord.File]:

@@ -7,7 +7,7 @@ from bot.repair import has_repetition_loop, repair_segments, salvage_truncated_j
 def seg(ts: str, content: str, **kw: str) -> GeminiSegment:
     fields = {"speaker": "Speaker 1", "language": "en", "translation": "", "emotion": "neutral"}
     fields.update(kw)
-    return GeminiSegment(timestamp=ts, content=content, **fields)  # type: ignore[arg-type]
+    return GeminiSegment(timestamp=ts, content=content, **fields)
 
 
 def test_segments_get_absolute_times_and_ends_from_the_next_start() -> None:

@@ -17,7 +17,6 @@ from pydantic import SecretStr
 from bot.app import core_services
 from bot.discord_bot import VoiceNotesBot
 from bot.jobs import RunnerConfig
-from tests.audio_fixtures import DISCORD_OPUS_ARGS, run_ffmpeg_sync, speech_wav
 from tests.fakes.discord import (
     FakeChannel,
     FakeDiscord,
@@ -44,13 +43,9 @@ def transcript_reply(*lines: str, summary: str = "A short test note.") -> dict[s
 
 
 @pytest.fixture(scope="session")
-def voice_note(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    """A real Discord-style voice message: espeak-ng speech as 48 kHz mono Opus in OGG."""
-    folder = tmp_path_factory.mktemp("voice")
-    wav = speech_wav(folder / "speech.wav")
-    ogg = folder / "voice-message.ogg"
-    run_ffmpeg_sync("-i", str(wav), *DISCORD_OPUS_ARGS, str(ogg))
-    return ogg.read_bytes()
+def voice_note_bytes(voice_note: Path) -> bytes:
+    """A real Discord-style voice message (48 kHz mono Opus in OGG) as uploaded bytes."""
+    return voice_note.read_bytes()
 
 
 @dataclass
@@ -72,6 +67,10 @@ class Harness:
             return self.discord.bot_messages(channel)
         except DiscordError:
             return []
+
+    async def post_note(self, data: bytes, channel: FakeChannel | None = None) -> StoredMessage:
+        """Alice posts a voice message (in the default channel unless told otherwise)."""
+        return await self.discord.post_voice_message(channel or self.channel, self.alice, data)
 
     async def wait_jobs_idle(self, timeout: float = 20.0) -> None:
         """Until no job is queued, running or delivering."""

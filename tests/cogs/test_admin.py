@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.cogs.conftest import Harness, transcript_reply
+from tests.cogs.conftest import Harness
 from tests.fakes.gemini_replies import Reply
 
 
@@ -34,7 +34,7 @@ async def test_members_without_manage_server_are_refused(harness: Harness) -> No
 
 
 async def test_auto_off_in_a_channel_ignores_voice_notes(
-    harness: Harness, voice_note: bytes
+    harness: Harness, voice_note_bytes: bytes
 ) -> None:
     owner = harness.discord.make_user("owner")
     harness.discord.add_member(harness.guild, owner, permissions=["MANAGE_GUILD"])
@@ -43,7 +43,7 @@ async def test_auto_off_in_a_channel_ignores_voice_notes(
         options={"channel": {"auto": "off"}},
     )  # fmt: skip
     await interaction.wait_response()
-    await harness.discord.post_voice_message(harness.channel, harness.alice, voice_note)
+    await harness.post_note(voice_note_bytes)
     await harness.discord.flush_events()
     await harness.wait_jobs_idle()
     assert harness.gemini.requests == []
@@ -53,14 +53,14 @@ async def test_auto_off_in_a_channel_ignores_voice_notes(
 
 
 async def test_summary_mode_and_quiet_mode_shape_the_auto_reply(
-    harness: Harness, voice_note: bytes
+    harness: Harness, voice_note_bytes: bytes
 ) -> None:
     storage = harness.bot.services.storage
     await storage.update_guild_settings(harness.guild.id, output_mode="summary", quiet=True)
     harness.gemini.enqueue(Reply.json({"language": "en", "summary": "Only the gist.",
                                        "key_points": ["a point"], "action_items": ["do it"],
                                        "emotion": "happy", "flags": []}))  # fmt: skip
-    note = await harness.discord.post_voice_message(harness.channel, harness.alice, voice_note)
+    note = await harness.post_note(voice_note_bytes)
     await harness.discord.wait_for(lambda: harness.bot_messages(note.id), timeout=20)
     (reply,) = harness.bot_messages(note.id)
     assert "Only the gist." in reply.content
@@ -68,4 +68,3 @@ async def test_summary_mode_and_quiet_mode_shape_the_auto_reply(
     assert harness.discord.reactions_on(note) == {}
     assert harness.gemini.requests[0].response_schema is not None
     assert "key_points" in harness.gemini.requests[0].response_schema["properties"]
-    assert transcript_reply  # the transcript helper stays importable for other tests

@@ -10,10 +10,10 @@ from tests.fakes.gemini_replies import Reply
 
 
 async def test_voice_message_gets_a_thread_with_transcript_and_json(
-    harness: Harness, voice_note: bytes
+    harness: Harness, voice_note_bytes: bytes
 ) -> None:
     harness.gemini.enqueue(Reply.json(transcript_reply("Testing one two three.")))
-    note = await harness.discord.post_voice_message(harness.channel, harness.alice, voice_note)
+    note = await harness.post_note(voice_note_bytes)
     await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
     (thread,) = harness.discord.threads_in(harness.channel)
     assert thread.id == note.id
@@ -37,11 +37,11 @@ async def test_voice_message_gets_a_thread_with_transcript_and_json(
 
 
 async def test_hostile_transcript_text_pings_nobody_and_formats_nothing(
-    harness: Harness, voice_note: bytes
+    harness: Harness, voice_note_bytes: bytes
 ) -> None:
     hostile = "@everyone @here <@123456789> <@&42> **bold** [click](https://evil.example) `x`"
     harness.gemini.enqueue(Reply.json(transcript_reply(hostile, summary="@everyone look")))
-    note = await harness.discord.post_voice_message(harness.channel, harness.alice, voice_note)
+    note = await harness.post_note(voice_note_bytes)
     await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
     for message in harness.bot_messages():
         assert message.mention_ids == []
@@ -53,10 +53,10 @@ async def test_hostile_transcript_text_pings_nobody_and_formats_nothing(
 
 
 async def test_replayed_message_create_is_answered_once(
-    harness: Harness, voice_note: bytes
+    harness: Harness, voice_note_bytes: bytes
 ) -> None:
     harness.gemini.set_responder(lambda _r: Reply.json(transcript_reply("Once only.")))
-    note = await harness.discord.post_voice_message(harness.channel, harness.alice, voice_note)
+    note = await harness.post_note(voice_note_bytes)
     await harness.discord.replay_last(1, event="MESSAGE_CREATE")
     await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
     await harness.wait_jobs_idle()
@@ -67,7 +67,7 @@ async def test_replayed_message_create_is_answered_once(
 
 
 async def test_long_transcript_is_split_under_2000_chars_and_nothing_is_lost(
-    harness: Harness, voice_note: bytes
+    harness: Harness, voice_note_bytes: bytes
 ) -> None:
     lines = [f"Sentence {i:03d} " + "lorem ipsum dolor sit amet " * 12 for i in range(120)]
     reply = transcript_reply(*lines)
@@ -75,7 +75,7 @@ async def test_long_transcript_is_split_under_2000_chars_and_nothing_is_lost(
         segment["timestamp"] = "00:00" if index == 0 else "00:01"
     assert sum(len(line) for line in lines) > 40_000
     harness.gemini.enqueue(Reply.json(reply))
-    note = await harness.discord.post_voice_message(harness.channel, harness.alice, voice_note)
+    note = await harness.post_note(voice_note_bytes)
     await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
     messages = harness.bot_messages(note.id)
     assert all(len(m.content) <= 2000 for m in messages)
@@ -87,10 +87,12 @@ async def test_long_transcript_is_split_under_2000_chars_and_nothing_is_lost(
     assert all(line.strip() in text.data.decode() for line in lines)
 
 
-async def test_thread_denied_falls_back_to_a_reply(harness: Harness, voice_note: bytes) -> None:
+async def test_thread_denied_falls_back_to_a_reply(
+    harness: Harness, voice_note_bytes: bytes
+) -> None:
     harness.discord.set_bot_permissions(harness.channel, denied={"CREATE_PUBLIC_THREADS"})
     harness.gemini.enqueue(Reply.json(transcript_reply("Reply please.")))
-    note = await harness.discord.post_voice_message(harness.channel, harness.alice, voice_note)
+    note = await harness.post_note(voice_note_bytes)
     await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
     assert harness.discord.threads_in(harness.channel) == []
     (reply,) = harness.bot_messages(harness.channel)
@@ -102,30 +104,32 @@ async def test_thread_denied_falls_back_to_a_reply(harness: Harness, voice_note:
 
 
 async def test_voice_message_in_an_existing_thread_is_answered_in_place(
-    harness: Harness, voice_note: bytes
+    harness: Harness, voice_note_bytes: bytes
 ) -> None:
     thread = harness.discord.add_thread(harness.channel, "chat")
     harness.gemini.enqueue(Reply.json(transcript_reply("In a thread.")))
-    note = await harness.discord.post_voice_message(thread, harness.alice, voice_note)
+    note = await harness.discord.post_voice_message(thread, harness.alice, voice_note_bytes)
     await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
     (reply,) = harness.bot_messages(thread)
     assert "In a thread." in reply.content
     assert len(harness.discord.threads_in(harness.channel)) == 1  # only the one we made
 
 
-async def test_forum_post_is_answered_in_place(harness: Harness, voice_note: bytes) -> None:
+async def test_forum_post_is_answered_in_place(harness: Harness, voice_note_bytes: bytes) -> None:
     forum = harness.discord.add_forum_channel(harness.guild, "voice-forum")
     post = harness.discord.add_thread(forum, "My post")
     harness.gemini.enqueue(Reply.json(transcript_reply("Forum note.")))
-    note = await harness.discord.post_voice_message(post, harness.alice, voice_note)
+    note = await harness.discord.post_voice_message(post, harness.alice, voice_note_bytes)
     await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
     (reply,) = harness.bot_messages(post)
     assert "Forum note." in reply.content
 
 
-async def test_dm_voice_message_is_answered_directly(harness: Harness, voice_note: bytes) -> None:
+async def test_dm_voice_message_is_answered_directly(
+    harness: Harness, voice_note_bytes: bytes
+) -> None:
     harness.gemini.enqueue(Reply.json(transcript_reply("Private words.")))
-    voice = FakeAttachment("voice-message.ogg", voice_note, "audio/ogg", voice=True,
+    voice = FakeAttachment("voice-message.ogg", voice_note_bytes, "audio/ogg", voice=True,
                            duration_secs=3.0)  # fmt: skip
     note = await harness.discord.post_dm(harness.alice, attachments=[voice])
     await harness.discord.wait_for(lambda: harness.bot_messages(note.channel_id))
@@ -135,7 +139,7 @@ async def test_dm_voice_message_is_answered_directly(harness: Harness, voice_not
 
 
 async def test_bad_audio_gets_a_clear_message_and_the_next_note_still_works(
-    harness: Harness, voice_note: bytes
+    harness: Harness, voice_note_bytes: bytes
 ) -> None:
     bogus = FakeAttachment("voice-message.ogg", b"\x00garbage" * 64, "audio/ogg", voice=True,
                            duration_secs=3.0)  # fmt: skip
@@ -146,17 +150,17 @@ async def test_bad_audio_gets_a_clear_message_and_the_next_note_still_works(
     assert "Traceback" not in error.content
     assert harness.gemini.requests == []
     harness.gemini.enqueue(Reply.json(transcript_reply("Still working.")))
-    good = await harness.discord.post_voice_message(harness.channel, harness.alice, voice_note)
+    good = await harness.post_note(voice_note_bytes)
     await harness.discord.wait_for(lambda: harness.discord.reactions_on(good).get("✅"))
     assert not list(harness.work_dir.glob("job-*"))
 
 
 async def test_gemini_overloaded_is_explained_and_retried(
-    harness: Harness, voice_note: bytes
+    harness: Harness, voice_note_bytes: bytes
 ) -> None:
     harness.gemini.enqueue(Reply.unavailable(), Reply.unavailable())
     harness.gemini.set_responder(lambda _r: Reply.json(transcript_reply("After the storm.")))
-    note = await harness.discord.post_voice_message(harness.channel, harness.alice, voice_note)
+    note = await harness.post_note(voice_note_bytes)
     await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
     texts = [m.content for m in harness.bot_messages()]
     assert any("Gemini is overloaded right now" in t and "retry" in t for t in texts)

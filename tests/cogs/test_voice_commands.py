@@ -12,12 +12,12 @@ def attachment(data: bytes, name: str = "note.ogg") -> FakeAttachment:
 
 
 async def test_transcribe_acks_in_time_and_follows_up_with_the_result(
-    harness: Harness, voice_note: bytes
+    harness: Harness, voice_note_bytes: bytes
 ) -> None:
     harness.gemini.enqueue(Reply.json(transcript_reply("From a command.")))
     interaction = await harness.discord.invoke_slash_command(
         "transcribe", user=harness.alice, channel=harness.channel,
-        options={"attachment": attachment(voice_note), "translate_to": "German"},
+        options={"attachment": attachment(voice_note_bytes), "translate_to": "German"},
     )  # fmt: skip
     ack = await interaction.wait_ack()
     assert ack.deferred
@@ -30,13 +30,13 @@ async def test_transcribe_acks_in_time_and_follows_up_with_the_result(
     assert result.allowed_mentions == {"parse": []}
 
 
-async def test_private_results_are_ephemeral(harness: Harness, voice_note: bytes) -> None:
+async def test_private_results_are_ephemeral(harness: Harness, voice_note_bytes: bytes) -> None:
     harness.gemini.enqueue(Reply.json({"language": "en", "summary": "Secret plans.",
                                        "key_points": ["one"], "action_items": [],
                                        "emotion": "neutral", "flags": []}))  # fmt: skip
     interaction = await harness.discord.invoke_slash_command(
         "summarize", user=harness.alice, channel=harness.channel,
-        options={"attachment": attachment(voice_note), "private": True},
+        options={"attachment": attachment(voice_note_bytes), "private": True},
     )  # fmt: skip
     assert (await interaction.wait_ack()).ephemeral
     (result,) = await interaction.wait_followups(1, timeout=20)
@@ -47,10 +47,10 @@ async def test_private_results_are_ephemeral(harness: Harness, voice_note: bytes
 
 
 async def test_context_menu_on_a_processed_note_reuses_the_stored_result(
-    harness: Harness, voice_note: bytes
+    harness: Harness, voice_note_bytes: bytes
 ) -> None:
     harness.gemini.enqueue(Reply.json(transcript_reply("Cached words.")))
-    note = await harness.discord.post_voice_message(harness.channel, harness.alice, voice_note)
+    note = await harness.post_note(voice_note_bytes)
     await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
     assert len(harness.gemini.requests) == 1
     bob = harness.discord.make_user("bob")
@@ -64,24 +64,24 @@ async def test_context_menu_on_a_processed_note_reuses_the_stored_result(
     assert len(harness.gemini.requests) == 1  # zero Gemini calls for the second request
 
 
-async def test_ask_answers_with_evidence(harness: Harness, voice_note: bytes) -> None:
+async def test_ask_answers_with_evidence(harness: Harness, voice_note_bytes: bytes) -> None:
     harness.gemini.enqueue(Reply.json({
         "language": "en", "answer": "They count to three.",
         "evidence": [{"timestamp": "00:01", "quote": "one two three"}],
     }))  # fmt: skip
     interaction = await harness.discord.invoke_slash_command(
         "ask", user=harness.alice, channel=harness.channel,
-        options={"attachment": attachment(voice_note), "question": "What do they count?"},
+        options={"attachment": attachment(voice_note_bytes), "question": "What do they count?"},
     )  # fmt: skip
     (result,) = await interaction.wait_followups(1, timeout=20)
     assert "**Answer** · They count to three." in result.content
     assert "What do they count?" in harness.gemini.requests[0].input_parts[0]["text"]
 
 
-async def test_bad_timestamp_option_is_explained(harness: Harness, voice_note: bytes) -> None:
+async def test_bad_timestamp_option_is_explained(harness: Harness, voice_note_bytes: bytes) -> None:
     interaction = await harness.discord.invoke_slash_command(
         "transcribe", user=harness.alice, channel=harness.channel,
-        options={"attachment": attachment(voice_note), "start": "soonish"},
+        options={"attachment": attachment(voice_note_bytes), "start": "soonish"},
     )  # fmt: skip
     reply = await interaction.wait_response()  # answered at once, before any download
     assert reply.flags & MessageFlag.EPHEMERAL
@@ -100,11 +100,13 @@ async def test_context_menu_on_a_message_without_audio(harness: Harness) -> None
     assert interaction.ack.ephemeral
 
 
-async def test_expired_token_delivers_in_the_channel(harness: Harness, voice_note: bytes) -> None:
+async def test_expired_token_delivers_in_the_channel(
+    harness: Harness, voice_note_bytes: bytes
+) -> None:
     harness.gemini.enqueue(Reply.slow(1.0, Reply.json(transcript_reply("Late but here."))))
     interaction = await harness.discord.invoke_slash_command(
         "transcribe", user=harness.alice, channel=harness.channel,
-        options={"attachment": attachment(voice_note)},
+        options={"attachment": attachment(voice_note_bytes)},
     )  # fmt: skip
     await interaction.wait_ack()
     harness.discord.age_interaction(interaction, 16 * 60)

@@ -156,7 +156,8 @@ async def test_voice_message_gets_threaded_transcript(fake_discord: FakeDiscord)
         assert reply.mention_everyone is False
         assert reply.mention_ids == []
         assert [(a.filename, a.data) for a in reply.attachments] == [
-            ("transcript.txt", b"hello world")]
+            ("transcript.txt", b"hello world")
+        ]
         assert reply.position == 0
         assert [f.status for f in fake_discord.cdn_fetches] == [200]
 
@@ -204,8 +205,11 @@ async def test_slash_command_with_attachment_defers_and_follows_up(
         assert synced_guild is None
         assert {c["name"] for c in payload} == {"transcribe", "Transcribe voice note"}
         inter = await fake_discord.invoke_slash_command(
-            "transcribe", user=user, channel=channel,
-            options={"audio": FakeAttachment("memo.ogg", OGG)})
+            "transcribe",
+            user=user,
+            channel=channel,
+            options={"audio": FakeAttachment("memo.ogg", OGG)},
+        )
         ack = await inter.wait_ack()
         assert ack.type == CallbackType.DEFERRED_CHANNEL_MESSAGE
         assert ack.elapsed < 3.0
@@ -225,8 +229,11 @@ async def test_late_callback_and_double_ack(fake_discord: FakeDiscord) -> None:
     async with running_bot(fake_discord, bot):
         rec.gate.clear()
         late = await fake_discord.invoke_slash_command(
-            "transcribe", user=user, channel=channel,
-            options={"audio": FakeAttachment("a.ogg", OGG)})
+            "transcribe",
+            user=user,
+            channel=channel,
+            options={"audio": FakeAttachment("a.ogg", OGG)},
+        )
         fake_discord.age_interaction(late, 4.0)
         rec.gate.set()
         await fake_discord.wait_for(lambda: rec.errors, what="the late defer to fail")
@@ -235,8 +242,11 @@ async def test_late_callback_and_double_ack(fake_discord: FakeDiscord) -> None:
         assert late.ack is None
 
         inter = await fake_discord.invoke_slash_command(
-            "transcribe", user=user, channel=channel,
-            options={"audio": FakeAttachment("b.ogg", OGG)})
+            "transcribe",
+            user=user,
+            channel=channel,
+            options={"audio": FakeAttachment("b.ogg", OGG)},
+        )
         await inter.wait_followups(1)
         await fake_discord.replay_last(1, event="INTERACTION_CREATE")
         await fake_discord.wait_for(lambda: len(rec.errors) == 2, what="a second ack attempt")
@@ -253,7 +263,8 @@ async def test_message_context_menu(fake_discord: FakeDiscord) -> None:
     async with running_bot(fake_discord, bot):
         note = await fake_discord.post_voice_message(channel, user, OGG)
         inter = await fake_discord.invoke_message_command(
-            "Transcribe voice note", user=user, target_message=note)
+            "Transcribe voice note", user=user, target_message=note
+        )
         response = await inter.wait_response()
         assert response.ephemeral
         assert response.content == f"queued {note.id}"
@@ -345,7 +356,8 @@ async def test_expired_attachment_url_refreshes_on_refetch(fake_discord: FakeDis
     bot, rec = make_bot()
     async with running_bot(fake_discord, bot):
         await fake_discord.post_message(
-            channel, user, attachments=[FakeAttachment("notes.txt", b"payload")])
+            channel, user, attachments=[FakeAttachment("notes.txt", b"payload")]
+        )
         await fake_discord.wait_for(lambda: rec.messages)
         [message] = rec.messages
         fake_discord.expire_attachment_urls()

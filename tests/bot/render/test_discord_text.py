@@ -16,7 +16,7 @@ SOURCE = Source(
 def document(segments: list[Segment], **kw: object) -> TranscriptDocument:
     return TranscriptDocument(
         kind=Mode.TRANSCRIPT, model="gemini-test", source=SOURCE, segments=segments, **kw
-    )  # type: ignore[arg-type]
+    )
 
 
 def segment(content: str, *, start: float = 0.0, translation: str | None = None) -> Segment:

@@ -53,9 +53,7 @@ async def test_interaction_token_stays_out_of_repr(storage: Storage) -> None:
 
 async def test_duplicate_submit_returns_the_existing_job(storage: Storage) -> None:
     first, created = await storage.submit_job(job_request("auto:300:400"))
-    again, created_again = await storage.submit_job(
-        job_request("auto:300:400", requester_id=777)
-    )
+    again, created_again = await storage.submit_job(job_request("auto:300:400", requester_id=777))
     assert (created, created_again) == (True, False)
     assert again == first
     other, created_other = await storage.submit_job(job_request("slash:300"))

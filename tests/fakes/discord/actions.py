@@ -27,9 +27,15 @@ class ScenarioActions:
     _core: Core
 
     async def post_message(
-        self, channel: ChannelRef, author: FakeUser, *, content: str = "",
-        attachments: Iterable[FakeAttachment] = (), embeds: Iterable[JSON] = (),
-        reply_to: MessageRef | None = None, flags: int = 0,
+        self,
+        channel: ChannelRef,
+        author: FakeUser,
+        *,
+        content: str = "",
+        attachments: Iterable[FakeAttachment] = (),
+        embeds: Iterable[JSON] = (),
+        reply_to: MessageRef | None = None,
+        flags: int = 0,
     ) -> StoredMessage:
         """A user posts a message; stores it and dispatches MESSAGE_CREATE.
 
@@ -49,24 +55,34 @@ class ScenarioActions:
         if reply_to is not None:
             ref = self.message(reply_to)
             draft.type = 19
-            draft.message_reference = {"type": 0, "message_id": str(ref.id),
-                                       "channel_id": str(ref.channel_id)}
+            draft.message_reference = {
+                "type": 0,
+                "message_id": str(ref.id),
+                "channel_id": str(ref.channel_id),
+            }
         msg = core.store.create(target, author, draft)
         await core.dispatch_message(msg)
         return msg
 
     async def post_voice_message(
-        self, channel: ChannelRef, author: FakeUser, data: bytes, *,
-        filename: str = "voice-message.ogg", duration_secs: float = 3.0,
+        self,
+        channel: ChannelRef,
+        author: FakeUser,
+        data: bytes,
+        *,
+        filename: str = "voice-message.ogg",
+        duration_secs: float = 3.0,
         waveform: str | None = None,
     ) -> StoredMessage:
         """A user records a voice message (one OGG/Opus attachment with duration + waveform)."""
-        voice = FakeAttachment(filename, data, "audio/ogg", voice=True,
-                               duration_secs=duration_secs, waveform=waveform)
+        voice = FakeAttachment(
+            filename, data, "audio/ogg", voice=True, duration_secs=duration_secs, waveform=waveform
+        )
         return await self.post_message(channel, author, attachments=[voice])
 
-    async def post_dm(self, user: FakeUser, *, content: str = "",
-                      attachments: Iterable[FakeAttachment] = ()) -> StoredMessage:
+    async def post_dm(
+        self, user: FakeUser, *, content: str = "", attachments: Iterable[FakeAttachment] = ()
+    ) -> StoredMessage:
         """A user writes to the bot in DMs."""
         channel = self._core.world.dm_channel(user)
         return await self.post_message(channel, user, content=content, attachments=attachments)
@@ -90,39 +106,59 @@ class ScenarioActions:
         users = msg.reactions.setdefault(emoji, [])
         if user.id not in users:
             users.append(user.id)
-            await self._core.dispatch("MESSAGE_REACTION_ADD",
-                                      reaction_event(self._core, msg, emoji, user.id),
-                                      guild_id=msg.guild_id)
+            await self._core.dispatch(
+                "MESSAGE_REACTION_ADD",
+                reaction_event(self._core, msg, emoji, user.id),
+                guild_id=msg.guild_id,
+            )
 
     async def invoke_slash_command(
-        self, name: str, *, user: FakeUser, channel: ChannelRef,
-        options: dict[str, Any] | None = None, locale: str = "en-US",
+        self,
+        name: str,
+        *,
+        user: FakeUser,
+        channel: ChannelRef,
+        options: dict[str, Any] | None = None,
+        locale: str = "en-US",
     ) -> FakeInteraction:
         """A user runs a synced slash command; option values may be ``FakeAttachment``,
         ``FakeUser``, ``FakeRole`` or ``FakeChannel`` (sub-commands: a nested dict)."""
         target = self._core.world.channel(channel)
         command = self._command(name, 1, target.guild_id)
         inter = InteractionBuilder(self._core).command(
-            command, user=user, channel=target, options=options or {}, locale=locale)
+            command, user=user, channel=target, options=options or {}, locale=locale
+        )
         return await self._send_interaction(inter)
 
-    async def invoke_message_command(self, name: str, *, user: FakeUser,
-                                     target_message: MessageRef) -> FakeInteraction:
+    async def invoke_message_command(
+        self, name: str, *, user: FakeUser, target_message: MessageRef
+    ) -> FakeInteraction:
         """A user runs a message context-menu command on a message."""
         msg = self.message(target_message)
         channel = self._core.world.channel(msg.channel_id)
         command = self._command(name, 3, channel.guild_id)
         inter = InteractionBuilder(self._core).command(
-            command, user=user, channel=channel, options={}, target=msg)
+            command, user=user, channel=channel, options={}, target=msg
+        )
         return await self._send_interaction(inter)
 
-    async def click_button(self, message: MessageRef, custom_id: str, *, user: FakeUser,
-                           component_type: int = 2,
-                           values: list[str] | None = None) -> FakeInteraction:
+    async def click_button(
+        self,
+        message: MessageRef,
+        custom_id: str,
+        *,
+        user: FakeUser,
+        component_type: int = 2,
+        values: list[str] | None = None,
+    ) -> FakeInteraction:
         """A user clicks a button (or picks select ``values``) on a message."""
         inter = InteractionBuilder(self._core).component(
-            self.message(message), custom_id, user=user, component_type=component_type,
-            values=values)
+            self.message(message),
+            custom_id,
+            user=user,
+            component_type=component_type,
+            values=values,
+        )
         return await self._send_interaction(inter)
 
     def _command(self, name: str, kind: int, guild_id: int | None) -> JSON:
@@ -159,8 +195,9 @@ class ScenarioActions:
 
         await poll_until(connected, timeout=timeout, what="a bot to connect")
 
-    async def replay_last(self, n: int = 1, *, event: str | None = None,
-                          timeout: float = 10.0) -> None:
+    async def replay_last(
+        self, n: int = 1, *, event: str | None = None, timeout: float = 10.0
+    ) -> None:
         """Make the bot reconnect and RESUME, then re-send the last ``n`` dispatched events
         (of type ``event`` if given) as a duplicate replay."""
         session = self._require_session()
@@ -186,16 +223,20 @@ class ScenarioActions:
         """Send op 9 (not resumable) and wait for the bot to IDENTIFY again."""
         session = self._require_session()
         await self._core.gateway.invalidate(session)
-        await poll_until(lambda: self._core.gateway.current_session() not in (None, session),
-                         timeout=timeout, what="a new IDENTIFY")
+        await poll_until(
+            lambda: self._core.gateway.current_session() not in (None, session),
+            timeout=timeout,
+            what="a new IDENTIFY",
+        )
 
     async def flush_events(self) -> None:
         """Send events for world changes made after the bot connected (CHANNEL_CREATE,
         GUILD_MEMBER_ADD...); they also go out before the next dispatched event."""
         await self._core.flush()
 
-    async def wait_for(self, predicate: Callable[[], object], timeout: float = 10.0,
-                       what: str = "condition") -> None:
+    async def wait_for(
+        self, predicate: Callable[[], object], timeout: float = 10.0, what: str = "condition"
+    ) -> None:
         """Poll ``predicate`` until it is truthy (``TimeoutError`` otherwise)."""
         await poll_until(predicate, timeout=timeout, what=what)
 

@@ -88,6 +88,8 @@ def _add_part(body: ParsedBody, headers: dict[str, str], data: bytes) -> None:
     if filename is None:
         body.form[name] = data.decode("utf-8", "replace")
         return
-    body.files.append(UploadedFile(
-        field_name=name, filename=filename, content_type=headers.get("content-type"), data=data
-    ))
+    body.files.append(
+        UploadedFile(
+            field_name=name, filename=filename, content_type=headers.get("content-type"), data=data
+        )
+    )

@@ -73,8 +73,9 @@ class Cdn:
     def add_routes(self, app: web.Application) -> None:
         """Register the CDN paths on the fake's aiohttp application."""
         for prefix in ("attachments", "ephemeral-attachments", "media/attachments"):
-            app.router.add_get(f"/{prefix}/{{channel_id}}/{{attachment_id}}/{{filename}}",
-                               self.handle)
+            app.router.add_get(
+                f"/{prefix}/{{channel_id}}/{{attachment_id}}/{{filename}}", self.handle
+            )
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Serve an attachment's bytes, or 404 like Discord's CDN."""

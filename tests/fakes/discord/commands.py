@@ -30,17 +30,26 @@ def option_errors(options: list[JSON], path: tuple[str | int, ...]) -> JSON:
         where = (*path, index)
         name = str(option.get("name", ""))
         if not _NAME.match(name) or name != name.lower():
-            merge_errors(problems, field_error((*where, "name"), "APPLICATION_COMMAND_INVALID_NAME",
-                                               "Command name is invalid"))
+            merge_errors(
+                problems,
+                field_error(
+                    (*where, "name"), "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid"
+                ),
+            )
         if not 1 <= len(str(option.get("description", ""))) <= 100:
             merge_errors(problems, _length_error((*where, "description"), 1, 100))
         if option.get("type") in _SUBCOMMAND_TYPES:
             merge_errors(problems, option_errors(option.get("options") or [], (*where, "options")))
         elif option.get("required"):
             if seen_optional:
-                merge_errors(problems, field_error(
-                    where, "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
-                    "Required options must be placed before non-required options"))
+                merge_errors(
+                    problems,
+                    field_error(
+                        where,
+                        "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
+                        "Required options must be placed before non-required options",
+                    ),
+                )
         else:
             seen_optional = True
     return problems
@@ -53,8 +62,12 @@ def command_errors(cmd: JSON, path: tuple[str | int, ...]) -> JSON:
     name, description = str(cmd.get("name", "")), str(cmd.get("description", ""))
     if kind == CHAT_INPUT:
         if not _NAME.match(name) or name != name.lower():
-            merge_errors(problems, field_error((*path, "name"), "APPLICATION_COMMAND_INVALID_NAME",
-                                               "Command name is invalid"))
+            merge_errors(
+                problems,
+                field_error(
+                    (*path, "name"), "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid"
+                ),
+            )
         if not 1 <= len(description) <= 100:
             merge_errors(problems, _length_error((*path, "description"), 1, 100))
         merge_errors(problems, option_errors(cmd.get("options") or [], (*path, "options")))
@@ -62,9 +75,14 @@ def command_errors(cmd: JSON, path: tuple[str | int, ...]) -> JSON:
         if not 1 <= len(name) <= 32:
             merge_errors(problems, _length_error((*path, "name"), 1, 32))
         if description:
-            merge_errors(problems, field_error(
-                (*path, "description"), "APPLICATION_COMMAND_CONTEXT_MENU_DESCRIPTION",
-                "Context menu commands cannot have description"))
+            merge_errors(
+                problems,
+                field_error(
+                    (*path, "description"),
+                    "APPLICATION_COMMAND_CONTEXT_MENU_DESCRIPTION",
+                    "Context menu commands cannot have description",
+                ),
+            )
     return problems
 
 
@@ -87,8 +105,14 @@ class CommandRegistry:
             merge_errors(problems, command_errors(cmd, (index,)))
         keys = [(c.get("name"), c.get("type", CHAT_INPUT)) for c in payload]
         if len(set(keys)) != len(keys):
-            merge_errors(problems, field_error((), "APPLICATION_COMMANDS_DUPLICATE_NAME",
-                                               "Application command names must be unique"))
+            merge_errors(
+                problems,
+                field_error(
+                    (),
+                    "APPLICATION_COMMANDS_DUPLICATE_NAME",
+                    "Application command names must be unique",
+                ),
+            )
         if problems:
             raise errors.invalid_form_body(problems)
         for kind, limit in _LIMITS.items():
@@ -136,8 +160,11 @@ class CommandRegistry:
         key = (guild_id, str(cmd.get("name")), kind)
         command_id = self._known_ids.setdefault(key, self.ids.next())
         stored: JSON = {
-            "id": str(command_id), "application_id": str(self.application_id),
-            "version": str(self.ids.next()), "type": kind, "name": cmd.get("name"),
+            "id": str(command_id),
+            "application_id": str(self.application_id),
+            "version": str(self.ids.next()),
+            "type": kind,
+            "name": cmd.get("name"),
             "name_localizations": cmd.get("name_localizations"),
             "description": cmd.get("description", ""),
             "description_localizations": cmd.get("description_localizations"),

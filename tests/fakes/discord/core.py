@@ -15,16 +15,20 @@ from .payloads import client_user_payload, guild_create_payload, member_payload,
 from .world import World
 
 # Application flags: the "limited" variants are what an unverified bot gets from the portal.
-_APP_FLAG_FOR_INTENT = {"GUILD_PRESENCES": 1 << 13, "GUILD_MEMBERS": 1 << 15,
-                        "MESSAGE_CONTENT": 1 << 19}
+_APP_FLAG_FOR_INTENT = {
+    "GUILD_PRESENCES": 1 << 13,
+    "GUILD_MEMBERS": 1 << 15,
+    "MESSAGE_CONTENT": 1 << 19,
+}
 _APPLICATION_COMMAND_BADGE = 1 << 23
 
 
 class Core:
     """Shared state and behaviour behind the REST routes, the gateway and the scenario API."""
 
-    def __init__(self, *, token: str, bot_name: str, granted_intents: set[str],
-                 heartbeat_interval_ms: int) -> None:
+    def __init__(
+        self, *, token: str, bot_name: str, granted_intents: set[str], heartbeat_interval_ms: int
+    ) -> None:
         self.token = token
         self.granted_intents = granted_intents
         self.heartbeat_interval_ms = heartbeat_interval_ms
@@ -57,13 +61,21 @@ class Core:
     def ready_payload(self, session: GatewaySession) -> JSON:
         """READY for a new session."""
         data: JSON = {
-            "v": 10, "user": client_user_payload(self.bot_user), "session_id": session.session_id,
-            "session_type": "normal", "resume_gateway_url": self.gateway_url + "resume/",
+            "v": 10,
+            "user": client_user_payload(self.bot_user),
+            "session_id": session.session_id,
+            "session_type": "normal",
+            "resume_gateway_url": self.gateway_url + "resume/",
             "guilds": [{"id": str(g.id), "unavailable": True} for g in self._guilds_of(session)],
             "application": {"id": str(self.application_id), "flags": self.application_flags()},
-            "private_channels": [], "relationships": [], "presences": [],
-            "guild_join_requests": [], "geo_ordered_rtc_regions": [], "user_settings": {},
-            "auth": {}, "_trace": ["fake-gateway"],
+            "private_channels": [],
+            "relationships": [],
+            "presences": [],
+            "guild_join_requests": [],
+            "geo_ordered_rtc_regions": [],
+            "user_settings": {},
+            "auth": {},
+            "_trace": ["fake-gateway"],
         }
         if session.shard is not None:
             data["shard"] = list(session.shard)
@@ -76,18 +88,27 @@ class Core:
     def guild_create(self, guild: FakeGuild, intents: int) -> JSON:
         """One GUILD_CREATE payload."""
         channels = [self.world.channels[c] for c in guild.channel_ids]
-        members = [m for m in guild.members.values()
-                   if intents & Intent.GUILD_MEMBERS or m.user.id == self.bot_id]
-        return guild_create_payload(guild, channels, self.world.threads_of(guild),
-                                    [member_payload(m) for m in members])
+        members = [
+            m
+            for m in guild.members.values()
+            if intents & Intent.GUILD_MEMBERS or m.user.id == self.bot_id
+        ]
+        return guild_create_payload(
+            guild, channels, self.world.threads_of(guild), [member_payload(m) for m in members]
+        )
 
     def members_chunk(self, request: JSON) -> JSON:
         """GUILD_MEMBERS_CHUNK with every member (or the requested ``user_ids``)."""
         guild = self.world.guilds[int(request["guild_id"])]
         wanted = {int(u) for u in request.get("user_ids") or []}
         members = [m for m in guild.members.values() if not wanted or m.user.id in wanted]
-        chunk: JSON = {"guild_id": str(guild.id), "chunk_index": 0, "chunk_count": 1,
-                       "members": [member_payload(m) for m in members], "not_found": []}
+        chunk: JSON = {
+            "guild_id": str(guild.id),
+            "chunk_index": 0,
+            "chunk_count": 1,
+            "members": [member_payload(m) for m in members],
+            "not_found": [],
+        }
         if request.get("nonce"):
             chunk["nonce"] = request["nonce"]
         return chunk
@@ -107,14 +128,26 @@ class Core:
     def application_payload(self) -> JSON:
         """``GET /oauth2/applications/@me``."""
         return {
-            "id": str(self.application_id), "name": self.bot_user.username, "icon": None,
-            "description": "", "summary": "", "type": None, "rpc_origins": [],
-            "bot_public": True, "bot_require_code_grant": False,
-            "bot": user_payload(self.bot_user), "owner": user_payload(self.app_owner),
-            "team": None, "verify_key": "0" * 64, "flags": self.application_flags(),
-            "interactions_endpoint_url": None, "redirect_uris": [], "tags": [],
+            "id": str(self.application_id),
+            "name": self.bot_user.username,
+            "icon": None,
+            "description": "",
+            "summary": "",
+            "type": None,
+            "rpc_origins": [],
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "bot": user_payload(self.bot_user),
+            "owner": user_payload(self.app_owner),
+            "team": None,
+            "verify_key": "0" * 64,
+            "flags": self.application_flags(),
+            "interactions_endpoint_url": None,
+            "redirect_uris": [],
+            "tags": [],
             "approximate_guild_count": len(self.world.guilds),
-            "integration_types_config": {"0": {}}, "install_params": None,
+            "integration_types_config": {"0": {}},
+            "install_params": None,
         }
 
     # ----- dispatching -------------------------------------------------------------------------
@@ -137,8 +170,7 @@ class Core:
     async def dispatch_message(self, msg: StoredMessage, event: str = "MESSAGE_CREATE") -> None:
         """MESSAGE_CREATE/UPDATE for a stored message (never for ephemeral ones)."""
         if not msg.ephemeral:
-            await self.dispatch(event, self.store.payload(msg, gateway=True),
-                                guild_id=msg.guild_id)
+            await self.dispatch(event, self.store.payload(msg, gateway=True), guild_id=msg.guild_id)
 
     async def dispatch_delete(self, msg: StoredMessage) -> None:
         """MESSAGE_DELETE."""

@@ -15,9 +15,7 @@ JSON = dict[str, Any]
 class DiscordError(Exception):
     """An error response: HTTP status, Discord JSON error code, message and field errors."""
 
-    def __init__(
-        self, status: int, code: int, message: str, errors: JSON | None = None
-    ) -> None:
+    def __init__(self, status: int, code: int, message: str, errors: JSON | None = None) -> None:
         super().__init__(f"{status} {code} {message}")
         self.status = status
         self.code = code

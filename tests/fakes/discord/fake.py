@@ -47,15 +47,29 @@ class FakeDiscord(ScenarioActions):
     the async actions and assert on what the bot sent.
     """
 
-    def __init__(self, *, token: str = "fake-bot-token.0.0", bot_name: str = "VoiceNotes",
-                 message_content_enabled: bool = True, members_intent_enabled: bool = True,
-                 presence_intent_enabled: bool = True,
-                 heartbeat_interval_ms: int = 41_250) -> None:
-        granted = dict(zip(_PRIVILEGED, (members_intent_enabled, presence_intent_enabled,
-                                         message_content_enabled), strict=True))
-        self._core = Core(token=token, bot_name=bot_name,
-                          granted_intents={name for name, on in granted.items() if on},
-                          heartbeat_interval_ms=heartbeat_interval_ms)
+    def __init__(
+        self,
+        *,
+        token: str = "fake-bot-token.0.0",
+        bot_name: str = "VoiceNotes",
+        message_content_enabled: bool = True,
+        members_intent_enabled: bool = True,
+        presence_intent_enabled: bool = True,
+        heartbeat_interval_ms: int = 41_250,
+    ) -> None:
+        granted = dict(
+            zip(
+                _PRIVILEGED,
+                (members_intent_enabled, presence_intent_enabled, message_content_enabled),
+                strict=True,
+            )
+        )
+        self._core = Core(
+            token=token,
+            bot_name=bot_name,
+            granted_intents={name for name, on in granted.items() if on},
+            heartbeat_interval_ms=heartbeat_interval_ms,
+        )
         self._runner: web.AppRunner | None = None
 
     # ----- lifecycle --------------------------------------------------------------------------
@@ -66,8 +80,7 @@ class FakeDiscord(ScenarioActions):
         core.rest.add_routes(app)
         core.gateway.add_routes(app)
         core.cdn.add_routes(app)
-        for routes in (CoreRoutes, MessageRoutes, ChannelRoutes, CommandRoutes,
-                       InteractionRoutes):
+        for routes in (CoreRoutes, MessageRoutes, ChannelRoutes, CommandRoutes, InteractionRoutes):
             routes(core).register(core.rest.router)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -87,8 +100,12 @@ class FakeDiscord(ScenarioActions):
     async def __aenter__(self) -> Self:
         return await self.start()
 
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         await self.close()
 
     # ----- identity and URLs --------------------------------------------------------------------
@@ -133,29 +150,46 @@ class FakeDiscord(ScenarioActions):
         return self._core.granted_intents
 
     # ----- building the world -----------------------------------------------------------------
-    def make_user(self, name: str, *, global_name: str | None = None, bot: bool = False,
-                  dms_open: bool = True) -> FakeUser:
+    def make_user(
+        self, name: str, *, global_name: str | None = None, bot: bool = False, dms_open: bool = True
+    ) -> FakeUser:
         """Create a user; ``dms_open=False`` makes DMs to them fail with 50007."""
         user = self._core.world.make_user(name, global_name=global_name, bot=bot)
         user.dms_open = dms_open
         return user
 
-    def add_guild(self, name: str = "Test Guild", *, owner: FakeUser | None = None,
-                  bot_permissions: Iterable[str] = perms.DEFAULT_BOT_PERMISSIONS,
-                  premium_tier: int = 0, locale: str = "en-US") -> FakeGuild:
+    def add_guild(
+        self,
+        name: str = "Test Guild",
+        *,
+        owner: FakeUser | None = None,
+        bot_permissions: Iterable[str] = perms.DEFAULT_BOT_PERMISSIONS,
+        premium_tier: int = 0,
+        locale: str = "en-US",
+    ) -> FakeGuild:
         """A guild the bot is in, with the bot's managed role carrying ``bot_permissions``."""
-        guild = self._core.world.add_guild(name, owner=owner, bot_permissions=bot_permissions,
-                                           premium_tier=premium_tier, locale=locale)
+        guild = self._core.world.add_guild(
+            name,
+            owner=owner,
+            bot_permissions=bot_permissions,
+            premium_tier=premium_tier,
+            locale=locale,
+        )
         self._core.queue_event("GUILD_CREATE", self._core.guild_create(guild, 1 << 1), guild.id)
         return guild
 
-    def add_role(self, guild: FakeGuild, name: str, *, permissions: Iterable[str] = ()
-                 ) -> FakeRole:
+    def add_role(self, guild: FakeGuild, name: str, *, permissions: Iterable[str] = ()) -> FakeRole:
         """A role with the given permission names."""
         return self._core.world.add_role(guild, name, permissions=permissions)
 
-    def add_member(self, guild: FakeGuild, user: FakeUser, *, roles: Iterable[FakeRole] = (),
-                   permissions: Iterable[str] | None = None) -> FakeMember:
+    def add_member(
+        self,
+        guild: FakeGuild,
+        user: FakeUser,
+        *,
+        roles: Iterable[FakeRole] = (),
+        permissions: Iterable[str] | None = None,
+    ) -> FakeMember:
         """Make ``user`` a member; ``permissions`` adds a personal role with those names."""
         roles = list(roles)
         if permissions is not None:
@@ -165,16 +199,24 @@ class FakeDiscord(ScenarioActions):
         self._core.queue_event("GUILD_MEMBER_ADD", data, guild.id)
         return member
 
-    def add_text_channel(self, guild: FakeGuild, name: str, *, denied: Iterable[str] = (),
-                         allowed: Iterable[str] = (), announcement: bool = False,
-                         topic: str | None = None) -> FakeChannel:
+    def add_text_channel(
+        self,
+        guild: FakeGuild,
+        name: str,
+        *,
+        denied: Iterable[str] = (),
+        allowed: Iterable[str] = (),
+        announcement: bool = False,
+        topic: str | None = None,
+    ) -> FakeChannel:
         """A text (or announcement) channel; ``denied``/``allowed`` are permission names
         overwritten for the bot (e.g. ``{"CREATE_PUBLIC_THREADS"}``)."""
         kind = ChannelType.GUILD_ANNOUNCEMENT if announcement else ChannelType.GUILD_TEXT
         return self._add_channel(guild, name, kind, denied, allowed, topic)
 
-    def add_forum_channel(self, guild: FakeGuild, name: str, *, denied: Iterable[str] = (),
-                          media: bool = False) -> FakeChannel:
+    def add_forum_channel(
+        self, guild: FakeGuild, name: str, *, denied: Iterable[str] = (), media: bool = False
+    ) -> FakeChannel:
         """A forum (or media) channel: every post is a thread."""
         kind = ChannelType.GUILD_MEDIA if media else ChannelType.GUILD_FORUM
         return self._add_channel(guild, name, kind, denied, (), None)
@@ -183,27 +225,46 @@ class FakeDiscord(ScenarioActions):
         """A voice channel (its text chat accepts messages but no threads)."""
         return self._add_channel(guild, name, ChannelType.GUILD_VOICE, (), (), None)
 
-    def _add_channel(self, guild: FakeGuild, name: str, kind: ChannelType, denied: Iterable[str],
-                     allowed: Iterable[str], topic: str | None) -> FakeChannel:
+    def _add_channel(
+        self,
+        guild: FakeGuild,
+        name: str,
+        kind: ChannelType,
+        denied: Iterable[str],
+        allowed: Iterable[str],
+        topic: str | None,
+    ) -> FakeChannel:
         channel = self._core.world.add_channel(guild, name, kind, denied=denied, allowed=allowed)
         channel.topic = topic
         self._core.queue_event("CHANNEL_CREATE", channel_payload(channel), guild.id)
         return channel
 
-    def add_thread(self, parent: FakeChannel, name: str, *, owner: FakeUser | None = None,
-                   private: bool = False, archived: bool = False, locked: bool = False
-                   ) -> FakeChannel:
+    def add_thread(
+        self,
+        parent: FakeChannel,
+        name: str,
+        *,
+        owner: FakeUser | None = None,
+        private: bool = False,
+        archived: bool = False,
+        locked: bool = False,
+    ) -> FakeChannel:
         """An existing thread under a text or forum channel."""
         kind = ChannelType.PRIVATE_THREAD if private else ChannelType.PUBLIC_THREAD
-        thread = self._core.world.add_thread(parent, name, owner=owner or self.bot_user,
-                                             kind=kind)
+        thread = self._core.world.add_thread(parent, name, owner=owner or self.bot_user, kind=kind)
         thread.archived, thread.locked = archived, locked
         data = thread_payload(thread) | {"newly_created": True}
         self._core.queue_event("THREAD_CREATE", data, thread.guild_id)
         return thread
 
-    def set_bot_permissions(self, channel: FakeChannel, *, denied: Iterable[str] = (),
-                            allowed: Iterable[str] = (), notify: bool = True) -> None:
+    def set_bot_permissions(
+        self,
+        channel: FakeChannel,
+        *,
+        denied: Iterable[str] = (),
+        allowed: Iterable[str] = (),
+        notify: bool = True,
+    ) -> None:
         """Replace the bot's overwrite on a channel; ``notify=False`` keeps the bot's cache
         stale (the server enforces the change, CHANNEL_UPDATE is not sent)."""
         self._core.world.set_bot_overwrite(channel, denied=denied, allowed=allowed)
@@ -226,8 +287,11 @@ class FakeDiscord(ScenarioActions):
     def bot_messages(self, channel: ChannelRef | None = None) -> list[StoredMessage]:
         """Every message the bot created (ephemeral ones included), oldest first."""
         wanted = None if channel is None else self._core.world.channel(channel).id
-        return [m for m in self._core.store.messages.values()
-                if m.author.id == self.bot_user.id and wanted in (None, m.channel_id)]
+        return [
+            m
+            for m in self._core.store.messages.values()
+            if m.author.id == self.bot_user.id and wanted in (None, m.channel_id)
+        ]
 
     @property
     def threads(self) -> list[FakeChannel]:
@@ -251,8 +315,7 @@ class FakeDiscord(ScenarioActions):
     def requests_to(self, method: str, path_regex: str) -> list[RecordedRequest]:
         """Recorded requests whose method matches and path fully matches ``path_regex``."""
         pattern = re.compile(path_regex)
-        return [r for r in self.requests
-                if method in ("*", r.method) and pattern.fullmatch(r.path)]
+        return [r for r in self.requests if method in ("*", r.method) and pattern.fullmatch(r.path)]
 
     @property
     def unknown_routes(self) -> list[RecordedRequest]:
@@ -295,15 +358,33 @@ class FakeDiscord(ScenarioActions):
         return self._core.cdn.fetches
 
     # ----- failures -----------------------------------------------------------------------------
-    def fail_next(self, method: str, path_regex: str, status: int = 429, *,
-                  code: int | None = None, retry_after: float = 0.2, is_global: bool = False,
-                  message: str | None = None, times: int = 1) -> None:
+    def fail_next(
+        self,
+        method: str,
+        path_regex: str,
+        status: int = 429,
+        *,
+        code: int | None = None,
+        retry_after: float = 0.2,
+        is_global: bool = False,
+        message: str | None = None,
+        times: int = 1,
+    ) -> None:
         """Answer the next ``times`` matching requests (path relative to ``/api/v10``, full
         match; method ``"*"`` for any) with ``status``: 429 with Discord's rate-limit body and
         headers, or 5xx."""
-        self._core.rest.fail_rules.append(FailRule(
-            method=method, pattern=re.compile(path_regex), status=status, code=code,
-            retry_after=retry_after, is_global=is_global, message=message, remaining=times))
+        self._core.rest.fail_rules.append(
+            FailRule(
+                method=method,
+                pattern=re.compile(path_regex),
+                status=status,
+                code=code,
+                retry_after=retry_after,
+                is_global=is_global,
+                message=message,
+                remaining=times,
+            )
+        )
 
     def fail_cdn(self, attachment_id: int, status: int = 500, *, times: int = 1) -> None:
         """Make the next ``times`` downloads of an attachment fail with ``status``."""

@@ -35,8 +35,13 @@ def point_discord_py_at(fake: FakeDiscord) -> Iterator[None]:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
 
 
-async def _wait_started(fake: FakeDiscord, client: discord.Client, task: asyncio.Task[None],
-                        timeout: float, wait_ready: bool) -> None:
+async def _wait_started(
+    fake: FakeDiscord,
+    client: discord.Client,
+    task: asyncio.Task[None],
+    timeout: float,
+    wait_ready: bool,
+) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not (client.is_ready() if wait_ready else _connected(fake, client)):
@@ -50,13 +55,17 @@ async def _wait_started(fake: FakeDiscord, client: discord.Client, task: asyncio
 
 def _connected(fake: FakeDiscord, client: discord.Client) -> bool:
     session = fake.sessions[-1] if fake.sessions else None
-    return session is not None and session.ready and len(client.guilds) >= len(
-        [e for e in session.log if e.event == "GUILD_CREATE"])
+    return (
+        session is not None
+        and session.ready
+        and len(client.guilds) >= len([e for e in session.log if e.event == "GUILD_CREATE"])
+    )
 
 
 @asynccontextmanager
-async def running_bot(fake: FakeDiscord, client: ClientT, *, timeout: float = 10.0,
-                      wait_ready: bool = True) -> AsyncIterator[ClientT]:
+async def running_bot(
+    fake: FakeDiscord, client: ClientT, *, timeout: float = 10.0, wait_ready: bool = True
+) -> AsyncIterator[ClientT]:
     """Run ``client.start(fake.token)`` in a task until the block ends, then close it.
 
     Waits for ``on_ready`` (``wait_ready``; pass ``guild_ready_timeout=0.1`` to the client to

@@ -63,8 +63,13 @@ class LoggedEvent:
 class Connection:
     """One websocket connection; sends are serialized so the compression stream stays valid."""
 
-    def __init__(self, ws: web.WebSocketResponse, compressor: Compressor | None, path: str,
-                 query: dict[str, str]) -> None:
+    def __init__(
+        self,
+        ws: web.WebSocketResponse,
+        compressor: Compressor | None,
+        path: str,
+        query: dict[str, str],
+    ) -> None:
         self.ws = ws
         self.compressor = compressor
         self.path = path
@@ -182,8 +187,9 @@ class Gateway:
             session.conn = None
         return ws
 
-    async def _on_op(self, conn: Connection, session: GatewaySession | None,
-                     payload: JSON) -> GatewaySession | None:
+    async def _on_op(
+        self, conn: Connection, session: GatewaySession | None, payload: JSON
+    ) -> GatewaySession | None:
         op, data = payload.get("op"), payload.get("d")
         if op == 1:
             await conn.send({"op": 11})
@@ -250,12 +256,12 @@ class Gateway:
                 continue
             if not wants(session.intents, event, guild_id):
                 continue
-            payload = hide_content(event, data, intents=session.intents,
-                                   bot_id=self.backend.bot_id)
+            payload = hide_content(event, data, intents=session.intents, bot_id=self.backend.bot_id)
             await session.emit(event, payload)
 
-    async def request_reconnect(self, session: GatewaySession, replay: int = 0,
-                                event: str | None = None) -> int:
+    async def request_reconnect(
+        self, session: GatewaySession, replay: int = 0, event: str | None = None
+    ) -> int:
         """Send op 7 RECONNECT; the next RESUME also re-sends the last ``replay`` events.
 
         Returns the resume count to wait for.

@@ -44,7 +44,8 @@ class RequestContext:
         value = self.params[name]
         if not value.isdigit():
             raise errors.form_error(
-                (name,), "NUMBER_TYPE_COERCE", f'Value "{value}" is not snowflake.')
+                (name,), "NUMBER_TYPE_COERCE", f'Value "{value}" is not snowflake.'
+            )
         return int(value)
 
     def json(self) -> JSON:
@@ -100,13 +101,19 @@ class FailRule:
     def error_body(self) -> JSON:
         """Discord's body for this status."""
         if self.status == 429:
-            body: JSON = {"message": self.message or "You are being rate limited.",
-                          "retry_after": self.retry_after, "global": self.is_global}
+            body: JSON = {
+                "message": self.message or "You are being rate limited.",
+                "retry_after": self.retry_after,
+                "global": self.is_global,
+            }
             if self.code is not None:
                 body["code"] = self.code
             return body
-        default = {500: "500: Internal Server Error", 502: "502: Bad Gateway",
-                   503: "503: Service Unavailable"}.get(self.status, f"{self.status}: Error")
+        default = {
+            500: "500: Internal Server Error",
+            502: "502: Bad Gateway",
+            503: "503: Service Unavailable",
+        }.get(self.status, f"{self.status}: Error")
         return {"message": self.message or default, "code": self.code or 0}
 
 
@@ -138,18 +145,22 @@ def json_response(body: Any, status: int, headers: dict[str, str]) -> web.Respon
     if body is None:
         return web.Response(status=204, headers=headers)
     data = json.dumps(body).encode()
-    return web.Response(status=status, body=data, headers=headers | {
-        "Content-Type": "application/json"})
+    return web.Response(
+        status=status, body=data, headers=headers | {"Content-Type": "application/json"}
+    )
 
 
-def ratelimit_headers(route_key: str, clock: FakeClock, *, exhausted: bool = False,
-                      reset_after: float = 1.0) -> dict[str, str]:
+def ratelimit_headers(
+    route_key: str, clock: FakeClock, *, exhausted: bool = False, reset_after: float = 1.0
+) -> dict[str, str]:
     """``X-RateLimit-*`` headers for a route bucket."""
     bucket = hashlib.sha1(route_key.encode()).hexdigest()[:32]
     return {
-        "X-RateLimit-Limit": "50", "X-RateLimit-Remaining": "0" if exhausted else "49",
+        "X-RateLimit-Limit": "50",
+        "X-RateLimit-Remaining": "0" if exhausted else "49",
         "X-RateLimit-Reset": f"{clock.time() + reset_after:.3f}",
-        "X-RateLimit-Reset-After": f"{reset_after:.3f}", "X-RateLimit-Bucket": bucket,
+        "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+        "X-RateLimit-Bucket": bucket,
     }
 
 
@@ -172,8 +183,14 @@ class RestApi:
         """Dispatch one REST request."""
         path = "/" + request.match_info["tail"]
         raw = await request.read()
-        record = RecordedRequest(method=request.method, path=path, query=dict(request.query),
-                                 json=None, files=[], at=self.clock.time())
+        record = RecordedRequest(
+            method=request.method,
+            path=path,
+            query=dict(request.query),
+            json=None,
+            files=[],
+            at=self.clock.time(),
+        )
         self.requests.append(record)
         route_key = f"{request.method} {path}"
         try:
@@ -214,12 +231,15 @@ class RestApi:
     def _failure(self, record: RecordedRequest, rule: FailRule, route_key: str) -> web.Response:
         body = rule.error_body()
         record.status, record.response = rule.status, body
-        headers = ratelimit_headers(route_key, self.clock, exhausted=rule.status == 429,
-                                    reset_after=rule.retry_after)
+        headers = ratelimit_headers(
+            route_key, self.clock, exhausted=rule.status == 429, reset_after=rule.retry_after
+        )
         if rule.status == 429:
-            headers |= {"Retry-After": str(max(1, math.ceil(rule.retry_after))),
-                        "Via": "1.1 google",
-                        "X-RateLimit-Scope": "global" if rule.is_global else "user"}
+            headers |= {
+                "Retry-After": str(max(1, math.ceil(rule.retry_after))),
+                "Via": "1.1 google",
+                "X-RateLimit-Scope": "global" if rule.is_global else "user",
+            }
             if rule.is_global:
                 headers["X-RateLimit-Global"] = "true"
         return json_response(body, rule.status, headers)

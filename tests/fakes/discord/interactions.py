@@ -49,8 +49,10 @@ class AckInfo:
     @property
     def deferred(self) -> bool:
         """Whether the response was a defer (type 5 or 6)."""
-        return self.type in (CallbackType.DEFERRED_CHANNEL_MESSAGE,
-                             CallbackType.DEFERRED_UPDATE_MESSAGE)
+        return self.type in (
+            CallbackType.DEFERRED_CHANNEL_MESSAGE,
+            CallbackType.DEFERRED_UPDATE_MESSAGE,
+        )
 
 
 @dataclass
@@ -100,15 +102,21 @@ class FakeInteraction:
 
     async def wait_ack(self, timeout: float = 5.0) -> AckInfo:
         """Wait for the first accepted callback."""
-        await poll_until(lambda: self.ack is not None, timeout=timeout,
-                         what=f"an ack of interaction {self.name!r}")
+        await poll_until(
+            lambda: self.ack is not None,
+            timeout=timeout,
+            what=f"an ack of interaction {self.name!r}",
+        )
         assert self.ack is not None
         return self.ack
 
     async def wait_followups(self, n: int = 1, timeout: float = 5.0) -> list[StoredMessage]:
         """Wait until at least ``n`` followup messages were sent."""
-        await poll_until(lambda: len(self.followups) >= n, timeout=timeout,
-                         what=f"{n} followup(s) of interaction {self.name!r}")
+        await poll_until(
+            lambda: len(self.followups) >= n,
+            timeout=timeout,
+            what=f"{n} followup(s) of interaction {self.name!r}",
+        )
         return list(self.followups)
 
     async def wait_response(self, timeout: float = 5.0) -> StoredMessage:
@@ -124,6 +132,9 @@ class FakeInteraction:
 
     async def wait_rejections(self, n: int = 1, timeout: float = 5.0) -> list[CallbackAttempt]:
         """Wait until ``n`` callbacks were refused (10062, 40060...)."""
-        await poll_until(lambda: len(self.rejected) >= n, timeout=timeout,
-                         what=f"{n} refused callback(s) of {self.name!r}")
+        await poll_until(
+            lambda: len(self.rejected) >= n,
+            timeout=timeout,
+            what=f"{n} refused callback(s) of {self.name!r}",
+        )
         return self.rejected

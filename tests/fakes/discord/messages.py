@@ -74,9 +74,13 @@ class MessageStore:
         filename = sanitize_filename(spec.filename)
         voice = spec.voice or spec.duration_secs is not None
         att = StoredAttachment(
-            id=self.ids.next(), channel_id=channel_id, filename=filename, data=spec.data,
+            id=self.ids.next(),
+            channel_id=channel_id,
+            filename=filename,
+            data=spec.data,
             content_type=spec.content_type or guess_content_type(filename),
-            description=spec.description, ephemeral=ephemeral,
+            description=spec.description,
+            ephemeral=ephemeral,
             duration_secs=(spec.duration_secs or 1.0) if voice else None,
             waveform=(spec.waveform or default_waveform(spec.data)) if voice else None,
         )
@@ -86,13 +90,24 @@ class MessageStore:
     def create(self, channel: FakeChannel, author: FakeUser, draft: MessageDraft) -> StoredMessage:
         """Create and store a message in ``channel``."""
         msg = StoredMessage(
-            id=draft.message_id or self.ids.next(), channel_id=channel.id,
-            guild_id=channel.guild_id, author=author, content=draft.content,
-            timestamp=self.clock.iso(), type=draft.type, flags=draft.flags, tts=draft.tts,
-            embeds=draft.embeds, components=draft.components, nonce=draft.nonce,
-            allowed_mentions=draft.allowed_mentions, message_reference=draft.message_reference,
-            sent_payload=draft.sent_payload, webhook_id=draft.webhook_id,
-            application_id=draft.application_id, interaction_metadata=draft.interaction_metadata,
+            id=draft.message_id or self.ids.next(),
+            channel_id=channel.id,
+            guild_id=channel.guild_id,
+            author=author,
+            content=draft.content,
+            timestamp=self.clock.iso(),
+            type=draft.type,
+            flags=draft.flags,
+            tts=draft.tts,
+            embeds=draft.embeds,
+            components=draft.components,
+            nonce=draft.nonce,
+            allowed_mentions=draft.allowed_mentions,
+            message_reference=draft.message_reference,
+            sent_payload=draft.sent_payload,
+            webhook_id=draft.webhook_id,
+            application_id=draft.application_id,
+            interaction_metadata=draft.interaction_metadata,
         )
         msg.attachments = [self.make_attachment(channel.id, f) for f in draft.files]
         self._resolve_mentions(msg)
@@ -131,13 +146,18 @@ class MessageStore:
         return [self.messages[i] for i in ids if not self.messages[i].deleted]
 
     def history(
-        self, channel_id: int, *, limit: int, before: int | None, after: int | None,
+        self,
+        channel_id: int,
+        *,
+        limit: int,
+        before: int | None,
+        after: int | None,
         around: int | None,
     ) -> list[StoredMessage]:
         """``GET /channels/{c}/messages`` semantics; newest first."""
         msgs = self.visible(channel_id)
         if around is not None:
-            older = [m for m in msgs if m.id <= around][-((limit + 1) // 2):]
+            older = [m for m in msgs if m.id <= around][-((limit + 1) // 2) :]
             newer = [m for m in msgs if m.id > around][: limit // 2]
             return list(reversed(older + newer))
         if after is not None:
@@ -171,8 +191,12 @@ class MessageStore:
         if gateway and msg.guild_id is not None and msg.webhook_id is None:
             member = self.world.guilds[msg.guild_id].members.get(msg.author.id)
         data = message_payload(
-            msg, self.cdn.url_for, users=self.world.users, me_id=self.world.bot_user.id,
-            member=member, thread=self.world.channels.get(msg.thread_id or 0),
+            msg,
+            self.cdn.url_for,
+            users=self.world.users,
+            me_id=self.world.bot_user.id,
+            member=member,
+            thread=self.world.channels.get(msg.thread_id or 0),
         )
         if gateway and msg.guild_id is not None:
             data["guild_id"] = str(msg.guild_id)
@@ -190,7 +214,8 @@ class MessageStore:
         role_ids = {int(r) for r in (allowed or {}).get("roles", [])}
         mentioned = [int(u) for u in _USER_MENTION.findall(msg.content)]
         msg.mention_ids = [
-            u for u in dict.fromkeys(mentioned)
+            u
+            for u in dict.fromkeys(mentioned)
             if u in self.world.users and ("users" in parse or u in user_ids)
         ]
         roles = [int(r) for r in _ROLE_MENTION.findall(msg.content)]

@@ -23,8 +23,9 @@ class ChannelRoutes:
     def register(self, router: Router) -> None:
         """Add the routes."""
         router.add("GET", "/channels/{channel_id}", self.get_channel)
-        router.add("POST", "/channels/{channel_id}/messages/{message_id}/threads",
-                   self.thread_from_message)
+        router.add(
+            "POST", "/channels/{channel_id}/messages/{message_id}/threads", self.thread_from_message
+        )
         router.add("POST", "/channels/{channel_id}/threads", self.thread_without_message)
         router.add("PUT", "/channels/{channel_id}/thread-members/@me", self.join_thread)
         router.add("DELETE", "/channels/{channel_id}/thread-members/@me", self.leave_thread)
@@ -48,8 +49,11 @@ class ChannelRoutes:
         self.core.world.require(channel, "CREATE_PUBLIC_THREADS")
         if msg.thread_id is not None:
             raise errors.thread_already_created()
-        kind = (ChannelType.ANNOUNCEMENT_THREAD if channel.type == ChannelType.GUILD_ANNOUNCEMENT
-                else ChannelType.PUBLIC_THREAD)
+        kind = (
+            ChannelType.ANNOUNCEMENT_THREAD
+            if channel.type == ChannelType.GUILD_ANNOUNCEMENT
+            else ChannelType.PUBLIC_THREAD
+        )
         thread = self._new_thread(channel, payload, kind, thread_id=msg.id)
         msg.thread_id = thread.id
         await self._announce(thread)
@@ -65,12 +69,19 @@ class ChannelRoutes:
         if channel.type not in THREADABLE_TYPES:
             raise errors.invalid_channel_type()
         kind = ChannelType(int(payload.get("type") or ChannelType.PRIVATE_THREAD))
-        if kind not in (ChannelType.PUBLIC_THREAD, ChannelType.PRIVATE_THREAD,
-                        ChannelType.ANNOUNCEMENT_THREAD):
-            raise errors.form_error(("type",), "BASE_TYPE_CHOICES",
-                                    "Value must be one of {11, 12}.")
-        needed = ("CREATE_PRIVATE_THREADS" if kind == ChannelType.PRIVATE_THREAD
-                  else "CREATE_PUBLIC_THREADS")
+        if kind not in (
+            ChannelType.PUBLIC_THREAD,
+            ChannelType.PRIVATE_THREAD,
+            ChannelType.ANNOUNCEMENT_THREAD,
+        ):
+            raise errors.form_error(
+                ("type",), "BASE_TYPE_CHOICES", "Value must be one of {11, 12}."
+            )
+        needed = (
+            "CREATE_PRIVATE_THREADS"
+            if kind == ChannelType.PRIVATE_THREAD
+            else "CREATE_PUBLIC_THREADS"
+        )
         self.core.world.require(channel, needed)
         thread = self._new_thread(channel, payload, kind)
         await self._announce(thread)
@@ -79,8 +90,9 @@ class ChannelRoutes:
     async def _forum_post(self, ctx: RequestContext, forum: FakeChannel, payload: JSON) -> Reply:
         message = payload.get("message")
         if not isinstance(message, dict):
-            raise errors.invalid_form_body(field_error(
-                ("message",), "BASE_TYPE_REQUIRED", "This field is required"))
+            raise errors.invalid_form_body(
+                field_error(("message",), "BASE_TYPE_REQUIRED", "This field is required")
+            )
         validate_message(message, ctx.files, filesize_limit=self.core.filesize_limit(forum))
         self.core.world.require(forum, "SEND_MESSAGES", *(["ATTACH_FILES"] if ctx.files else []))
         thread = self._new_thread(forum, payload, ChannelType.PUBLIC_THREAD)
@@ -91,12 +103,17 @@ class ChannelRoutes:
         data["message"] = self.core.store.payload(msg)
         return Reply(data, 201)
 
-    def _new_thread(self, parent: FakeChannel, payload: JSON, kind: ChannelType,
-                    thread_id: int | None = None) -> FakeChannel:
+    def _new_thread(
+        self, parent: FakeChannel, payload: JSON, kind: ChannelType, thread_id: int | None = None
+    ) -> FakeChannel:
         return self.core.world.add_thread(
-            parent, str(payload["name"]), owner=self.core.bot_user, kind=kind,
-            thread_id=thread_id, auto_archive_duration=int(payload.get("auto_archive_duration")
-                                                           or 1440))
+            parent,
+            str(payload["name"]),
+            owner=self.core.bot_user,
+            kind=kind,
+            thread_id=thread_id,
+            auto_archive_duration=int(payload.get("auto_archive_duration") or 1440),
+        )
 
     async def _announce(self, thread: FakeChannel) -> None:
         data = thread_payload(thread, member_id=self.core.bot_id) | {"newly_created": True}
@@ -124,8 +141,9 @@ class ChannelRoutes:
         """``POST /users/@me/channels {recipient_id}``."""
         recipient = ctx.json().get("recipient_id")
         if recipient is None or not str(recipient).isdigit():
-            raise errors.invalid_form_body(field_error(
-                ("recipient_id",), "BASE_TYPE_REQUIRED", "This field is required"))
+            raise errors.invalid_form_body(
+                field_error(("recipient_id",), "BASE_TYPE_REQUIRED", "This field is required")
+            )
         user = self.core.world.user(int(recipient))
         return Reply(channel_payload(self.core.world.dm_channel(user)))
 
@@ -133,10 +151,15 @@ class ChannelRoutes:
 def _validate_thread(payload: JSON) -> None:
     name = payload.get("name")
     if not isinstance(name, str) or not 1 <= len(name.strip()) <= 100 or len(name) > 100:
-        raise errors.invalid_form_body(field_error(
-            ("name",), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."))
+        raise errors.invalid_form_body(
+            field_error(("name",), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+        )
     duration = payload.get("auto_archive_duration")
     if duration is not None and duration not in ARCHIVE_DURATIONS:
-        raise errors.invalid_form_body(field_error(
-            ("auto_archive_duration",), "BASE_TYPE_CHOICES",
-            "Value must be one of (60, 1440, 4320, 10080)."))
+        raise errors.invalid_form_body(
+            field_error(
+                ("auto_archive_duration",),
+                "BASE_TYPE_CHOICES",
+                "Value must be one of (60, 1440, 4320, 10080).",
+            )
+        )

@@ -40,7 +40,7 @@ class CoreRoutes:
 
     async def gateway_bot(self, ctx: RequestContext) -> Reply:
         """The gateway URL, recommended shards and session start limits."""
-        limit = {"total": 1000, "remaining": 999, "reset_after": 14_400_000,
-                 "max_concurrency": 1}
-        return Reply({"url": self.core.gateway_url.rstrip("/"), "shards": 1,
-                      "session_start_limit": limit})
+        limit = {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1}
+        return Reply(
+            {"url": self.core.gateway_url.rstrip("/"), "shards": 1, "session_start_limit": limit}
+        )

@@ -37,8 +37,9 @@ class InteractionRoutes:
 
     def register(self, router: Router) -> None:
         """Add the routes (none of them needs the bot token, like on Discord)."""
-        router.add("POST", "/interactions/{interaction_id}/{token}/callback", self.callback,
-                   auth=False)
+        router.add(
+            "POST", "/interactions/{interaction_id}/{token}/callback", self.callback, auth=False
+        )
         router.add("POST", _WEBHOOK, self.followup, auth=False)
         router.add("GET", _WEBHOOK_MESSAGE, self.get_message, auth=False)
         router.add("PATCH", _WEBHOOK_MESSAGE, self.edit_message, auth=False)
@@ -64,15 +65,22 @@ class InteractionRoutes:
             return Reply(None)
         return Reply(self._callback_response(inter, kind, message))
 
-    async def _respond(self, inter: FakeInteraction, kind: int, data: JSON,
-                       files: list[UploadedFile], elapsed: float) -> StoredMessage | None:
+    async def _respond(
+        self,
+        inter: FakeInteraction,
+        kind: int,
+        data: JSON,
+        files: list[UploadedFile],
+        elapsed: float,
+    ) -> StoredMessage | None:
         if inter.ack is not None:
             raise errors.already_acknowledged()
         if elapsed > ACK_DEADLINE_SECONDS:
             raise errors.unknown_interaction()
         if kind not in _ALLOWED_CALLBACKS.get(inter.type, set()):
-            raise errors.form_error(("type",), "INTERACTION_RESPONSE_TYPE_INVALID",
-                                    "Invalid interaction response type")
+            raise errors.form_error(
+                ("type",), "INTERACTION_RESPONSE_TYPE_INVALID", "Invalid interaction response type"
+            )
         if kind == CallbackType.CHANNEL_MESSAGE:
             self._validate(inter, data, files)
             message = await self._create(inter, data, files)
@@ -81,8 +89,9 @@ class InteractionRoutes:
         if kind == CallbackType.DEFERRED_CHANNEL_MESSAGE:
             flags = int(data.get("flags") or 0)
             if flags & ~MessageFlag.EPHEMERAL:
-                raise errors.form_error(("data", "flags"), "MESSAGE_FLAGS_INVALID",
-                                        "Invalid message flags")
+                raise errors.form_error(
+                    ("data", "flags"), "MESSAGE_FLAGS_INVALID", "Invalid message flags"
+                )
             inter.original = await self._create(inter, {"flags": flags | MessageFlag.LOADING}, [])
             return inter.original
         if kind == CallbackType.UPDATE_MESSAGE and inter.component_message_id is not None:
@@ -91,10 +100,15 @@ class InteractionRoutes:
             return target
         return None
 
-    def _callback_response(self, inter: FakeInteraction, kind: int,
-                           message: StoredMessage | None) -> JSON:
-        info: JSON = {"id": str(inter.id), "type": inter.type, "activity_instance_id": None,
-                      "response_message_loading": kind == CallbackType.DEFERRED_CHANNEL_MESSAGE}
+    def _callback_response(
+        self, inter: FakeInteraction, kind: int, message: StoredMessage | None
+    ) -> JSON:
+        info: JSON = {
+            "id": str(inter.id),
+            "type": inter.type,
+            "activity_instance_id": None,
+            "response_message_loading": kind == CallbackType.DEFERRED_CHANNEL_MESSAGE,
+        }
         resource: JSON = {"type": kind}
         if message is not None:
             info["response_message_id"] = str(message.id)
@@ -102,23 +116,39 @@ class InteractionRoutes:
             resource["message"] = self.core.store.payload(message)
         return {"interaction": info, "resource": resource}
 
-    def _validate(self, inter: FakeInteraction, data: JSON, files: list[UploadedFile],
-                  *, require_body: bool = True) -> None:
+    def _validate(
+        self,
+        inter: FakeInteraction,
+        data: JSON,
+        files: list[UploadedFile],
+        *,
+        require_body: bool = True,
+    ) -> None:
         channel = self.core.world.channel(inter.channel_id)
-        validate_message(data, files, filesize_limit=self.core.filesize_limit(channel),
-                         allowed_flags=_INTERACTION_FLAGS, require_body=require_body)
+        validate_message(
+            data,
+            files,
+            filesize_limit=self.core.filesize_limit(channel),
+            allowed_flags=_INTERACTION_FLAGS,
+            require_body=require_body,
+        )
 
-    async def _create(self, inter: FakeInteraction, data: JSON,
-                      files: list[UploadedFile]) -> StoredMessage:
+    async def _create(
+        self, inter: FakeInteraction, data: JSON, files: list[UploadedFile]
+    ) -> StoredMessage:
         channel = self.core.world.channel(inter.channel_id)
         draft = draft_from_payload(data, files)
         command_type = int(inter.payload.get("data", {}).get("type") or 1)
         draft.type = {1: 20}.get(command_type, 23) if inter.type == 2 else 0
         draft.webhook_id = draft.application_id = self.core.application_id
-        owners = ({"0": str(inter.guild_id)} if inter.guild_id else {"1": str(inter.user.id)})
-        draft.interaction_metadata = {"id": str(inter.id), "type": inter.type, "name": inter.name,
-                                      "user": user_payload(inter.user),
-                                      "authorizing_integration_owners": owners}
+        owners = {"0": str(inter.guild_id)} if inter.guild_id else {"1": str(inter.user.id)}
+        draft.interaction_metadata = {
+            "id": str(inter.id),
+            "type": inter.type,
+            "name": inter.name,
+            "user": user_payload(inter.user),
+            "authorizing_integration_owners": owners,
+        }
         msg = self.core.store.create(channel, self.core.bot_user, draft)
         await self.core.dispatch_message(msg)
         return msg
@@ -139,8 +169,11 @@ class InteractionRoutes:
         wanted = ctx.params["message_id"]
         candidates = [inter.original, *inter.followups]
         for msg in candidates:
-            if msg is not None and not msg.deleted and (
-                    wanted == str(msg.id) or (wanted == "@original" and msg is inter.original)):
+            if (
+                msg is not None
+                and not msg.deleted
+                and (wanted == str(msg.id) or (wanted == "@original" and msg is inter.original))
+            ):
                 return inter, msg
         raise errors.unknown_message()
 
@@ -182,8 +215,9 @@ class InteractionRoutes:
             await self.core.dispatch_delete(msg)
         return Reply(None)
 
-    async def _apply_edit(self, inter: FakeInteraction, msg: StoredMessage, payload: JSON,
-                          files: list[UploadedFile]) -> None:
+    async def _apply_edit(
+        self, inter: FakeInteraction, msg: StoredMessage, payload: JSON, files: list[UploadedFile]
+    ) -> None:
         changes = dict(payload)
         changes.pop("flags", None)
         self.core.store.edit(msg, changes, file_specs(payload, files))

@@ -62,14 +62,19 @@ class MessageRoutes:
         channel = self.core.world.channel(ctx.snowflake("channel_id"))
         limit = _int_query(ctx, "limit", 50)
         if limit is None or not 1 <= limit <= 100:
-            raise errors.form_error(("limit",), "NUMBER_TYPE_MAX",
-                                    "Int value should be between 1 and 100.")
+            raise errors.form_error(
+                ("limit",), "NUMBER_TYPE_MAX", "Int value should be between 1 and 100."
+            )
         self.core.world.require(channel)
         if not perms.has(self.core.world.bot_permissions(channel), "READ_MESSAGE_HISTORY"):
             return Reply([])
         msgs = self.core.store.history(
-            channel.id, limit=limit, before=_int_query(ctx, "before"),
-            after=_int_query(ctx, "after"), around=_int_query(ctx, "around"))
+            channel.id,
+            limit=limit,
+            before=_int_query(ctx, "before"),
+            after=_int_query(ctx, "after"),
+            around=_int_query(ctx, "around"),
+        )
         return Reply([self._visible(m) for m in msgs])
 
     async def fetch(self, ctx: RequestContext) -> Reply:
@@ -95,8 +100,13 @@ class MessageRoutes:
         if msg.author.id != self.core.bot_id:
             raise errors.cannot_edit_other_author()
         payload = ctx.json()
-        validate_message(payload, ctx.files, filesize_limit=self.core.filesize_limit(channel),
-                         allowed_flags=msg.flags | MessageFlag.SUPPRESS_EMBEDS, require_body=False)
+        validate_message(
+            payload,
+            ctx.files,
+            filesize_limit=self.core.filesize_limit(channel),
+            allowed_flags=msg.flags | MessageFlag.SUPPRESS_EMBEDS,
+            require_body=False,
+        )
         self.core.store.edit(msg, payload, file_specs(payload, ctx.files))
         await self.core.dispatch_message(msg, "MESSAGE_UPDATE")
         return Reply(self.core.store.payload(msg))
@@ -118,14 +128,16 @@ class MessageRoutes:
         emoji = _valid_emoji(ctx.params["emoji"])
         users = msg.reactions.get(emoji)
         if not channel.is_dm:
-            self.core.world.require(channel, "READ_MESSAGE_HISTORY",
-                                    *([] if users else ["ADD_REACTIONS"]))
+            self.core.world.require(
+                channel, "READ_MESSAGE_HISTORY", *([] if users else ["ADD_REACTIONS"])
+            )
         if users is None and len(msg.reactions) >= MAX_REACTIONS:
             raise errors.DiscordError(400, 30010, "Maximum number of reactions reached (20)")
         if self.core.bot_id not in (users or []):
             msg.reactions.setdefault(emoji, []).append(self.core.bot_id)
-            await self.core.dispatch("MESSAGE_REACTION_ADD", self._reaction_event(msg, emoji),
-                                     guild_id=msg.guild_id)
+            await self.core.dispatch(
+                "MESSAGE_REACTION_ADD", self._reaction_event(msg, emoji), guild_id=msg.guild_id
+            )
         return Reply(None)
 
     async def remove_reaction(self, ctx: RequestContext) -> Reply:
@@ -142,9 +154,11 @@ class MessageRoutes:
             users.remove(user_id)
             if not users:
                 del msg.reactions[emoji]
-            await self.core.dispatch("MESSAGE_REACTION_REMOVE",
-                                     reaction_event(self.core, msg, emoji, user_id),
-                                     guild_id=msg.guild_id)
+            await self.core.dispatch(
+                "MESSAGE_REACTION_REMOVE",
+                reaction_event(self.core, msg, emoji, user_id),
+                guild_id=msg.guild_id,
+            )
         return Reply(None)
 
     async def typing(self, ctx: RequestContext) -> Reply:
@@ -159,9 +173,15 @@ class MessageRoutes:
 
 def reaction_event(core: Core, msg: StoredMessage, emoji: str, user_id: int) -> JSON:
     """MESSAGE_REACTION_ADD/REMOVE data."""
-    data: JSON = {"user_id": str(user_id), "channel_id": str(msg.channel_id),
-                  "message_id": str(msg.id), "emoji": emoji_payload(emoji),
-                  "message_author_id": str(msg.author.id), "burst": False, "type": 0}
+    data: JSON = {
+        "user_id": str(user_id),
+        "channel_id": str(msg.channel_id),
+        "message_id": str(msg.id),
+        "emoji": emoji_payload(emoji),
+        "message_author_id": str(msg.author.id),
+        "burst": False,
+        "type": 0,
+    }
     if msg.guild_id is not None:
         data["guild_id"] = str(msg.guild_id)
         member = core.world.guilds[msg.guild_id].members.get(user_id)
@@ -181,6 +201,7 @@ def _int_query(ctx: RequestContext, name: str, default: int | None = None) -> in
     if value is None:
         return default
     if not value.isdigit():
-        raise errors.invalid_form_body(field_error(
-            (name,), "NUMBER_TYPE_COERCE", f'Value "{value}" is not int.'))
+        raise errors.invalid_form_body(
+            field_error((name,), "NUMBER_TYPE_COERCE", f'Value "{value}" is not int.')
+        )
     return int(value)

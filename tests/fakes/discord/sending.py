@@ -11,8 +11,9 @@ from .models import JSON, ChannelType, FakeChannel, StoredMessage, UploadedFile
 from .payloads import thread_payload
 from .validation import draft_from_payload
 
-_NON_TEXT = frozenset({ChannelType.GUILD_CATEGORY, ChannelType.GUILD_FORUM,
-                       ChannelType.GUILD_MEDIA})
+_NON_TEXT = frozenset(
+    {ChannelType.GUILD_CATEGORY, ChannelType.GUILD_FORUM, ChannelType.GUILD_MEDIA}
+)
 
 
 def check_can_send(core: Core, channel: FakeChannel, *, has_files: bool) -> None:
@@ -42,10 +43,16 @@ def resolve_reference(core: Core, channel: FakeChannel, ref: JSON | None) -> JSO
     if target is None or target.deleted or target.channel_id != target_channel:
         if ref.get("fail_if_not_exists", True) is False:
             return None
-        raise errors.invalid_form_body(field_error(
-            ("message_reference",), "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "Unknown message"))
-    normalized: JSON = {"type": int(ref.get("type", 0)), "message_id": str(target.id),
-                        "channel_id": str(target.channel_id)}
+        raise errors.invalid_form_body(
+            field_error(
+                ("message_reference",), "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "Unknown message"
+            )
+        )
+    normalized: JSON = {
+        "type": int(ref.get("type", 0)),
+        "message_id": str(target.id),
+        "channel_id": str(target.channel_id),
+    }
     if target.guild_id is not None:
         normalized["guild_id"] = str(target.guild_id)
     return normalized
@@ -60,8 +67,12 @@ async def unarchive_for_send(core: Core, channel: FakeChannel) -> None:
 
 
 async def post_bot_message(
-    core: Core, channel: FakeChannel, payload: JSON, files: list[UploadedFile],
-    *, message_id: int | None = None,
+    core: Core,
+    channel: FakeChannel,
+    payload: JSON,
+    files: list[UploadedFile],
+    *,
+    message_id: int | None = None,
 ) -> StoredMessage:
     """Create (and dispatch) a validated message from the bot."""
     draft: MessageDraft = draft_from_payload(payload, files)

@@ -15,8 +15,10 @@ MAX_EMBED_TOTAL = 6000
 MAX_FILES = 10
 MAX_NONCE = 25
 SENDABLE_FLAGS = (
-    MessageFlag.SUPPRESS_EMBEDS | MessageFlag.SUPPRESS_NOTIFICATIONS
-    | MessageFlag.IS_VOICE_MESSAGE | MessageFlag.IS_COMPONENTS_V2
+    MessageFlag.SUPPRESS_EMBEDS
+    | MessageFlag.SUPPRESS_NOTIFICATIONS
+    | MessageFlag.IS_VOICE_MESSAGE
+    | MessageFlag.IS_COMPONENTS_V2
 )
 _EMBED_LIMITS = {"title": 256, "description": 4096}
 
@@ -67,8 +69,12 @@ def embed_errors(embeds: Any) -> JSON:
                 merge_errors(problems, _too_long(("embeds", index, key), limit))
         total += _embed_extra_length(embed, index, problems)
     if total > MAX_EMBED_TOTAL:
-        merge_errors(problems, field_error(
-            ("embeds",), "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000"))
+        merge_errors(
+            problems,
+            field_error(
+                ("embeds",), "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000"
+            ),
+        )
     return problems
 
 
@@ -109,9 +115,14 @@ def _misc_errors(payload: JSON) -> JSON:
         parse = mentions.get("parse") or []
         for kind in ("users", "roles"):
             if kind in parse and mentions.get(kind):
-                merge_errors(problems, field_error(
-                    ("allowed_mentions",), "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
-                    f"parse:[\"{kind}\"] and {kind}: [ids...] are mutually exclusive."))
+                merge_errors(
+                    problems,
+                    field_error(
+                        ("allowed_mentions",),
+                        "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
+                        f'parse:["{kind}"] and {kind}: [ids...] are mutually exclusive.',
+                    ),
+                )
     return problems
 
 
@@ -141,20 +152,29 @@ def file_specs(payload: JSON, files: list[UploadedFile]) -> list[FakeAttachment]
     for position, upload in enumerate(files):
         index = upload.index if upload.index is not None else position
         info = meta.get(str(index), {})
-        specs.append(FakeAttachment(
-            filename=info.get("filename") or upload.filename, data=upload.data,
-            description=info.get("description"), duration_secs=info.get("duration_secs"),
-            waveform=info.get("waveform"),
-        ))
+        specs.append(
+            FakeAttachment(
+                filename=info.get("filename") or upload.filename,
+                data=upload.data,
+                description=info.get("description"),
+                duration_secs=info.get("duration_secs"),
+                waveform=info.get("waveform"),
+            )
+        )
     return specs
 
 
 def draft_from_payload(payload: JSON, files: list[UploadedFile]) -> MessageDraft:
     """A ``MessageDraft`` from a validated message body."""
     return MessageDraft(
-        content=payload.get("content") or "", embeds=list(payload.get("embeds") or []),
-        components=list(payload.get("components") or []), files=file_specs(payload, files),
-        flags=int(payload.get("flags") or 0), tts=bool(payload.get("tts")),
-        nonce=payload.get("nonce"), allowed_mentions=payload.get("allowed_mentions"),
-        message_reference=payload.get("message_reference"), sent_payload=payload,
+        content=payload.get("content") or "",
+        embeds=list(payload.get("embeds") or []),
+        components=list(payload.get("components") or []),
+        files=file_specs(payload, files),
+        flags=int(payload.get("flags") or 0),
+        tts=bool(payload.get("tts")),
+        nonce=payload.get("nonce"),
+        allowed_mentions=payload.get("allowed_mentions"),
+        message_reference=payload.get("message_reference"),
+        sent_payload=payload,
     )

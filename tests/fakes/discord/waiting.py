@@ -9,7 +9,10 @@ from collections.abc import Callable
 
 
 async def poll_until(
-    predicate: Callable[[], object], *, timeout: float = 10.0, interval: float = 0.01,
+    predicate: Callable[[], object],
+    *,
+    timeout: float = 10.0,
+    interval: float = 0.01,
     what: str = "condition",
 ) -> None:
     """Wait until ``predicate()`` is truthy; ``TimeoutError`` naming ``what`` otherwise."""

@@ -53,8 +53,12 @@ class World:
         """Create a guild with an @everyone role, the bot's managed role and the bot member."""
         owner = owner or self.make_user(f"{name.lower().replace(' ', '_')}_owner")
         guild = FakeGuild(
-            id=self.ids.next(), name=name, owner_id=owner.id, joined_at=self.clock.iso(),
-            premium_tier=premium_tier, locale=locale,
+            id=self.ids.next(),
+            name=name,
+            owner_id=owner.id,
+            joined_at=self.clock.iso(),
+            premium_tier=premium_tier,
+            locale=locale,
         )
         everyone = perms.permission_value(perms.DEFAULT_EVERYONE_PERMISSIONS)
         guild.roles[guild.id] = FakeRole(id=guild.id, name="@everyone", permissions=everyone)
@@ -68,7 +72,9 @@ class World:
     def add_role(self, guild: FakeGuild, name: str, *, permissions: Iterable[str] = ()) -> FakeRole:
         """Create a role with the given permission names."""
         role = FakeRole(
-            id=self.ids.next(), name=name, permissions=perms.permission_value(permissions),
+            id=self.ids.next(),
+            name=name,
+            permissions=perms.permission_value(permissions),
             position=len(guild.roles),
         )
         guild.roles[role.id] = role
@@ -96,7 +102,10 @@ class World:
     ) -> FakeChannel:
         """Create a guild channel; ``denied``/``allowed`` become an overwrite for the bot member."""
         channel = FakeChannel(
-            id=self.ids.next(), type=kind, name=name, guild_id=guild.id,
+            id=self.ids.next(),
+            type=kind,
+            name=name,
+            guild_id=guild.id,
             position=len(guild.channel_ids),
         )
         self.set_bot_overwrite(channel, denied=denied, allowed=allowed)
@@ -117,9 +126,16 @@ class World:
         """Create a thread under ``parent`` (its id can be a message id)."""
         now = self.clock.iso()
         thread = FakeChannel(
-            id=thread_id or self.ids.next(), type=kind, name=name, guild_id=parent.guild_id,
-            parent_id=parent.id, owner_id=owner.id, auto_archive_duration=auto_archive_duration,
-            archive_timestamp=now, create_timestamp=now, member_ids={owner.id},
+            id=thread_id or self.ids.next(),
+            type=kind,
+            name=name,
+            guild_id=parent.guild_id,
+            parent_id=parent.id,
+            owner_id=owner.id,
+            auto_archive_duration=auto_archive_duration,
+            archive_timestamp=now,
+            create_timestamp=now,
+            member_ids={owner.id},
         )
         self.channels[thread.id] = thread
         return thread
@@ -168,7 +184,8 @@ class World:
     def threads_of(self, guild: FakeGuild) -> list[FakeChannel]:
         """Active threads in a guild."""
         return [
-            c for c in self.channels.values()
+            c
+            for c in self.channels.values()
             if c.guild_id == guild.id and c.is_thread and not c.archived
         ]
 

@@ -1,0 +1,101 @@
+"""Value types of the audio pipeline and the wording of its limits.
+
+Kept apart from bot.audio so the probing and chunking modules can share them without an
+import cycle; bot.audio re-exports everything public.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.settings import Settings
+
+# The MIME types Gemini documents for audio input; prepared files always use one of these.
+GEMINI_AUDIO_MIME_TYPES = frozenset(
+    {"audio/wav", "audio/mp3", "audio/aiff", "audio/aac", "audio/ogg", "audio/flac"}
+)
+
+
+@dataclass(frozen=True)
+class AudioLimits:
+    """What the pipeline accepts. Checked before anything costly runs."""
+
+    min_duration_s: float
+    max_duration_s: float
+    max_bytes: int
+    probe_timeout_s: float
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AudioLimits:
+        """The limits configured in ``settings``."""
+        return cls(
+            min_duration_s=settings.min_duration_seconds,
+            max_duration_s=settings.max_duration_seconds,
+            max_bytes=settings.max_bytes,
+            probe_timeout_s=settings.probe_timeout_seconds,
+        )
+
+
+@dataclass(frozen=True)
+class PreparedAudio:
+    """An audio file ready for Gemini, inside a job workdir."""
+
+    path: Path
+    mime_type: str
+    duration_s: float
+    size_bytes: int
+    source_sha256: str
+    source_format: str
+    transcoded: bool
+    is_digital_silence: bool
+    offset_s: float = 0.0  # where this audio starts in the original (non-zero after a cut)
+
+
+@dataclass(frozen=True)
+class AudioChunk:
+    """One piece of a long recording; ``offset_s`` is where it starts in its parent."""
+
+    path: Path
+    mime_type: str
+    offset_s: float
+    duration_s: float
+
+
+def human_duration(seconds: float, *, precise: bool = False) -> str:
+    """``0.05 s``, ``42 s``, ``3 min 20 s``, ``9 h 30 min``: what a person would write.
+
+    ``precise`` keeps the seconds past an hour (and a third decimal under ten seconds), for
+    when the rounded forms of two different values would read the same.
+    """
+    if seconds < 10:
+        text = f"{seconds:.3f}" if precise else f"{seconds:.2f}"
+        return text.rstrip("0").rstrip(".") + " s"
+    total = int(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        parts = [f"{hours} h", f"{minutes} min" if minutes else ""]
+        parts.append(f"{secs} s" if precise and secs else "")
+        return " ".join(part for part in parts if part)
+    if minutes:
+        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+    return f"{secs} s"
+
+
+def compared_durations(value_s: float, limit_s: float) -> tuple[str, str]:
+    """A duration and its limit in words, precise enough that they never read the same."""
+    value, limit = human_duration(value_s), human_duration(limit_s)
+    if value == limit:
+        value, limit = human_duration(value_s, precise=True), human_duration(limit_s, precise=True)
+    return value, limit
+
+
+def human_size(size_bytes: int) -> str:
+    """``250 MB``, ``1.5 MB``, ``820 KB`` (binary units, as file managers show them)."""
+    mib = size_bytes / (1024 * 1024)
+    if mib >= 10:
+        return f"{mib:.0f} MB"
+    if mib >= 1:
+        return f"{mib:.1f}".rstrip("0").rstrip(".") + " MB"
+    return f"{max(1, round(size_bytes / 1024))} KB"
