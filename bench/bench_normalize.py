@@ -107,29 +107,30 @@ def bare_transcode(tools: AudioTools, source: Path, out_dir: Path) -> None:
     _ffmpeg(tools, ["-i", str(source), "-map", "0:a:0", *OPUS_ARGS, str(out_dir / "t.ogg")])
 
 
-def best_of(repeat: int, action: Callable[[], object]) -> float:
-    """The fastest of ``repeat`` runs (the least disturbed by the rest of the machine)."""
-    best = float("inf")
+async def prepare_once(source: Path, tools: AudioTools, root: Path) -> tuple[float, PreparedAudio]:
+    """One prepare_audio in a fresh job workspace, timed."""
+    async with job_workspace(root) as workdir:
+        started = time.perf_counter()
+        prepared = await prepare_audio(source, workdir, LIMITS, tools)
+        return time.perf_counter() - started, prepared
+
+
+async def interleaved(
+    repeat: int, baseline: Callable[[], object], source: Path, tools: AudioTools, root: Path
+) -> tuple[float, float, PreparedAudio]:
+    """Best of ``repeat`` for the baseline and for prepare_audio, alternating, so that a busy
+    patch of the machine weighs on both alike. The baseline blocks the loop on purpose:
+    nothing else runs, and a bare subprocess.run is the cheapest possible reference."""
+    base = ours = float("inf")
+    prepared: PreparedAudio | None = None
     for _ in range(repeat):
         started = time.perf_counter()
-        action()
-        best = min(best, time.perf_counter() - started)
-    return best
-
-
-async def best_prepare(
-    source: Path, tools: AudioTools, root: Path, repeat: int
-) -> tuple[float, PreparedAudio]:
-    """Fastest prepare_audio of ``repeat``, each in a fresh workspace."""
-    best = float("inf")
-    result: PreparedAudio | None = None
-    for _ in range(repeat):
-        async with job_workspace(root) as workdir:
-            started = time.perf_counter()
-            result = await prepare_audio(source, workdir, LIMITS, tools)
-            best = min(best, time.perf_counter() - started)
-    assert result is not None
-    return best, result
+        baseline()
+        base = min(base, time.perf_counter() - started)
+        elapsed, prepared = await prepare_once(source, tools, root)
+        ours = min(ours, elapsed)
+    assert prepared is not None
+    return base, ours, prepared
 
 
 def peak_rss_mb() -> float:
@@ -145,8 +146,9 @@ def _action(prepared: PreparedAudio) -> str:
 
 async def bench_note(name: str, source: Path, tools: AudioTools, scratch: Path, repeat: int) -> Row:
     """A voice note against a bare remux of itself."""
-    remux = best_of(repeat, lambda: bare_remux(tools, source, scratch))
-    ours, prepared = await best_prepare(source, tools, scratch / "jobs", repeat)
+    remux, ours, prepared = await interleaved(
+        repeat, lambda: bare_remux(tools, source, scratch), source, tools, scratch / "jobs"
+    )
     return Row(name, ours, "bare remux", remux, 2.0, _action(prepared))
 
 
@@ -154,8 +156,9 @@ async def bench_transcode(
     name: str, source: Path, tools: AudioTools, scratch: Path, repeat: int
 ) -> Row:
     """A file on the transcode path against one bare transcode of itself."""
-    transcode = best_of(repeat, lambda: bare_transcode(tools, source, scratch))
-    ours, prepared = await best_prepare(source, tools, scratch / "jobs", repeat)
+    transcode, ours, prepared = await interleaved(
+        repeat, lambda: bare_transcode(tools, source, scratch), source, tools, scratch / "jobs"
+    )
     return Row(name, ours, "bare transcode", transcode, 1.2, _action(prepared))
 
 

@@ -23,6 +23,7 @@ from bot.services import build_pipeline, secret_values
 from bot.settings import Settings
 from bot.timecodes import parse_user_timecode
 
+COMMAND_MODES = {"transcribe": Mode.TRANSCRIPT, "summarize": Mode.SUMMARY, "ask": Mode.ASK}
 RENDERERS = {"text": render_plain_text, "json": render_json, "srt": render_srt, "vtt": render_vtt}
 
 
@@ -57,7 +58,7 @@ def options_from_args(args: argparse.Namespace) -> JobOptions:
     start = getattr(args, "start", None)
     end = getattr(args, "end", None)
     return JobOptions(
-        mode=Mode(args.command if args.command != "summarize" else "summary"),
+        mode=COMMAND_MODES[args.command],
         translate_to=args.translate_to,
         language=args.language,
         question=getattr(args, "question", None),
@@ -109,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             return run_bot(settings)
         if not args.path.is_file():
             raise BadInput(f"No such file: {args.path}")
-        level = "INFO" if args.verbose else "WARNING"
+        level = "INFO" if args.verbose else "ERROR"  # stderr stays one clear line
         configure_logging(level, settings.log_format, secrets=secret_values(settings))
         document = asyncio.run(run_file_command(settings, args))
     except (BadInput, ConfigError) as error:
