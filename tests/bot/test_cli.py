@@ -84,7 +84,6 @@ async def test_bad_input_exits_2_with_one_clear_line(
         *(cli(fake_gemini, tmp_path, "transcribe", str(p)) for p in bad.values())
     )
     for name, run in zip(bad, runs, strict=True):
-        assert run.code == 2, (name, run.stderr)(fake_gemini, tmp_path, "transcribe", str(path))
         assert run.code == 2, (name, run.stderr)
         lines = run.stderr.strip().splitlines()
         assert len(lines) == 1, (name, run.stderr)
