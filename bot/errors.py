@@ -53,6 +53,14 @@ class InvalidOptions(BadInput):
     """Options that make no sense (a time range outside the clip, a bad timestamp...)."""
 
 
+class QuotaExceeded(VoiceNoteError):
+    """A per-user or per-server daily allowance is used up."""
+
+
+class OptedOut(VoiceNoteError):
+    """The note's author opted out of having their voice notes processed."""
+
+
 class ServiceError(VoiceNoteError):
     """An outside service (Gemini, ffmpeg) failed after bounded retries."""
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.audio import AudioLimits
-from bot.errors import BadInput, GeminiUnavailable, VoiceNoteError
+from bot.errors import BadInput, GeminiUnavailable, QuotaExceeded, VoiceNoteError
 from bot.jobs_options import JobOptions
 from bot.model import Mode, TranscriptDocument
 from bot.pipeline import Pipeline, Progress
@@ -49,6 +49,13 @@ class JobPort(Protocol):
 
     async def deliver_failure(self, job: Job, error: VoiceNoteError, *, will_retry: bool) -> None:
         """Tell the requester, in plain words, why there is no result (yet)."""
+
+
+class JobPolicy(Protocol):
+    """Rules applied to a job before money is spent (quotas); see bot.policy."""
+
+    async def admit(self, job: Job, audio_s: float) -> None:
+        """Raise a VoiceNoteError (e.g. QuotaExceeded) to refuse ``audio_s`` of Gemini time."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,7 @@ class JobRunner:
         config: RunnerConfig,
         *,
         worker_id: str | None = None,
+        policy: JobPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.worker_id = worker_id or f"worker-{uuid.uuid4().hex[:8]}"
@@ -99,6 +107,7 @@ class JobRunner:
         self._pipeline = pipeline
         self._port = port
         self._config = config
+        self._policy = policy
         self._sleep = sleep
         self._wake = asyncio.Event()
         self._accepting = True
@@ -217,12 +226,16 @@ class JobRunner:
         async def progress(value: Progress) -> None:
             await self._port.report_progress(job, value)
 
+        async def admit(audio_s: float) -> None:
+            if self._policy is not None:
+                await self._policy.admit(job, audio_s)
+
         async with self._pipeline.workspace() as workdir:
             source = workdir / "input"  # never the user's file name
             await self._port.fetch_audio(job, source, self._pipeline.limits.max_bytes)
             return await self._pipeline.process_in(
                 source, workdir, job.filename or "audio", options, progress,
-                limits=self._limits_for(job),
+                limits=self._limits_for(job), admit=admit,
             )  # fmt: skip
 
     def _limits_for(self, job: Job) -> AudioLimits:
@@ -243,7 +256,7 @@ class JobRunner:
         will_retry = (
             isinstance(error, GeminiUnavailable) and job.attempts < self._config.max_attempts
         )
-        if isinstance(error, SourceGone | BadInput):
+        if isinstance(error, SourceGone | BadInput | QuotaExceeded):
             will_retry = False
         await self._safely_tell(job, user_error, will_retry=will_retry)
         if will_retry:

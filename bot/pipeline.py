@@ -58,6 +58,9 @@ class Progress:
 
 
 ProgressCallback = Callable[[Progress], Awaitable[None]]
+AdmitCallback = Callable[[float], Awaitable[None]]
+"""Called with the audio seconds about to be sent to Gemini, after the cache was checked;
+raises (e.g. QuotaExceeded) to refuse before anything is spent."""
 
 
 class ResultCache(Protocol):
@@ -131,9 +134,11 @@ class Pipeline:
         progress: ProgressCallback | None = None,
         *,
         limits: AudioLimits | None = None,
+        admit: AdmitCallback | None = None,
     ) -> TranscriptDocument:
         """Run the pipeline on ``source`` using an existing job ``workdir``; ``limits``
-        overrides the configured ones (a server may set a lower maximum duration)."""
+        overrides the configured ones (a server may set a lower maximum duration), ``admit``
+        may refuse the spend once the real duration is known (quotas)."""
         started = time.monotonic()
         await _report(progress, Progress("preparing"))
         audio = await prepare_audio(source, workdir, limits or self.limits, self.tools)
@@ -141,6 +146,8 @@ class Pipeline:
         if self._cache is not None and (cached := await self._cache.load(key)) is not None:
             log.info("cache hit: duration=%.1fs", audio.duration_s)
             return cached
+        if admit is not None and not audio.is_digital_silence:
+            await admit(_billable_seconds(audio.duration_s, options))
         document = await self._run(audio, workdir, file_name, options, progress)
         if self._cache is not None and not document.partial:
             await self._cache.save(key, document)
@@ -341,6 +348,13 @@ def _no_speech(document: TranscriptDocument, options: JobOptions) -> TranscriptD
     if options.mode is Mode.ASK:
         update |= {"question": options.question, "answer": "The audio is silent."}
     return document.model_copy(update=update)
+
+
+def _billable_seconds(duration_s: float, options: JobOptions) -> float:
+    """The seconds Gemini will hear: the requested range, clamped to the audio."""
+    start = min(options.start_s or 0.0, duration_s)
+    end = min(options.end_s if options.end_s is not None else duration_s, duration_s)
+    return max(0.0, end - start)
 
 
 async def _report(progress: ProgressCallback | None, value: Progress) -> None:
