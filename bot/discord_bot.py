@@ -19,6 +19,7 @@ from bot.settings import Settings
 from bot.storage import Storage
 from cogs.admin import AdminCommands
 from cogs.auto_transcribe import AutoTranscribe
+from cogs.cleanup import Cleanup
 from cogs.delivery import DiscordDelivery
 from cogs.errors import on_app_command_error
 from cogs.voice_commands import VoiceCommands
@@ -85,6 +86,7 @@ class VoiceNotesBot(commands.Bot):
             AutoTranscribe(self.runner, storage, self.delivery),
             VoiceCommands(self, self.runner, storage),
             AdminCommands(storage),
+            Cleanup(self, storage),
         ]
 
     async def setup_hook(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, or_, select
 
 from bot.storage._base import RepoBase, dump_json, fetch_one, load_json
 from bot.storage._schema import audit_log, jobs, result_cache, usage_records
@@ -46,6 +46,16 @@ class RecordsRepo(RepoBase):
             return None
         document: dict[str, Any] = load_json(row.document)
         return document
+
+    async def forget_results(self, *, keys: list[str], sha256: str | None = None) -> int:
+        """Delete stored results by key and, with ``sha256``, every result of that audio
+        (a deleted voice message takes its transcripts with it). Returns the rows deleted."""
+        condition: ColumnElement[bool] = result_cache.c.cache_key.in_(keys)
+        if sha256:
+            condition = or_(condition, result_cache.c.sha256 == sha256)
+        async with self._write() as conn:
+            deleted = await conn.execute(delete(result_cache).where(condition))
+        return int(deleted.rowcount)
 
     async def add_usage(
         self, *, guild_id: int | None, user_id: int, audio_s: float, tokens_in: int, tokens_out: int

@@ -23,6 +23,7 @@ class ChannelRoutes:
     def register(self, router: Router) -> None:
         """Add the routes."""
         router.add("GET", "/channels/{channel_id}", self.get_channel)
+        router.add("DELETE", "/channels/{channel_id}", self.delete_channel)
         router.add(
             "POST", "/channels/{channel_id}/messages/{message_id}/threads", self.thread_from_message
         )
@@ -37,6 +38,20 @@ class ChannelRoutes:
         if not channel.is_dm:
             self.core.world.require(channel)
         return Reply(channel_payload(channel))
+
+    async def delete_channel(self, ctx: RequestContext) -> Reply:
+        """Delete a thread (MANAGE_THREADS) or channel (MANAGE_CHANNELS); dispatches
+        THREAD_DELETE / CHANNEL_DELETE. Later lookups answer 404 10003."""
+        channel = self.core.world.channel(ctx.snowflake("channel_id"))
+        if channel.is_dm:
+            raise errors.missing_permissions()
+        needed = "MANAGE_THREADS" if channel.is_thread else "MANAGE_CHANNELS"
+        self.core.world.require(channel, needed)
+        payload = channel_payload(channel)
+        del self.core.world.channels[channel.id]
+        event = "THREAD_DELETE" if channel.is_thread else "CHANNEL_DELETE"
+        await self.core.dispatch(event, payload, guild_id=channel.guild_id)
+        return Reply(payload)
 
     async def thread_from_message(self, ctx: RequestContext) -> Reply:
         """Start a thread on a message: thread id = message id, one per message."""
