@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 import discord
@@ -48,8 +49,20 @@ def bot_intents(*, message_content: bool) -> discord.Intents:
     return intents
 
 
-class VoiceNotesBot(commands.Bot):
-    """The voice-notes bot."""
+def _shard_options(settings: Settings) -> dict[str, Any]:
+    """Explicit shards only when configured; otherwise Discord's recommended count."""
+    if settings.shard_count is None:
+        return {}
+    options: dict[str, Any] = {"shard_count": settings.shard_count}
+    if settings.shard_ids:
+        options["shard_ids"] = list(settings.shard_ids)
+    return options
+
+
+class VoiceNotesBot(commands.AutoShardedBot):
+    """The voice-notes bot. Auto-sharded: one process runs every shard Discord recommends,
+    or, with ``SHARD_COUNT`` and ``SHARD_IDS``, its share of them while other processes run
+    the rest. Jobs are claimed from the shared database by any process, whatever the shard."""
 
     def __init__(
         self,
@@ -67,6 +80,7 @@ class VoiceNotesBot(commands.Bot):
             help_command=None,
             max_ratelimit_timeout=60.0,
             guild_ready_timeout=guild_ready_timeout,
+            **_shard_options(settings),
         )
         self.services = services
         self.delivery = DiscordDelivery(

@@ -8,9 +8,10 @@ Every variable is documented in the README.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.errors import ConfigError
 
@@ -57,6 +58,8 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = None
     dev_guild_id: int | None = None
     database_url: str | None = None
+    shard_count: int | None = Field(default=None, ge=1)
+    shard_ids: Annotated[tuple[int, ...], NoDecode] = ()
     job_concurrency: int = Field(default=4, ge=1, le=64)
     inline_message_cap: int = Field(default=4, ge=1, le=20)
 
@@ -64,10 +67,22 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: str = Field(default="text", pattern="^(text|json)$")
 
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _parse_shard_ids(cls, value: object) -> object:
+        """``SHARD_IDS=0,1,2`` (comma-separated) as well as a list."""
+        if isinstance(value, str):
+            return tuple(int(part) for part in value.replace(" ", "").split(",") if part)
+        return value
+
     @model_validator(mode="after")
     def _limits_fit_gemini(self) -> Settings:
         if self.max_duration_seconds > GEMINI_MAX_AUDIO_SECONDS:
             raise ValueError("MAX_DURATION_SECONDS cannot exceed Gemini's 9.5 hour limit")
+        if self.shard_ids and self.shard_count is None:
+            raise ValueError("SHARD_IDS needs SHARD_COUNT (the total across all processes)")
+        if any(not 0 <= shard < (self.shard_count or 0) for shard in self.shard_ids):
+            raise ValueError("every SHARD_IDS entry must be between 0 and SHARD_COUNT - 1")
         if self.min_duration_seconds >= self.max_duration_seconds:
             raise ValueError("MIN_DURATION_SECONDS must be below MAX_DURATION_SECONDS")
         return self

@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+AnyBot = commands.Bot | commands.AutoShardedBot
 CogT = TypeVar("CogT", bound=type[commands.Cog])
 PERMISSION_NAMES = {"manage_guild": "Manage Server", "manage_messages": "Manage Messages"}
 

@@ -9,6 +9,7 @@ import discord
 from discord.ext import commands, tasks
 
 from bot.storage import Job, JobStatus, Storage
+from cogs._common import AnyBot
 
 log = logging.getLogger(__name__)
 
@@ -16,7 +17,7 @@ log = logging.getLogger(__name__)
 class Cleanup(commands.Cog):
     """Source deletion and retention."""
 
-    def __init__(self, bot: commands.Bot, storage: Storage) -> None:
+    def __init__(self, bot: AnyBot, storage: Storage) -> None:
         self._bot = bot
         self._storage = storage
 

@@ -20,7 +20,7 @@ from bot.jobs_options import JobOptions
 from bot.model import Mode
 from bot.storage import JobRequest, Storage
 from bot.timecodes import parse_user_timecode
-from cogs._common import first_audio, is_audio_attachment, language_autocomplete
+from cogs._common import AnyBot, first_audio, is_audio_attachment, language_autocomplete
 
 Interaction = discord.Interaction[Any]
 
@@ -37,7 +37,7 @@ def _time(value: str | None, field: str) -> float | None:
 class VoiceCommands(commands.Cog):
     """The commands anyone can use."""
 
-    def __init__(self, bot: commands.Bot, runner: JobRunner, storage: Storage) -> None:
+    def __init__(self, bot: AnyBot, runner: JobRunner, storage: Storage) -> None:
         self._bot = bot
         self._runner = runner
         self._storage = storage
