@@ -1,0 +1,197 @@
+"""The job runner on real storage (SQLite and PostgreSQL), real audio and the fake Gemini."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from bot.audio import AudioLimits
+from bot.errors import VoiceNoteError
+from bot.ffmpeg import AudioTools
+from bot.gemini import GeminiService
+from bot.jobs import JobRunner, RunnerConfig, job_result_key, options_of
+from bot.model import TranscriptDocument
+from bot.pipeline import Pipeline, Progress
+from bot.storage import Job, JobRequest, JobStatus, Storage
+from tests.conftest_storage import FakeClock
+from tests.fakes.gemini import FakeGemini
+from tests.fakes.gemini_replies import Reply
+
+LIMITS = AudioLimits(min_duration_s=0.3, max_duration_s=3600, max_bytes=50_000_000,
+                     probe_timeout_s=30)  # fmt: skip
+FAST = RunnerConfig(concurrency=4, lease_s=5.0, retry_delay_s=0.05, idle_poll_s=0.05)
+
+
+class RecordingPort:
+    """A JobPort that copies a local file as the 'download' and records what it was told."""
+
+    def __init__(self, audio: Path) -> None:
+        self.audio = audio
+        self.delivered: list[int] = []
+        self.failures: list[tuple[int, str, bool]] = []
+
+    async def fetch_audio(self, job: Job, destination: Path, max_bytes: int) -> None:
+        await asyncio.to_thread(shutil.copyfile, self.audio, destination)
+
+    async def report_progress(self, job: Job, progress: Progress) -> None:
+        return None
+
+    async def deliver(self, job: Job, document: TranscriptDocument) -> None:
+        self.delivered.append(job.id)
+
+    async def deliver_failure(self, job: Job, error: VoiceNoteError, *, will_retry: bool) -> None:
+        self.failures.append((job.id, error.user_message, will_retry))
+
+
+def request(n: int, guild: int = 1) -> JobRequest:
+    return JobRequest(dedupe_key=f"auto:{n}:{n}", origin="auto", mode="transcript",
+                      channel_id=10, guild_id=guild, message_id=n, attachment_id=n,
+                      requester_id=7, author_id=7, filename="note.ogg")  # fmt: skip
+
+
+@pytest.fixture
+def pipeline(gemini_service: GeminiService, audio_tools: AudioTools, tmp_path: Path) -> Pipeline:
+    return Pipeline(gemini_service, audio_tools, LIMITS, job_root=tmp_path / "jobs",
+                    chunk_s=600, chunk_concurrency=1)  # fmt: skip
+
+
+@pytest_asyncio.fixture
+async def second_storage(storage_url: str, clock: FakeClock) -> AsyncIterator[Storage]:
+    """Another process's view of the same database (leases compare clocks: share one)."""
+    store = await Storage.open(storage_url, clock=clock)
+    yield store
+    await store.close()
+
+
+async def wait_final(storage: Storage, ids: list[int], timeout: float = 60.0) -> None:
+    async with asyncio.timeout(timeout):
+        while True:
+            jobs = [await storage.get_job(i) for i in ids]
+            if all(j is not None and j.status.is_final for j in jobs):
+                return
+            await asyncio.sleep(0.05)
+
+
+async def test_two_workers_share_fifty_jobs_and_do_each_exactly_once(
+    storage: Storage, second_storage: Storage, pipeline: Pipeline, voice_note: Path,
+    fake_gemini: FakeGemini,
+) -> None:  # fmt: skip
+    ports = [RecordingPort(voice_note), RecordingPort(voice_note)]
+    runners = [
+        JobRunner(storage, pipeline, ports[0], FAST, worker_id="a"),
+        JobRunner(second_storage, pipeline, ports[1], FAST, worker_id="b"),
+    ]
+    jobs = [(await runners[n % 2].submit(request(n, guild=n % 3)))[0] for n in range(50)]
+    for runner in runners:
+        runner.start()
+    try:
+        await wait_final(storage, [j.id for j in jobs])
+    finally:
+        for runner in runners:
+            await runner.stop(5)
+    delivered = ports[0].delivered + ports[1].delivered
+    assert sorted(delivered) == sorted(j.id for j in jobs)
+    assert ports[0].delivered
+    assert ports[1].delivered
+    assert len(fake_gemini.requests) == 50
+    statuses = {(await storage.get_job(j.id)).status for j in jobs}  # type: ignore[union-attr]
+    assert statuses == {JobStatus.DONE}
+
+
+async def test_overloaded_gemini_is_explained_then_retried(
+    storage: Storage, pipeline: Pipeline, voice_note: Path, fake_gemini: FakeGemini
+) -> None:
+    fake_gemini.enqueue(*[Reply.unavailable()] * 3)  # one job attempt = 3 requests
+    port = RecordingPort(voice_note)
+    runner = JobRunner(storage, pipeline, port, FAST)
+    job, created = await runner.submit(request(1))
+    assert created
+    runner.start()
+    try:
+        await wait_final(storage, [job.id])
+    finally:
+        await runner.stop(5)
+    assert port.delivered == [job.id]
+    ((failed_id, message, will_retry),) = port.failures
+    assert (failed_id, will_retry) == (job.id, True)
+    assert "overloaded" in message
+    assert (await storage.get_job(job.id)).attempts == 2  # type: ignore[union-attr]
+
+
+async def test_bad_audio_fails_once_with_its_message(
+    storage: Storage, pipeline: Pipeline, hostile_files: dict[str, Path], fake_gemini: FakeGemini
+) -> None:
+    port = RecordingPort(hostile_files["text"])
+    runner = JobRunner(storage, pipeline, port, FAST)
+    job, _ = await runner.submit(request(1))
+    runner.start()
+    try:
+        await wait_final(storage, [job.id])
+    finally:
+        await runner.stop(5)
+    assert port.delivered == []
+    ((_, message, will_retry),) = port.failures
+    assert not will_retry
+    assert "audio" in message
+    assert (await storage.get_job(job.id)).status is JobStatus.FAILED  # type: ignore[union-attr]
+    assert fake_gemini.requests == []
+
+
+async def test_a_duplicate_submission_starts_nothing(storage: Storage, pipeline: Pipeline,
+                                                      voice_note: Path) -> None:  # fmt: skip
+    runner = JobRunner(storage, pipeline, RecordingPort(voice_note), FAST)
+    first, created = await runner.submit(request(5))
+    again, created_again = await runner.submit(request(5))
+    assert created
+    assert not created_again
+    assert again.id == first.id
+
+
+async def test_a_job_reclaimed_after_a_crash_delivers_its_stored_result(
+    storage: Storage,
+    pipeline: Pipeline,
+    voice_note: Path,
+    fake_gemini: FakeGemini,
+    clock: FakeClock,
+) -> None:
+    port = RecordingPort(voice_note)
+    runner = JobRunner(storage, pipeline, port, FAST)
+    job, _ = await runner.submit(request(9))
+    document = await pipeline.process_file(
+        voice_note, file_name="note.ogg", options=options_of(job)
+    )
+    requests_before = len(fake_gemini.requests)
+    # The crashed worker had stored the result and moved to DELIVERING, then died.
+    claimed = await storage.claim_next_job("dead-worker", lease_s=0.01)
+    assert claimed is not None
+    await storage.save_result(job_result_key(job.id), document.model_dump(mode="json"),
+                              sha256=document.source.sha256, ttl_s=60)  # fmt: skip
+    await storage.set_job_status(job.id, JobStatus.DELIVERING, result_key=job_result_key(job.id),
+                                 worker_id="dead-worker")  # fmt: skip
+    clock.advance(1)  # the dead worker's lease lapses
+    runner.start()
+    try:
+        await wait_final(storage, [job.id])
+    finally:
+        await runner.stop(5)
+    assert port.delivered == [job.id]
+    assert len(fake_gemini.requests) == requests_before
+
+
+async def test_stop_requeues_jobs_that_did_not_finish_in_the_grace_period(
+    storage: Storage, pipeline: Pipeline, voice_note: Path, fake_gemini: FakeGemini
+) -> None:
+    fake_gemini.set_responder(lambda _r: Reply.slow(3.0, Reply.json({})))
+    runner = JobRunner(storage, pipeline, RecordingPort(voice_note), FAST)
+    job, _ = await runner.submit(request(3))
+    runner.start()
+    async with asyncio.timeout(10):
+        while (await storage.get_job(job.id)).status is not JobStatus.RUNNING:  # type: ignore[union-attr]
+            await asyncio.sleep(0.02)
+    await runner.stop(grace_s=0.1)
+    assert (await storage.get_job(job.id)).status is JobStatus.QUEUED  # type: ignore[union-attr]
