@@ -39,6 +39,7 @@ from bot.audio_probe import (
     parse_volumedetect,
     peak_level,
     probe_input,
+    probe_with_window,
 )
 from bot.audio_types import AudioChunk, AudioLimits, PreparedAudio, compared_durations, human_size
 from bot.errors import (
@@ -83,6 +84,9 @@ _NATIVE = {
 COMPACT_MONO_KBPS = 160.0  # mono speech recorders commonly write 128 kb/s MP3
 COMPACT_STEREO_KBPS = 96.0
 _MIN_COUNTED_AUDIO_BYTES = 16 * 1024  # below this the KiB-rounded byte count is too coarse
+# Up to this size (about 4 minutes of a Discord voice note) one ffmpeg both probes and
+# decodes the silence window: a second process would cost more to start than it saves.
+ONE_PROCESS_MAX_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -164,17 +168,11 @@ async def prepare_audio(
     started = time.monotonic()
     size = await asyncio.to_thread(_checked_size, source, limits)
     path = await asyncio.to_thread(adopt_input, source, workdir)
-    # Neither the hash nor the silence window needs the probe's answer: both run beside it.
+    # The hash needs nothing from ffmpeg: it runs in a thread while ffmpeg works.
     digest = asyncio.ensure_future(asyncio.to_thread(sha256_file, path))
-    window = asyncio.ensure_future(
-        peak_level(path, tools, timeout_s=limits.probe_timeout_s, seconds=SILENCE_WINDOW_S)
-    )
     try:
-        probe = await _validated_probe(path, limits, tools)
+        probe, first = await _inspect(path, size, limits, tools)
         plan = choose_plan(probe, size)
-        first = await window
-        if first.n_samples == 0:
-            raise CorruptAudio(UNDECODABLE)  # packets, but not one decodable sample
         output = await _normalize(plan, probe, path, workdir, limits, tools, first)
         prepared = PreparedAudio(
             path=output.path,
@@ -187,7 +185,7 @@ async def prepare_audio(
             is_digital_silence=await _silence_verdict(first, output, path, tools),
         )
     finally:
-        await _settle(window, digest)
+        await _settle(digest)
     log.info(
         "audio prepared: format=%s action=%s duration=%.1fs bytes=%d->%d elapsed=%.2fs",
         prepared.source_format, plan.action, prepared.duration_s, size, prepared.size_bytes,
@@ -196,12 +194,36 @@ async def prepare_audio(
     return prepared
 
 
-async def _validated_probe(path: Path, limits: AudioLimits, tools: AudioTools) -> Probe:
-    probe = await probe_input(path, tools, limits.probe_timeout_s)
+async def _inspect(
+    path: Path, size: int, limits: AudioLimits, tools: AudioTools
+) -> tuple[Probe, Loudness]:
+    """Probe, validate, and decode the first seconds for the silence check.
+
+    A small file gets one ffmpeg doing both; a big one gets two running side by side,
+    because one process would read the long input through a slower threaded path.
+    """
+    if size <= ONE_PROCESS_MAX_BYTES:
+        probe, first = await probe_with_window(path, tools, limits.probe_timeout_s)
+        await _validate(probe, path, limits)
+    else:
+        window = asyncio.ensure_future(
+            peak_level(path, tools, timeout_s=limits.probe_timeout_s, seconds=SILENCE_WINDOW_S)
+        )
+        try:
+            probe = await probe_input(path, tools, limits.probe_timeout_s)
+            await _validate(probe, path, limits)
+            first = await window
+        finally:
+            await _settle(window)
+    if first.n_samples == 0:
+        raise CorruptAudio(UNDECODABLE)  # packets, but not one decodable sample
+    return probe, first
+
+
+async def _validate(probe: Probe, path: Path, limits: AudioLimits) -> None:
     if probe.format_name == "ogg" and await ogg_truncated(path):
         raise CorruptAudio(TRUNCATED)
     _check_duration(probe.duration_s, limits)
-    return probe
 
 
 async def _settle(*tasks: asyncio.Future[Any]) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import CorruptAudio, EmptyAudio, NotAudio
-from bot.ffmpeg import AudioTools, FfmpegTimeout, file_arg, run_ffmpeg
+from bot.ffmpeg import AudioTools, FfmpegRun, FfmpegTimeout, file_arg, run_ffmpeg
 
 # Demuxers ffmpeg may pick for an upload. Without this list a crafted "audio" file could
 # be an HLS or concat playlist (which open other files or URLs) or an image sequence.
@@ -208,15 +208,46 @@ async def probe_input(path: Path, tools: AudioTools, timeout_s: float) -> Probe:
     Raises NotAudio, EmptyAudio or CorruptAudio with a message fit for the sender.
     """
     args = [*INPUT_GUARDS, "-i", file_arg(path), "-map", "0:a:0", "-c", "copy", "-f", "null", "-"]
+    run = await _run_probe(tools, args, timeout_s)
+    return _interpret(run, count_bytes=True)
+
+
+async def probe_with_window(
+    path: Path, tools: AudioTools, timeout_s: float
+) -> tuple[Probe, Loudness]:
+    """:func:`probe_input` and the first-window :func:`peak_level` in one ffmpeg process.
+
+    For small files, where starting a second ffmpeg costs more than the work itself. The
+    file is opened twice (a ``-t`` input stops its demuxer after the window); ffmpeg then
+    reads inputs in threads, a per-packet cost that only pays off on short inputs.
+    """
+    args = [
+        *INPUT_GUARDS, "-i", file_arg(path),
+        *INPUT_GUARDS, "-t", f"{SILENCE_WINDOW_S:.3f}", "-i", file_arg(path),
+        "-map", "0:a:0", "-c", "copy", "-f", "null", "-",
+        "-map", "1:a:0", "-af", "volumedetect", "-f", "null", "-",
+    ]  # fmt: skip
+    run = await _run_probe(tools, args, timeout_s)
+    # The final report sums the bytes of both outputs here, so they are not counted.
+    probe = _interpret(run, count_bytes=False)
+    return probe, parse_volumedetect([line for line in run.matched if _is_volume_line(line)])
+
+
+async def _run_probe(tools: AudioTools, args: list[str], timeout_s: float) -> FfmpegRun:
     try:
-        # The banner lines are kept apart: pages of tags could push them out of the bounded
-        # stderr head.
-        run = await run_ffmpeg(tools, args, timeout_s=timeout_s, keep=is_banner_line)
+        # Banner lines are kept apart: pages of tags could push them out of the bounded head.
+        return await run_ffmpeg(
+            tools, args, timeout_s=timeout_s,
+            keep=lambda line: is_banner_line(line) or _is_volume_line(line),
+        )  # fmt: skip
     except FfmpegTimeout:
         raise CorruptAudio(
             f"I couldn't read this file within {timeout_s:.0f} s; it may be damaged."
         ) from None
-    banner = parse_banner("\n".join(run.matched))
+
+
+def _interpret(run: FfmpegRun, *, count_bytes: bool) -> Probe:
+    banner = parse_banner("\n".join(line for line in run.matched if is_banner_line(line)))
     if banner is None:
         corrupt = any(marker in run.stderr for marker in _CORRUPT_MARKERS)
         raise CorruptAudio(UNDECODABLE) if corrupt else NotAudio(UNRECOGNISED)
@@ -229,7 +260,7 @@ async def probe_input(path: Path, tools: AudioTools, timeout_s: float) -> Probe:
     audio_bytes = parse_audio_bytes(run.stderr)
     if duration <= 0.0 and not audio_bytes:
         raise EmptyAudio(NO_SAMPLES)
-    return Probe(format_name, streams, claimed, duration, audio_bytes)
+    return Probe(format_name, streams, claimed, duration, audio_bytes if count_bytes else None)
 
 
 async def peak_level(

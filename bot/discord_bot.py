@@ -16,6 +16,7 @@ from discord.ext import commands
 
 from bot.jobs import JobRunner, RunnerConfig
 from bot.pipeline import Pipeline
+from bot.policy import Prices, QuotaPolicy
 from bot.settings import Settings
 from bot.storage import Storage
 from cogs.admin import AdminCommands
@@ -23,6 +24,7 @@ from cogs.auto_transcribe import AutoTranscribe
 from cogs.cleanup import Cleanup
 from cogs.delivery import DiscordDelivery
 from cogs.errors import on_app_command_error
+from cogs.members import MemberCommands
 from cogs.voice_commands import VoiceCommands
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,7 @@ class CoreServices:
     storage: Storage
     pipeline: Pipeline
     http: aiohttp.ClientSession
+    policy: QuotaPolicy
 
 
 def bot_intents(*, message_content: bool) -> discord.Intents:
@@ -91,6 +94,7 @@ class VoiceNotesBot(commands.AutoShardedBot):
             services.pipeline,
             self.delivery,
             runner_config or RunnerConfig(concurrency=settings.job_concurrency),
+            policy=services.policy,
         )
 
     def build_cogs(self) -> list[commands.Cog]:
@@ -101,6 +105,9 @@ class VoiceNotesBot(commands.AutoShardedBot):
             VoiceCommands(self, self.runner, storage),
             AdminCommands(storage),
             Cleanup(self, storage),
+            MemberCommands(
+                storage, self.services.policy, Prices.from_settings(self.services.settings)
+            ),
         ]
 
     async def setup_hook(self) -> None:

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     price_input_per_million_tokens: float = Field(default=1.00, ge=0)
     price_output_per_million_tokens: float = Field(default=2.50, ge=0)
 
+    # Daily audio quotas (UTC days; 0 = unlimited)
+    quota_user_minutes_per_day: float = Field(default=60.0, ge=0)
+    quota_guild_minutes_per_day: float = Field(default=600.0, ge=0)
+
     # Audio limits
     max_duration_seconds: float = Field(default=GEMINI_MAX_AUDIO_SECONDS, gt=0)
     min_duration_seconds: float = Field(default=0.3, ge=0)
@@ -62,6 +66,9 @@ class Settings(BaseSettings):
     shard_ids: Annotated[tuple[int, ...], NoDecode] = ()
     job_concurrency: int = Field(default=4, ge=1, le=64)
     inline_message_cap: int = Field(default=4, ge=1, le=20)
+    job_lease_seconds: float = Field(default=60.0, ge=1)
+    job_retry_delay_seconds: float = Field(default=60.0, ge=0)
+    shutdown_grace_seconds: float = Field(default=30.0, ge=0)
 
     # Logging
     log_level: str = "INFO"

@@ -40,8 +40,14 @@ def describe_settings(settings: GuildSettings) -> str:
             f"Reply style: **{settings.reply_style.value}**",
             f"Max duration: **{limit}**",
             f"Quiet mode: **{'on' if settings.quiet else 'off'}**",
+            f"Quota-exempt roles: {describe_roles(settings.exempt_role_ids)}",
         ]
     )
+
+
+def describe_roles(role_ids: tuple[int, ...]) -> str:
+    """Role mentions (shown, never pinging: replies allow no mentions), or **none**."""
+    return ", ".join(f"<@&{role_id}>" for role_id in role_ids) or "**none**"
 
 
 @app_commands.guild_only()
@@ -122,6 +128,29 @@ class AdminCommands(commands.GroupCog, group_name="voicenotes-admin"):
         shown = mode.value if mode else "the server setting"
         await interaction.response.send_message(
             f"Auto-transcription in <#{channel_id}> now follows: **{shown}**.",
+            ephemeral=True, allowed_mentions=discord.AllowedMentions.none(),
+        )  # fmt: skip
+
+    @app_commands.command(name="exempt", description="Exempt a role from the daily user quota")
+    @app_commands.describe(role="The role", remove="True to remove the role's exemption")
+    async def exempt(
+        self, interaction: Interaction, role: discord.Role, remove: bool = False
+    ) -> None:
+        """Add or remove a quota-exempt role (members still count toward the server's quota)."""
+        assert interaction.guild_id is not None
+        current = (await self._storage.guild_settings(interaction.guild_id)).exempt_role_ids
+        roles = [r for r in current if r != role.id] if remove else [*current, role.id]
+        updated = await self._storage.update_guild_settings(
+            interaction.guild_id, exempt_role_ids=roles
+        )
+        await self._storage.audit(
+            interaction.guild_id, interaction.user.id, "settings.exempt_role",
+            {"role_id": role.id, "exempt": not remove},
+        )  # fmt: skip
+        await interaction.response.send_message(
+            f"Quota-exempt roles: {describe_roles(updated.exempt_role_ids)}\n"
+            "-# Members with these roles have no daily user quota; their audio still counts "
+            "toward the server's.",
             ephemeral=True, allowed_mentions=discord.AllowedMentions.none(),
         )  # fmt: skip
 

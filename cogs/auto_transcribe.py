@@ -13,9 +13,11 @@ import discord
 from discord.ext import commands
 
 from bot.jobs import JobRunner
+from bot.policy import QUOTA_EXEMPT
 from bot.storage import AutoMode, GuildSettings, JobRequest, OutputMode, Storage
 from cogs._common import is_audio_attachment
 from cogs.delivery import WORKING, DiscordDelivery
+from cogs.members import is_exempt_member
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,8 @@ def auto_job_request(
     }
     if settings and settings.max_duration_s:
         options["max_duration_s"] = settings.max_duration_s
+    if is_exempt_member(message.author, settings):
+        options[QUOTA_EXEMPT] = True
     return JobRequest(
         dedupe_key=f"auto:{message.id}:{attachment.id}",
         origin="auto",
@@ -78,11 +82,16 @@ class AutoTranscribe(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        """Queue a job per qualifying attachment; a redelivered message queues nothing."""
+        """Queue a job per qualifying attachment; a redelivered message queues nothing, and
+        the notes of members who opted out are left alone without a word."""
         if message.author.bot or not message.attachments:
             return
         mode, settings = await self._auto_mode(message)
-        for attachment in self._wanted(message, mode):
+        wanted = self._wanted(message, mode)
+        if wanted and await self._storage.is_opted_out(message.author.id):
+            log.info("message %d: author opted out; not processed", message.id)
+            return
+        for attachment in wanted:
             job, created = await self._runner.submit(
                 auto_job_request(message, attachment, settings)
             )

@@ -18,9 +18,11 @@ from bot.errors import InvalidOptions
 from bot.jobs import JobRunner
 from bot.jobs_options import JobOptions
 from bot.model import Mode
+from bot.policy import QUOTA_EXEMPT, require_consent
 from bot.storage import JobRequest, Storage
 from bot.timecodes import parse_user_timecode
 from cogs._common import AnyBot, first_audio, is_audio_attachment, language_autocomplete
+from cogs.members import is_exempt_member
 
 Interaction = discord.Interaction[Any]
 
@@ -86,7 +88,7 @@ class VoiceCommands(commands.Cog):
             interaction_id=interaction.id,
             interaction_token=interaction.token,
             private=private,
-            options=options,
+            options=await self._with_exemption(interaction, options),
         )
         job, _ = await self._runner.submit(request)
         ahead = await self._storage.queue_position(job.id)
@@ -95,6 +97,17 @@ class VoiceCommands(commands.Cog):
                 content=f"⏳ Queued: {ahead} ahead of you.",
                 allowed_mentions=discord.AllowedMentions.none(),
             )
+
+    async def _with_exemption(
+        self, interaction: Interaction, options: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The options, marked quota-exempt when the requester holds an exempt role."""
+        if interaction.guild_id is None:
+            return options
+        settings = await self._storage.guild_settings(interaction.guild_id)
+        if not is_exempt_member(interaction.user, settings):
+            return options
+        return {**options, QUOTA_EXEMPT: True}
 
     @app_commands.command(name="transcribe", description="Transcribe an audio or video file")
     @app_commands.describe(
@@ -164,6 +177,12 @@ class VoiceCommands(commands.Cog):
         attachment = first_audio(message)
         if attachment is None:
             raise InvalidOptions("That message has no audio or video attachment.")
+        await require_consent(  # before any work: refused at once, privately
+            self._storage, author_id=message.author.id, requester_id=interaction.user.id,
+            guild_id=interaction.guild_id, moderator=interaction.permissions.manage_messages,
+            detail={"channel_id": message.channel.id, "message_id": message.id,
+                    "mode": mode.value},
+        )  # fmt: skip
         await self._queue(
             interaction, mode=mode, attachment=attachment, options={}, private=False,
             message=message,

@@ -3,7 +3,9 @@
 :class:`DiscordDelivery` implements :class:`bot.jobs.JobPort`. Every message goes out with
 allowed mentions off and a silent notification. Each part of a reply carries a deterministic
 nonce (Discord returns the existing message for a repeated nonce) and is recorded once
-posted, so a job resumed after a crash posts only what is missing.
+posted, so a job resumed after a crash posts only what is missing; since Discord honours a
+nonce for a few minutes only, a resumed job first looks for unrecorded parts in the reply
+channel's recent history (:mod:`cogs.delivery._recover`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from bot.model import TranscriptDocument
 from bot.pipeline import Progress
 from bot.storage import Job, OutputMode, Storage
 from cogs.delivery._compose import ReplyPlan, compose_reply
+from cogs.delivery._recover import find_posted_parts
 from cogs.delivery._targets import (
     MessageTarget,
     auto_reply_target,
@@ -152,11 +155,12 @@ class DiscordDelivery:
 
     async def _send_messages(self, job: Job, plan: ReplyPlan, posted: set[int]) -> None:
         target, reply_to = await self._target(job)
-        for part, content in enumerate(plan.messages):
-            if part in posted:
-                continue
+        missing = {p: text for p, text in enumerate(plan.messages) if p not in posted}
+        recorded = await self._storage.deliveries(job.id) if job.attempts > 1 else []
+        found = await find_posted_parts(self._client, target, job, missing, recorded)
+        for part, content in missing.items():
             last = part == len(plan.messages) - 1
-            message = await _send(
+            message = found.get(part) or await _send(
                 target,
                 content,
                 reply_to if part == 0 else None,

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from pydub import AudioSegment
 
+import bot.audio
 from bot.audio import (
     AudioLimits,
     PreparedAudio,
@@ -20,9 +21,7 @@ from bot.audio import (
     split_at_silences,
 )
 from bot.audio_chunks import Silence, choose_cut_points, parse_silences
-from bot.audio_probe import (
-    probe_input,
-)
+from bot.audio_probe import probe_input
 from bot.audio_types import GEMINI_AUDIO_MIME_TYPES, compared_durations, human_duration, human_size
 from bot.errors import (
     AudioTooLarge,
@@ -42,6 +41,14 @@ LIMITS = AudioLimits(
     probe_timeout_s=30.0,
 )  # fmt: skip
 BROKEN_TOOLS = AudioTools(ffmpeg="/nonexistent/ffmpeg", ffprobe=None)
+
+
+@pytest.fixture(params=["one-process", "two-processes"])
+def probe_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Small files are probed by one ffmpeg, big ones by two: run a test both ways."""
+    if request.param == "two-processes":
+        monkeypatch.setattr(bot.audio, "ONE_PROCESS_MAX_BYTES", 0)
+    return str(request.param)
 
 
 @pytest.fixture
@@ -80,6 +87,18 @@ async def test_every_format_prepares(
     assert not audio.is_digital_silence
     _, _, _, measured = await _probe(audio.path, audio_tools)
     assert abs(measured - speech_duration) <= 0.2
+
+
+@pytest.mark.parametrize("name", ["ogg_opus", "mp3", "m4a", "webm", "wav", "mkv"])
+@pytest.mark.usefixtures("probe_mode")
+async def test_both_probe_modes_agree(
+    name: str, format_files: dict[str, Path], speech_duration: float, workdir: Path,
+    audio_tools: AudioTools,
+) -> None:  # fmt: skip
+    case = next(case for case in FORMAT_CASES if case.name == name)
+    audio = await prepare_audio(format_files[name], workdir, LIMITS, audio_tools)
+    assert (audio.mime_type, audio.transcoded) == (case.expect_mime, case.expect_transcoded)
+    assert abs(audio.duration_s - speech_duration) <= 0.2
 
 
 @pytest.mark.parametrize("name", ["wav", "wav_6ch", "flac", "aiff", "mov", "mkv"])
@@ -133,6 +152,7 @@ HOSTILE_EXPECTATIONS = [
 
 
 @pytest.mark.parametrize(("name", "error", "message"), HOSTILE_EXPECTATIONS)
+@pytest.mark.usefixtures("probe_mode")
 async def test_bad_inputs_raise_specific_errors(
     name: str, error: type[BadInput], message: str, hostile_files: dict[str, Path],
     workdir: Path, audio_tools: AudioTools,
@@ -252,6 +272,7 @@ def _pcm_peak(path: Path, tools: AudioTools) -> int:
     [("opus_short", True), ("opus_long", True), ("wav_long", True),
      ("quiet_noise", False), ("silence_then_speech", False)],
 )  # fmt: skip
+@pytest.mark.usefixtures("probe_mode")
 async def test_digital_silence_is_detected(
     name: str, silent: bool, silence_files: dict[str, Path], workdir: Path,
     audio_tools: AudioTools,

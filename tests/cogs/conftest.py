@@ -7,6 +7,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,32 @@ def transcript_reply(*lines: str, summary: str = "A short test note.") -> dict[s
     return {"language": "en", "summary": summary, "segments": segments, "flags": []}
 
 
+class HarnessClock:
+    """The bot's "now" (storage and quotas): real time plus whatever :meth:`advance` added.
+
+    Only ever moved forward: job rows then look younger than they are, never older, so the
+    delivery's interaction-token check (on real time) keeps holding while a token lives.
+    """
+
+    def __init__(self) -> None:
+        self._offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+    def advance(self, seconds: float) -> None:
+        """Jump ``seconds`` ahead; only while no job runs (running jobs' leases lapse)."""
+        self._offset += timedelta(seconds=seconds)
+
+    def advance_to_midday(self) -> None:
+        """Jump to the next 12:00 UTC, far from a day boundary, so quota tests are exact."""
+        now = self()
+        midday = now.replace(hour=12, minute=0, second=0, microsecond=0)
+        if midday <= now:
+            midday += timedelta(days=1)
+        self.advance((midday - now).total_seconds())
+
+
 @pytest.fixture(scope="session")
 def voice_note_bytes(voice_note: Path) -> bytes:
     """A real Discord-style voice message (48 kHz mono Opus in OGG) as uploaded bytes."""
@@ -59,6 +86,7 @@ class Harness:
     channel: FakeChannel
     alice: FakeUser
     work_dir: Path
+    clock: HarnessClock
 
     def bot_messages(self, channel: FakeChannel | int | None = None) -> list[StoredMessage]:
         """What the bot posted (in ``channel``, or anywhere); nothing for a channel or
@@ -106,10 +134,11 @@ async def harness(
         job_concurrency=2,
     )
     config = RunnerConfig(concurrency=2, lease_s=10.0, retry_delay_s=0.3, idle_poll_s=0.2)
-    async with core_services(settings) as services:
+    clock = HarnessClock()
+    async with core_services(settings, clock=clock) as services:
         bot = VoiceNotesBot(services, runner_config=config, guild_ready_timeout=0.05)
         async with running_bot(fake_discord, bot):
             yield Harness(
                 discord=fake_discord, gemini=fake_gemini, bot=bot, guild=guild,
-                channel=channel, alice=alice, work_dir=settings.job_root,
+                channel=channel, alice=alice, work_dir=settings.job_root, clock=clock,
             )  # fmt: skip

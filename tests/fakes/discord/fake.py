@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Self
 
@@ -393,6 +393,19 @@ class FakeDiscord(ScenarioActions):
     def expire_attachment_urls(self, attachment_id: int | None = None) -> None:
         """Invalidate all CDN URLs handed out so far (404); re-fetching gives fresh ones."""
         self._core.cdn.expire(attachment_id)
+
+    def on_bot_message(self, hook: Callable[[StoredMessage], None] | None) -> None:
+        """Call ``hook(message)`` each time the bot creates a message, the moment it is
+        stored and before the bot gets the response (e.g. to kill the bot process right
+        there); ``None`` removes the hooks."""
+        hooks = self._core.store.bot_message_hooks
+        hooks.clear()
+        if hook is not None:
+            hooks.append(hook)
+
+    def forget_nonces(self) -> None:
+        """Forget every nonce seen so far, as Discord does after a few minutes."""
+        self._core.store.forget_nonces()
 
     def check_unknown_routes(self) -> None:
         """Raise ``AssertionError`` listing requests to routes the fake does not implement."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import errors
@@ -66,6 +67,7 @@ class MessageStore:
         self.messages: dict[int, StoredMessage] = {}
         self.by_channel: dict[int, list[int]] = {}
         self._nonces: dict[tuple[int, int, str], tuple[int, float]] = {}
+        self.bot_message_hooks: list[Callable[[StoredMessage], None]] = []
 
     def make_attachment(
         self, channel_id: int, spec: FakeAttachment, *, ephemeral: bool = False
@@ -122,7 +124,17 @@ class MessageStore:
         if draft.nonce is not None:
             key = (channel.id, author.id, str(draft.nonce))
             self._nonces[key] = (msg.id, self.clock.monotonic())
+        if author.id == self.world.bot_user.id:
+            for hook in list(self.bot_message_hooks):
+                hook(msg)  # before the response is sent: a hook may kill the bot here
         return msg
+
+    def forget_nonces(self) -> None:
+        """Drop every nonce, as Discord does once its window has passed: a repeated nonce
+        creates a new message, and stored messages no longer carry theirs."""
+        self._nonces.clear()
+        for msg in self.messages.values():
+            msg.nonce = None
 
     def find_by_nonce(
         self, channel: FakeChannel, author: FakeUser, nonce: str | int
