@@ -198,13 +198,14 @@ class JobRunner:
                 sha256=document.source.sha256,
                 ttl_s=self._config.result_ttl_s,
             )
-            await self._storage.add_usage(
-                guild_id=job.guild_id,
-                user_id=job.requester_id,
-                audio_s=document.source.duration_s,
-                tokens_in=document.usage.input_tokens,
-                tokens_out=document.usage.output_tokens,
-            )
+            if document.usage.requests:  # a cache hit or silence spent nothing
+                await self._storage.add_usage(
+                    guild_id=job.guild_id,
+                    user_id=job.requester_id,
+                    audio_s=document.source.duration_s,
+                    tokens_in=document.usage.input_tokens,
+                    tokens_out=document.usage.output_tokens,
+                )
         await self._storage.set_job_status(
             job.id, JobStatus.DELIVERING, result_key=job_result_key(job.id),
             worker_id=self.worker_id,

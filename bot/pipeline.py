@@ -5,6 +5,7 @@ Plain async Python, no Discord: the CLI and the bot call the same :class:`Pipeli
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import Counter
@@ -101,6 +102,23 @@ class Pipeline:
         self._chunk_s = chunk_s
         self._concurrency = chunk_concurrency
         self._cache = cache
+        self._inflight: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def _single_flight(self, key: str) -> AsyncIterator[None]:
+        """One computation per cache key at a time in this process; later callers wait and
+        then find the result in the cache."""
+        lock, users = self._inflight.get(key, (asyncio.Lock(), 0))
+        self._inflight[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._inflight[key]
+            if users <= 1:
+                del self._inflight[key]
+            else:
+                self._inflight[key] = (lock, users - 1)
 
     @asynccontextmanager
     async def workspace(self) -> AsyncIterator[Path]:
@@ -143,14 +161,15 @@ class Pipeline:
         await _report(progress, Progress("preparing"))
         audio = await prepare_audio(source, workdir, limits or self.limits, self.tools)
         key = self.cache_key(audio.source_sha256, options)
-        if self._cache is not None and (cached := await self._cache.load(key)) is not None:
-            log.info("cache hit: duration=%.1fs", audio.duration_s)
-            return cached
-        if admit is not None and not audio.is_digital_silence:
-            await admit(_billable_seconds(audio.duration_s, options))
-        document = await self._run(audio, workdir, file_name, options, progress)
-        if self._cache is not None and not document.partial:
-            await self._cache.save(key, document)
+        async with self._single_flight(key):  # the same note asked twice at once: one request
+            if self._cache is not None and (cached := await self._cache.load(key)) is not None:
+                log.info("cache hit: duration=%.1fs", audio.duration_s)
+                return _reused(cached, file_name)
+            if admit is not None and not audio.is_digital_silence:
+                await admit(_billable_seconds(audio.duration_s, options))
+            document = await self._run(audio, workdir, file_name, options, progress)
+            if self._cache is not None and not document.partial:
+                await self._cache.save(key, document)
         log.info(
             "job done: mode=%s duration=%.1fs requests=%d tokens_in=%d tokens_out=%d elapsed=%.1fs",
             options.mode, audio.duration_s, document.usage.requests,
@@ -348,6 +367,13 @@ def _no_speech(document: TranscriptDocument, options: JobOptions) -> TranscriptD
     if options.mode is Mode.ASK:
         update |= {"question": options.question, "answer": "The audio is silent."}
     return document.model_copy(update=update)
+
+
+def _reused(cached: TranscriptDocument, file_name: str) -> TranscriptDocument:
+    """A cached result as this request's answer: its own file name, and no Gemini usage
+    (nothing was spent this time, so nothing counts towards quotas or cost)."""
+    source = cached.source.model_copy(update={"file_name": file_name})
+    return cached.model_copy(update={"source": source, "usage": Usage()})
 
 
 def _billable_seconds(duration_s: float, options: JobOptions) -> float:

@@ -118,3 +118,20 @@ async def test_expired_token_delivers_in_the_channel(
     (content,) = delivered()
     assert "Late but here." in content
     assert interaction.followups == []
+
+
+async def test_auto_and_context_menu_on_the_same_note_at_once_cost_one_request(
+    harness: Harness, voice_note_bytes: bytes
+) -> None:
+    harness.gemini.set_responder(
+        lambda _r: Reply.slow(0.8, Reply.json(transcript_reply("Said once.")))
+    )
+    note = await harness.post_note(voice_note_bytes)
+    interaction = await harness.discord.invoke_message_command(
+        "Transcribe voice note", user=harness.alice, target_message=note
+    )
+    (result,) = await interaction.wait_followups(1, timeout=20)
+    await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
+    assert "Said once." in result.content
+    assert any("Said once." in m.content for m in harness.bot_messages(note.id))
+    assert len(harness.gemini.requests) == 1
