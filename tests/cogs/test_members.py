@@ -1,0 +1,75 @@
+"""/voicenotes usage, optout and optin, end to end."""
+
+from __future__ import annotations
+
+from bot.timecodes import format_duration
+from cogs.members import OPTED_IN_TEXT, OPTED_OUT_TEXT
+from tests.cogs.conftest import Harness, transcript_reply
+from tests.fakes.discord import FakeUser, MessageFlag, StoredMessage
+from tests.fakes.gemini_replies import Reply
+
+
+async def voicenotes(harness: Harness, user: FakeUser, subcommand: str) -> StoredMessage:
+    """``user`` runs ``/voicenotes <subcommand>``; the (checked private) answer."""
+    interaction = await harness.discord.invoke_slash_command(
+        "voicenotes", user=user, channel=harness.channel, options={subcommand: {}}
+    )
+    reply = await interaction.wait_response()
+    assert reply.flags & MessageFlag.EPHEMERAL
+    assert reply.allowed_mentions == {"parse": []}
+    return reply
+
+
+def test_the_group_is_open_to_everyone(harness: Harness) -> None:
+    (group,) = [c for c in harness.discord.commands() if c["name"] == "voicenotes"]
+    assert group.get("default_member_permissions") is None
+    assert {o["name"] for o in group["options"]} == {"usage", "optout", "optin"}
+
+
+async def test_optout_and_optin_are_stored_audited_and_honoured(
+    harness: Harness, voice_note_bytes: bytes
+) -> None:
+    storage = harness.bot.services.storage
+    assert (await voicenotes(harness, harness.alice, "optout")).content == OPTED_OUT_TEXT
+    assert await storage.is_opted_out(harness.alice.id)
+    assert (await voicenotes(harness, harness.alice, "optin")).content == OPTED_IN_TEXT
+    assert not await storage.is_opted_out(harness.alice.id)
+    entries = await storage.audit_log(harness.guild.id)
+    assert [(e.action, e.actor_id) for e in entries] == [
+        ("optout.clear", harness.alice.id), ("optout.set", harness.alice.id),
+    ]  # fmt: skip
+    harness.gemini.enqueue(Reply.json(transcript_reply("Back in.")))
+    note = await harness.post_note(voice_note_bytes)
+    await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
+
+
+async def test_usage_shows_minutes_tokens_and_cost(
+    harness: Harness, voice_note_bytes: bytes
+) -> None:
+    harness.clock.advance_to_midday()
+    reply = Reply.json(transcript_reply("Counted."), usage=(600_000, 200_000))
+    harness.gemini.enqueue(reply)
+    note = await harness.post_note(voice_note_bytes)
+    await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
+    (transcript,) = harness.bot_messages(note.id)
+    seconds = harness.json_attachment(transcript)["source"]["duration_s"]
+    audio = format_duration(seconds)
+    line = f"**{audio}** of audio · 1 request · 600,000 tokens in / 200,000 out · ≈ $1.10"
+    mine = (await voicenotes(harness, harness.alice, "usage")).content.splitlines()
+    assert mine == [
+        "**Your usage**",
+        f"Today: {line}",
+        f"Last 30 days: {line}",
+        f"Daily allowance: {audio} of 1 h used, **{format_duration(3600 - seconds)} left** · "
+        "resets at 00:00 UTC, in 12 h",
+        "-# Costs are estimates at $1.00 per million input tokens and $2.50 per million output "
+        "tokens.",
+    ]
+    owner = harness.discord.make_user("owner")
+    harness.discord.add_member(harness.guild, owner, permissions=["MANAGE_GUILD"])
+    theirs = (await voicenotes(harness, owner, "usage")).content.splitlines()
+    assert theirs[1] == "Today: **0 s** of audio · 0 requests · 0 tokens in / 0 out · ≈ $0.0000"
+    assert theirs[4:8] == ["**This server**", f"Today: {line}", f"Last 30 days: {line}",
+                           f"Daily allowance: {audio} of 10 h used, "
+                           f"**{format_duration(36000 - seconds)} left** · "
+                           "resets at 00:00 UTC, in 12 h"]  # fmt: skip
