@@ -23,7 +23,7 @@ from bot.audio import AudioLimits
 from bot.errors import BadInput, GeminiUnavailable, QuotaExceeded, VoiceNoteError
 from bot.jobs_options import JobOptions
 from bot.model import Mode, TranscriptDocument
-from bot.pipeline import Pipeline, Progress
+from bot.pipeline import Pipeline, Progress, billable_seconds
 from bot.storage import Job, JobRequest, JobStatus, Storage
 
 log = logging.getLogger(__name__)
@@ -202,7 +202,11 @@ class JobRunner:
                 await self._storage.add_usage(
                     guild_id=job.guild_id,
                     user_id=job.requester_id,
-                    audio_s=document.source.duration_s,
+                    audio_s=billable_seconds(
+                        document.source.duration_s,
+                        document.source.range_start_s,
+                        document.source.range_end_s,
+                    ),
                     tokens_in=document.usage.input_tokens,
                     tokens_out=document.usage.output_tokens,
                 )

@@ -166,7 +166,7 @@ class Pipeline:
                 log.info("cache hit: duration=%.1fs", audio.duration_s)
                 return _reused(cached, file_name)
             if admit is not None and not audio.is_digital_silence:
-                await admit(_billable_seconds(audio.duration_s, options))
+                await admit(billable_seconds(audio.duration_s, options.start_s, options.end_s))
             document = await self._run(audio, workdir, file_name, options, progress)
             if self._cache is not None and not document.partial:
                 await self._cache.save(key, document)
@@ -376,10 +376,10 @@ def _reused(cached: TranscriptDocument, file_name: str) -> TranscriptDocument:
     return cached.model_copy(update={"source": source, "usage": Usage()})
 
 
-def _billable_seconds(duration_s: float, options: JobOptions) -> float:
-    """The seconds Gemini will hear: the requested range, clamped to the audio."""
-    start = min(options.start_s or 0.0, duration_s)
-    end = min(options.end_s if options.end_s is not None else duration_s, duration_s)
+def billable_seconds(duration_s: float, start_s: float | None, end_s: float | None) -> float:
+    """The seconds Gemini hears: the requested range clamped to the audio, else the whole."""
+    start = min(start_s or 0.0, duration_s)
+    end = min(end_s if end_s is not None else duration_s, duration_s)
     return max(0.0, end - start)
 
 
