@@ -157,7 +157,8 @@ class DiscordDelivery:
         target, reply_to = await self._target(job)
         missing = {p: text for p, text in enumerate(plan.messages) if p not in posted}
         recorded = await self._storage.deliveries(job.id) if job.attempts > 1 else []
-        found = await find_posted_parts(self._client, target, job, missing, recorded)
+        replies_to = reply_to.id if reply_to is not None else None
+        found = await find_posted_parts(self._client, target, job, missing, recorded, replies_to)
         for part, content in missing.items():
             last = part == len(plan.messages) - 1
             message = found.get(part) or await _send(
