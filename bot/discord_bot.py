@@ -28,7 +28,6 @@ from cogs.members import MemberCommands
 from cogs.voice_commands import VoiceCommands
 
 log = logging.getLogger(__name__)
-SHUTDOWN_GRACE_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -137,5 +136,5 @@ class VoiceNotesBot(commands.AutoShardedBot):
 
     async def close(self) -> None:
         """Stop taking work, let running jobs finish (bounded), then disconnect."""
-        await self.runner.stop(SHUTDOWN_GRACE_S)
+        await self.runner.stop(self.services.settings.shutdown_grace_seconds)
         await super().close()

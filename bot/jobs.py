@@ -179,7 +179,7 @@ class JobRunner:
         finally:
             heartbeat.cancel()
             await asyncio.gather(heartbeat, return_exceptions=True)
-            log.info("job %d finished in %.1fs", job.id, time.monotonic() - started)
+            log.info("job %d: worker done with it after %.1fs", job.id, time.monotonic() - started)
 
     async def _keep_lease(self, job_id: int) -> None:
         while True:

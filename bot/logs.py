@@ -69,5 +69,5 @@ def configure_logging(level: str, fmt: str, *, secrets: Iterable[str] = ()) -> N
     root.addHandler(handler)
     root.setLevel(level.upper())
     # Library chatter that would log request URLs or payload sizes at INFO.
-    for noisy in ("httpx", "httpcore", "google_genai", "discord.http"):
+    for noisy in ("httpx", "httpx2", "httpcore", "google_genai", "discord.http"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -225,7 +225,7 @@ class DiscordDelivery:
             return
         text = f"⚠️ {error.user_message}"
         if will_retry:
-            text += " I'll retry automatically in a minute."
+            text += " I'll retry automatically shortly."
         if job.origin != "auto" and interaction_alive(job):
             webhook = followup_webhook(self._client, job)
             await webhook.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS, wait=True)
