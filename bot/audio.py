@@ -7,7 +7,8 @@ The flow of :func:`prepare_audio`:
    reaches the disk or an ffmpeg command line.
 3. Three things at once: the probe (one packet-reading ffmpeg pass: container, streams, real
    duration), a short decode of the first seconds (digital silence), and the SHA-256 of the
-   bytes in a thread (the cache key).
+   bytes in a thread (the cache key). For a small file, such as a voice note, the probe and
+   the decode share one ffmpeg process; a big file gets two side by side.
 4. Validation (no audio, truncated, empty, too short, too long), each with its own error.
 5. Normalisation. Audio already compact and in a type Gemini lists is passed through as is
    (a Discord voice note: Opus in Ogg) or stream-copied into the right container (AAC from
