@@ -42,6 +42,8 @@ AUDIO_TOKENS_PER_SECOND = 32
 _BASE64_OVERHEAD = 4 / 3
 _REQUEST_SLACK_BYTES = 64 * 1024  # prompt, schema and JSON framing around the audio
 _OVERLOADED = "Gemini is overloaded right now; please try again in a few minutes."
+_TOO_SLOW = "Gemini took too long to answer; please try again in a few minutes."
+_UNREACHABLE = "I couldn't reach Gemini right now; please try again in a few minutes."
 
 
 def estimate_audio_tokens(duration_s: float) -> int:
@@ -96,10 +98,13 @@ class RetryPolicy:
 
 
 class _RetryableError(Exception):
-    def __init__(self, reason: str, wait_hint_s: float | None) -> None:
+    def __init__(
+        self, reason: str, wait_hint_s: float | None, user_message: str = _OVERLOADED
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.wait_hint_s = wait_hint_s
+        self.user_message = user_message
 
 
 def build_genai_client(settings: Settings) -> genai.Client:
@@ -136,8 +141,10 @@ def _classify(error: Exception) -> Exception:
         return _RetryableError("rate limited (429)", _retry_after(error))
     if isinstance(error, compat_errors.InternalServerError | compat_errors.ConflictError):
         return _RetryableError(f"server error ({error.status_code})", _retry_after(error))
-    if isinstance(error, compat_errors.APIConnectionError | TimeoutError):
-        return _RetryableError(type(error).__name__, None)
+    if isinstance(error, compat_errors.APITimeoutError | TimeoutError):
+        return _RetryableError(type(error).__name__, None, _TOO_SLOW)
+    if isinstance(error, compat_errors.APIConnectionError):
+        return _RetryableError(type(error).__name__, None, _UNREACHABLE)
     if isinstance(error, compat_errors.AuthenticationError | compat_errors.PermissionDeniedError):
         return GeminiRejected("Gemini refused the API key; the bot owner needs to check it.")
     if isinstance(error, compat_errors.APIStatusError):
@@ -279,7 +286,7 @@ class GeminiService:
         )
         if attempt >= self._retry.attempts or wait > self._retry.max_wait_s:
             log.warning("gemini unavailable after %d attempts: %s", attempt, signal.reason)
-            raise GeminiUnavailable(_OVERLOADED, retry_after_s=wait) from None
+            raise GeminiUnavailable(signal.user_message, retry_after_s=wait) from None
         log.info("gemini retry %d in %.2fs: %s", attempt, wait, signal.reason)
         await self._sleep(wait)
 

@@ -140,7 +140,7 @@ async def test_slow_replies_time_out_and_count_as_unavailable(
     fake_gemini: FakeGemini, gemini_service: GeminiService, audio: AudioInput
 ) -> None:
     fake_gemini.set_responder(lambda _request: Reply.slow(5.0, Reply.json(GOOD)))
-    with pytest.raises(GeminiUnavailable):
+    with pytest.raises(GeminiUnavailable, match="took too long"):
         await ask(gemini_service, audio)
 
 
@@ -167,3 +167,11 @@ async def test_text_only_requests_send_no_audio(
     reply = await gemini_service.structured(prompt="merge", response_model=GeminiTranscript)
     assert isinstance(reply.value, GeminiTranscript)  # the fake's schema-walking default
     assert fake_gemini.requests[0].audio_parts == []
+
+
+async def test_an_unreachable_endpoint_is_said_plainly(
+    fake_gemini: FakeGemini, gemini_service: GeminiService, audio: AudioInput
+) -> None:
+    await fake_gemini.stop()  # nothing listens there any more: connection refused
+    with pytest.raises(GeminiUnavailable, match="couldn't reach Gemini"):
+        await ask(gemini_service, audio)
