@@ -27,6 +27,7 @@ from bot.pipeline import Pipeline, Progress, billable_seconds
 from bot.storage import Job, JobRequest, JobStatus, Storage
 
 log = logging.getLogger(__name__)
+_GAVE_UP = "I couldn't finish this audio: processing it failed several times. Sorry!"
 _UNEXPECTED = "Something went wrong on my side while processing this audio; please try again."
 
 
@@ -149,6 +150,7 @@ class JobRunner:
     async def _worker_loop(self) -> None:
         while self._accepting:
             try:
+                await self._report_given_up()
                 job = await self._storage.claim_next_job(
                     self.worker_id,
                     lease_s=self._config.lease_s,
@@ -168,6 +170,12 @@ class JobRunner:
                 await asyncio.shield(task)
             finally:
                 self._running.pop(job.id, None)
+
+    async def _report_given_up(self) -> None:
+        """Tell the requesters of jobs that crashed their worker too often."""
+        for job in await self._storage.give_up_exhausted(max_attempts=self._config.max_attempts):
+            log.warning("job %d given up after %d attempts", job.id, job.attempts)
+            await self._safely_tell(job, VoiceNoteError(_GAVE_UP), will_retry=False)
 
     async def _run(self, job: Job) -> None:
         started = time.monotonic()

@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage._base import RepoBase, fetch_one
 from bot.storage._jobs import job_from_row
@@ -70,9 +69,11 @@ class ClaimsRepo(RepoBase):
         )
         return self._lock(pick)
 
-    async def _give_up_on_exhausted(
-        self, conn: AsyncConnection, now: datetime, max_attempts: int
-    ) -> None:
+    async def give_up_exhausted(self, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> list[Job]:
+        """Mark FAILED the jobs whose worker died ``max_attempts`` times (a poison note must
+        not take down worker after worker) and return them, each to exactly one caller, so
+        that caller can tell the requester."""
+        now = self._now()
         dead = jobs.alias("dead")
         victims = select(dead.c.id).where(_expired(dead, now), dead.c.attempts >= max_attempts)
         stmt = (
@@ -84,8 +85,11 @@ class ClaimsRepo(RepoBase):
                 lease_until=None,
                 updated_at=now,
             )
+            .returning(*jobs.c)
         )
-        await conn.execute(stmt)
+        async with self._write() as conn:
+            rows = (await conn.execute(stmt)).all()
+        return [job_from_row(row) for row in rows]
 
     async def claim_next_job(
         self, worker_id: str, *, lease_s: float, max_attempts: int = DEFAULT_MAX_ATTEMPTS
@@ -94,7 +98,7 @@ class ClaimsRepo(RepoBase):
 
         The job becomes RUNNING, claimed by the worker until ``now + lease_s`` (renew with
         :meth:`renew_lease`), and its ``attempts`` goes up by one. Jobs whose worker died
-        ``max_attempts`` times are marked FAILED instead of being claimed again.
+        ``max_attempts`` times are not claimed again: see :meth:`give_up_exhausted`.
         """
         now = self._now()
         pick = self._pick_stmt(now, max_attempts).scalar_subquery()
@@ -111,7 +115,6 @@ class ClaimsRepo(RepoBase):
             .returning(*jobs.c)
         )
         async with self._write() as conn:
-            await self._give_up_on_exhausted(conn, now, max_attempts)
             row = await fetch_one(conn, stmt)
         return None if row is None else job_from_row(row)
 

@@ -195,3 +195,24 @@ async def test_stop_requeues_jobs_that_did_not_finish_in_the_grace_period(
             await asyncio.sleep(0.02)
     await runner.stop(grace_s=0.1)
     assert (await storage.get_job(job.id)).status is JobStatus.QUEUED  # type: ignore[union-attr]
+
+
+async def test_a_job_that_keeps_killing_workers_is_given_up_and_reported_once(
+    storage: Storage, pipeline: Pipeline, voice_note: Path, clock: FakeClock
+) -> None:
+    port = RecordingPort(voice_note)
+    runner = JobRunner(storage, pipeline, port, FAST)
+    job, _ = await runner.submit(request(4))
+    for worker in ("dead-1", "dead-2", "dead-3"):  # each claim ends in a crash
+        assert await storage.claim_next_job(worker, lease_s=1, max_attempts=3) is not None
+        clock.advance(2)
+    runner.start()
+    try:
+        await wait_final(storage, [job.id])
+        await asyncio.sleep(0.2)  # a few more idle polls: it must not be reported again
+    finally:
+        await runner.stop(5)
+    assert port.delivered == []
+    ((failed_id, message, will_retry),) = port.failures
+    assert (failed_id, will_retry) == (job.id, False)
+    assert "failed several times" in message

@@ -112,7 +112,10 @@ async def test_job_that_keeps_killing_workers_fails(storage: Storage, clock: Fak
         assert job.attempts == attempt
         clock.advance(11)
     assert await storage.claim_next_job("w4", lease_s=10, max_attempts=3) is None
+    [given_up] = await storage.give_up_exhausted(max_attempts=3)
+    assert await storage.give_up_exhausted(max_attempts=3) == []  # reported exactly once
     [failed] = await storage.jobs_for_message(300)
+    assert failed.id == given_up.id
     assert failed.status is JobStatus.FAILED
     assert failed.error is not None
     assert "3 attempts" in failed.error
