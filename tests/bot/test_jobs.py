@@ -77,6 +77,15 @@ async def wait_final(storage: Storage, ids: list[int], timeout: float = 60.0) ->
             await asyncio.sleep(0.05)
 
 
+async def run_until_final(runner: JobRunner, storage: Storage, ids: list[int]) -> None:
+    """Start ``runner``, wait until every job in ``ids`` is final, stop it."""
+    runner.start()
+    try:
+        await wait_final(storage, ids)
+    finally:
+        await runner.stop(5)
+
+
 async def test_two_workers_share_fifty_jobs_and_do_each_exactly_once(
     storage: Storage, second_storage: Storage, pipeline: Pipeline, voice_note: Path,
     fake_gemini: FakeGemini,
@@ -111,11 +120,7 @@ async def test_overloaded_gemini_is_explained_then_retried(
     runner = JobRunner(storage, pipeline, port, FAST)
     job, created = await runner.submit(request(1))
     assert created
-    runner.start()
-    try:
-        await wait_final(storage, [job.id])
-    finally:
-        await runner.stop(5)
+    await run_until_final(runner, storage, [job.id])
     assert port.delivered == [job.id]
     ((failed_id, message, will_retry),) = port.failures
     assert (failed_id, will_retry) == (job.id, True)
@@ -129,11 +134,7 @@ async def test_bad_audio_fails_once_with_its_message(
     port = RecordingPort(hostile_files["text"])
     runner = JobRunner(storage, pipeline, port, FAST)
     job, _ = await runner.submit(request(1))
-    runner.start()
-    try:
-        await wait_final(storage, [job.id])
-    finally:
-        await runner.stop(5)
+    await run_until_final(runner, storage, [job.id])
     assert port.delivered == []
     ((_, message, will_retry),) = port.failures
     assert not will_retry
@@ -174,11 +175,7 @@ async def test_a_job_reclaimed_after_a_crash_delivers_its_stored_result(
     await storage.set_job_status(job.id, JobStatus.DELIVERING, result_key=job_result_key(job.id),
                                  worker_id="dead-worker")  # fmt: skip
     clock.advance(1)  # the dead worker's lease lapses
-    runner.start()
-    try:
-        await wait_final(storage, [job.id])
-    finally:
-        await runner.stop(5)
+    await run_until_final(runner, storage, [job.id])
     assert port.delivered == [job.id]
     assert len(fake_gemini.requests) == requests_before
 
