@@ -26,7 +26,6 @@ from bot.settings import Settings
 from bot.storage import Clock, Storage, utc_now
 
 log = logging.getLogger(__name__)
-RETENTION_S = 30 * 86400
 
 
 def point_discord_py_at(settings: Settings) -> None:
@@ -43,12 +42,18 @@ async def core_services(
 ) -> AsyncIterator[CoreServices]:
     """Storage, pipeline, quota policy and HTTP session, opened once and always closed;
     ``clock`` is "now" for storage and quotas alike (tests move it to the next day)."""
-    storage = await Storage.open(settings.database_url or settings.sqlite_default_url, clock=clock)
+    storage = await Storage.open(
+        settings.database_url or settings.sqlite_default_url,
+        clock=clock,
+        retention_s=settings.retention_s,
+    )
     policy = QuotaPolicy(storage, QuotaLimits.from_settings(settings), clock=clock)
     swept = await asyncio.to_thread(sweep_stale_workspaces, settings.job_root)
     if swept:
         log.info("removed %d stale job dirs left by a previous run", swept)
-    pipeline = build_pipeline(settings, cache=StoredResultCache(storage, ttl_s=RETENTION_S))
+    pipeline = build_pipeline(
+        settings, cache=StoredResultCache(storage, ttl_s=settings.retention_s)
+    )
     try:
         async with aiohttp.ClientSession() as http:
             yield CoreServices(
@@ -67,6 +72,7 @@ def runner_config_from(settings: Settings) -> RunnerConfig:
         concurrency=settings.job_concurrency,
         lease_s=lease_s,
         retry_delay_s=settings.job_retry_delay_seconds,
+        result_ttl_s=settings.retention_s,
         idle_poll_s=min(RunnerConfig.idle_poll_s, lease_s / 2),
     )
 

@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     shard_ids: Annotated[tuple[int, ...], NoDecode] = ()
     job_concurrency: int = Field(default=4, ge=1, le=64)
     inline_message_cap: int = Field(default=4, ge=1, le=20)
+    retention_days: float = Field(default=30.0, gt=0)
     job_lease_seconds: float = Field(default=60.0, ge=1)
     job_retry_delay_seconds: float = Field(default=60.0, ge=0)
     shutdown_grace_seconds: float = Field(default=30.0, ge=0)
@@ -93,6 +94,11 @@ class Settings(BaseSettings):
         if self.min_duration_seconds >= self.max_duration_seconds:
             raise ValueError("MIN_DURATION_SECONDS must be below MAX_DURATION_SECONDS")
         return self
+
+    @property
+    def retention_s(self) -> float:
+        """How long transcripts, summaries and finished jobs are kept, in seconds."""
+        return self.retention_days * 86400
 
     @property
     def job_root(self) -> Path:
