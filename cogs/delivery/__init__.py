@@ -227,14 +227,27 @@ class DiscordDelivery:
         if will_retry:
             text += " I'll retry automatically shortly."
         if job.origin != "auto" and interaction_alive(job):
-            webhook = followup_webhook(self._client, job)
-            await webhook.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS, wait=True)
+            await self._tell_requester_privately(job, text)
         else:
             target, reply_to = await self._target(job, for_failure=True)
             await _send(target, text, reply_to)
         if not will_retry:
             self._status.pop(job.id, None)
             await self.react(job, FAILED)
+
+    async def _tell_requester_privately(self, job: Job, text: str) -> None:
+        """An ephemeral followup. After a public defer the first followup would inherit the
+        public visibility, so the "thinking…" placeholder is removed first: a refusal (which
+        may mention someone's quota) is for the requester's eyes only."""
+        webhook = followup_webhook(self._client, job)
+        if not job.private and not await self._storage.deliveries(job.id):
+            self._status.pop(job.id, None)
+            try:
+                # Discord takes "@original" where a message id goes.
+                await webhook.delete_message("@original")  # type: ignore[arg-type]
+            except discord.HTTPException as error:
+                log.info("job %d: could not remove the placeholder (%s)", job.id, error.code)
+        await webhook.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS, wait=True)
 
     # -- reactions ------------------------------------------------------------------------
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.cogs.conftest import Harness, transcript_reply
 from tests.fakes.discord import FakeAttachment, MessageFlag
 from tests.fakes.gemini_replies import Reply
@@ -135,3 +137,21 @@ async def test_auto_and_context_menu_on_the_same_note_at_once_cost_one_request(
     assert "Said once." in result.content
     assert any("Said once." in m.content for m in harness.bot_messages(note.id))
     assert len(harness.gemini.requests) == 1
+
+
+async def test_a_refusal_of_a_public_command_is_only_shown_to_the_requester(
+    harness: Harness, hostile_files: dict[str, Path]
+) -> None:
+    data = hostile_files["text"].read_bytes()
+    interaction = await harness.discord.invoke_slash_command(
+        "transcribe", user=harness.alice, channel=harness.channel,
+        options={"attachment": FakeAttachment("notes.wav", data, "audio/wav")},
+    )  # fmt: skip
+    assert not (await interaction.wait_ack()).ephemeral
+    (refusal,) = await interaction.wait_followups(1, timeout=20)
+    assert refusal.flags & MessageFlag.EPHEMERAL
+    assert refusal.content.startswith("⚠️ ")
+    assert interaction.original is not None
+    assert interaction.original.deleted  # the public "thinking…" placeholder is gone
+    public = [m for m in harness.bot_messages() if not m.deleted]
+    assert all(m.flags & MessageFlag.EPHEMERAL for m in public)

@@ -185,7 +185,13 @@ class InteractionRoutes:
         payload = ctx.json()
         self._validate(inter, payload, ctx.files)
         original = inter.original
-        if original is not None and original.flags & MessageFlag.LOADING and not inter.followups:
+        # Once the placeholder is deleted, followups are new messages with their own flags.
+        if (
+            original is not None
+            and not original.deleted
+            and original.flags & MessageFlag.LOADING
+            and not inter.followups
+        ):
             await self._apply_edit(inter, original, payload, ctx.files)
             msg = original
         else:
