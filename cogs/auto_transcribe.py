@@ -97,5 +97,6 @@ class AutoTranscribe(commands.Cog):
             )
             if created:
                 await self._delivery.react(job, WORKING)
+                await self._delivery.report_queued(job, await self._storage.queue_position(job.id))
             else:
                 log.info("message %d: duplicate delivery ignored (job %d)", message.id, job.id)

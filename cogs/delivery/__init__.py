@@ -111,6 +111,15 @@ class DiscordDelivery:
         except discord.HTTPException as error:
             log.info("job %d: status update failed (%s)", job.id, error.code)
 
+    async def report_queued(self, job: Job, ahead: int) -> None:
+        """Tell a waiting note how many are ahead of it (edited later into progress)."""
+        if ahead <= 0 or await self._quiet(job):
+            return
+        try:
+            await self._show_status(job, f"⏳ Queued: {ahead} ahead of this one.")
+        except discord.HTTPException as error:
+            log.info("job %d: queue notice failed (%s)", job.id, error.code)
+
     async def _show_status(self, job: Job, text: str) -> None:
         existing = self._status.get(job.id)
         if existing is not None:
@@ -232,7 +241,7 @@ class DiscordDelivery:
             target, reply_to = await self._target(job, for_failure=True)
             await _send(target, text, reply_to)
         if not will_retry:
-            self._status.pop(job.id, None)
+            await self._finish_status(job)
             await self.react(job, FAILED)
 
     async def _tell_requester_privately(self, job: Job, text: str) -> None:

@@ -175,3 +175,27 @@ async def test_ordinary_messages_and_bots_are_ignored(harness: Harness) -> None:
     await harness.discord.flush_events()
     await harness.wait_jobs_idle()
     assert harness.bot_messages() == []
+
+
+async def test_waiting_notes_are_told_their_queue_position(
+    harness: Harness, voice_note_bytes: bytes
+) -> None:
+    harness.gemini.set_responder(
+        lambda _r: Reply.slow(1.0, Reply.json(transcript_reply("Waited words.")))
+    )
+    notes = []
+    for _ in range(4):  # two workers: the third and fourth notes wait
+        note = await harness.post_note(voice_note_bytes)
+        await harness.discord.wait_for(lambda n=note: harness.discord.reactions_on(n).get("⏳"))
+        notes.append(note)
+    last = notes[-1]
+    await harness.discord.wait_for(
+        lambda: any("Queued: " in m.content for m in harness.bot_messages(last.id)), timeout=10
+    )
+    for note in notes:
+        await harness.discord.wait_for(
+            lambda n=note: harness.discord.reactions_on(n).get("✅"), timeout=30
+        )
+    remaining = [m for m in harness.bot_messages(last.id) if not m.deleted]
+    assert [m for m in remaining if "Queued: " in m.content] == []  # removed once answered
+    assert any("Waited words." in m.content for m in remaining)
