@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from tests.cogs.conftest import Harness, transcript_reply
-from tests.fakes.discord import FakeAttachment, MessageFlag
+from tests.fakes.discord import FakeAttachment, MessageFlag, StoredMessage
 from tests.fakes.gemini_replies import Reply
 
 
@@ -177,6 +178,11 @@ async def test_ordinary_messages_and_bots_are_ignored(harness: Harness) -> None:
     assert harness.bot_messages() == []
 
 
+def reacted(harness: Harness, note: StoredMessage, emoji: str) -> Callable[[], bool]:
+    """A wait_for predicate: the bot has put ``emoji`` on ``note``."""
+    return lambda: bool(harness.discord.reactions_on(note).get(emoji))
+
+
 async def test_waiting_notes_are_told_their_queue_position(
     harness: Harness, voice_note_bytes: bytes
 ) -> None:
@@ -186,16 +192,14 @@ async def test_waiting_notes_are_told_their_queue_position(
     notes = []
     for _ in range(4):  # two workers: the third and fourth notes wait
         note = await harness.post_note(voice_note_bytes)
-        await harness.discord.wait_for(lambda n=note: harness.discord.reactions_on(n).get("⏳"))
+        await harness.discord.wait_for(reacted(harness, note, "⏳"))
         notes.append(note)
     last = notes[-1]
     await harness.discord.wait_for(
         lambda: any("Queued: " in m.content for m in harness.bot_messages(last.id)), timeout=10
     )
     for note in notes:
-        await harness.discord.wait_for(
-            lambda n=note: harness.discord.reactions_on(n).get("✅"), timeout=30
-        )
+        await harness.discord.wait_for(reacted(harness, note, "✅"), timeout=30)
     remaining = [m for m in harness.bot_messages(last.id) if not m.deleted]
     assert [m for m in remaining if "Queued: " in m.content] == []  # removed once answered
     assert any("Waited words." in m.content for m in remaining)
