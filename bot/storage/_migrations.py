@@ -5,7 +5,7 @@ the end of :data:`MIGRATIONS`. Applied versions are recorded in ``schema_version
 processes starting at once are serialized: PostgreSQL takes a transaction-scoped advisory
 lock, SQLite a ``BEGIN IMMEDIATE`` write lock (see :mod:`bot.storage._engine`).
 
-DDL placeholders: ``{pk}`` is an auto-increment 64-bit primary key, ``{ts}`` a timestamp
+DDL template fields: ``{pk}`` is an auto-increment 64-bit primary key, ``{ts}`` a timestamp
 column (``TIMESTAMPTZ`` on PostgreSQL, UTC text on SQLite).
 """
 

@@ -126,7 +126,7 @@ class DiscordDelivery:
             await existing.edit(content=text, allowed_mentions=NO_MENTIONS)
             return
         if job.origin != "auto" and interaction_alive(job):
-            # The first followup after a defer replaces the "thinking…" placeholder.
+            # The first followup after a defer replaces the "thinking…" message.
             webhook = followup_webhook(self._client, job)
             self._status[job.id] = await webhook.send(
                 text, ephemeral=job.private, allowed_mentions=NO_MENTIONS, wait=True
@@ -246,7 +246,7 @@ class DiscordDelivery:
 
     async def _tell_requester_privately(self, job: Job, text: str) -> None:
         """An ephemeral followup. After a public defer the first followup would inherit the
-        public visibility, so the "thinking…" placeholder is removed first: a refusal (which
+        public visibility, so the public "thinking…" message is removed first: a refusal (which
         may mention someone's quota) is for the requester's eyes only."""
         webhook = followup_webhook(self._client, job)
         if not job.private and not await self._storage.deliveries(job.id):
@@ -255,7 +255,7 @@ class DiscordDelivery:
                 # Discord takes "@original" where a message id goes.
                 await webhook.delete_message("@original")  # type: ignore[arg-type]
             except discord.HTTPException as error:
-                log.info("job %d: could not remove the placeholder (%s)", job.id, error.code)
+                log.info("job %d: could not remove the thinking message (%s)", job.id, error.code)
         await webhook.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS, wait=True)
 
     # -- reactions ------------------------------------------------------------------------

@@ -152,6 +152,6 @@ async def test_a_refusal_of_a_public_command_is_only_shown_to_the_requester(
     assert refusal.flags & MessageFlag.EPHEMERAL
     assert refusal.content.startswith("⚠️ ")
     assert interaction.original is not None
-    assert interaction.original.deleted  # the public "thinking…" placeholder is gone
+    assert interaction.original.deleted  # the public "thinking…" message is gone
     public = [m for m in harness.bot_messages() if not m.deleted]
     assert all(m.flags & MessageFlag.EPHEMERAL for m in public)
