@@ -205,8 +205,9 @@ class DiscordDelivery:
         self, job: Job, *, for_failure: bool = False
     ) -> tuple[MessageTarget, discord.Message | None]:
         """Where to post with the bot token: thread/reply for notes, DM for private results.
-        A failure never opens a thread of its own: it is a reply on the note."""
-        if job.private:
+        A failure never opens a thread of its own: it is a reply on the note, or, for a
+        command whose interaction expired, a DM to the requester (it is theirs alone)."""
+        if job.private or (for_failure and job.origin != "auto"):
             user = await self._client.fetch_user(job.requester_id)
             return await user.create_dm(), None
         message = await self.source_message(job)
@@ -236,7 +237,14 @@ class DiscordDelivery:
         if will_retry:
             text += " I'll retry automatically shortly."
         if job.origin != "auto" and interaction_alive(job):
-            await self._tell_requester_privately(job, text)
+            try:
+                await self._tell_requester_privately(job, text)
+            except discord.HTTPException as error:
+                if error.status not in (401, 404):
+                    raise
+                log.info("job %d: interaction token expired; telling the requester by DM", job.id)
+                target, _ = await self._target(job, for_failure=True)
+                await _send(target, text, None)
         else:
             target, reply_to = await self._target(job, for_failure=True)
             await _send(target, text, reply_to)

@@ -155,3 +155,30 @@ async def test_a_refusal_of_a_public_command_is_only_shown_to_the_requester(
     assert interaction.original.deleted  # the public "thinking…" message is gone
     public = [m for m in harness.bot_messages() if not m.deleted]
     assert all(m.flags & MessageFlag.EPHEMERAL for m in public)
+
+
+async def test_an_attachment_that_vanished_after_the_token_expired_is_reported_by_dm(
+    harness: Harness, voice_note_bytes: bytes
+) -> None:
+    harness.gemini.set_responder(lambda _r: Reply.slow(1.5, Reply.json(transcript_reply("x"))))
+    for _ in range(2):  # both workers busy: the command's job waits in the queue
+        note = await harness.post_note(voice_note_bytes)
+        await harness.discord.wait_for(lambda: bool(harness.discord.reactions_on(note)))  # noqa: B023
+    storage = harness.bot.services.storage
+    interaction = await harness.discord.invoke_slash_command(
+        "transcribe", user=harness.alice, channel=harness.channel,
+        options={"attachment": attachment(voice_note_bytes)},
+    )  # fmt: skip
+    await interaction.wait_ack()
+    # While it waits, the token passes its 15 minutes and the uploaded file disappears.
+    harness.discord.age_interaction(interaction, 16 * 60)
+    harness.discord.expire_attachment_urls()
+    dm = harness.discord.dm_channel(harness.alice)
+    await harness.discord.wait_for(lambda: harness.bot_messages(dm), timeout=20)
+    (notice,) = harness.bot_messages(dm)
+    assert "no longer available" in notice.content
+    await harness.wait_jobs_idle()
+    # The two notes are the same audio: one request (single flight, then the cache), and
+    # nothing at all for the command whose file vanished.
+    assert len(harness.gemini.requests) == 1
+    assert not await storage.unfinished_jobs()
