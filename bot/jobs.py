@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.audio import AudioLimits
-from bot.errors import BadInput, GeminiUnavailable, QuotaExceeded, VoiceNoteError
+from bot.errors import BadInput, GeminiUnavailable, OptedOut, QuotaExceeded, VoiceNoteError
 from bot.jobs_options import JobOptions
 from bot.model import Mode, TranscriptDocument
 from bot.pipeline import Pipeline, Progress, billable_seconds
@@ -54,6 +54,9 @@ class JobPort(Protocol):
 
 class JobPolicy(Protocol):
     """Rules applied to a job before money is spent (quotas); see bot.policy."""
+
+    async def check_start(self, job: Job) -> None:
+        """Raise a VoiceNoteError (e.g. OptedOut) to drop a job before any work starts."""
 
     async def admit(self, job: Job, audio_s: float) -> None:
         """Raise a VoiceNoteError (e.g. QuotaExceeded) to refuse ``audio_s`` of Gemini time."""
@@ -199,6 +202,8 @@ class JobRunner:
     async def _execute(self, job: Job) -> None:
         document = await self._stored_result(job)
         if document is None:
+            if self._policy is not None:
+                await self._policy.check_start(job)
             document = await self._produce(job)
             await self._storage.save_result(
                 job_result_key(job.id),
@@ -269,7 +274,7 @@ class JobRunner:
         will_retry = (
             isinstance(error, GeminiUnavailable) and job.attempts < self._config.max_attempts
         )
-        if isinstance(error, SourceGone | BadInput | QuotaExceeded):
+        if isinstance(error, SourceGone | BadInput | QuotaExceeded | OptedOut):
             will_retry = False
         await self._safely_tell(job, user_error, will_retry=will_retry)
         if will_retry:

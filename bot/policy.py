@@ -105,8 +105,22 @@ class QuotaPolicy:
             left = math.ceil(left / 60) * 60  # never "in 0 s" a minute before midnight
         return f"00:00 UTC, in {format_duration(left)}"
 
+    async def check_start(self, job: Job) -> None:
+        """Raise OptedOut for an automatic job whose author opted out while it waited."""
+        if job.origin != "auto" or job.author_id is None:
+            return
+        if await self._storage.is_opted_out(job.author_id):
+            raise OptedOut(OPTED_OUT_MESSAGE)
+
     async def admit(self, job: Job, audio_s: float) -> None:
-        """Raise QuotaExceeded when ``audio_s`` more seconds would break an allowance."""
+        """Raise QuotaExceeded when ``audio_s`` more seconds would break an allowance, and
+        OptedOut for an automatic job whose author opted out while it waited in the queue."""
+        if (
+            job.origin == "auto"
+            and job.author_id
+            and await self._storage.is_opted_out(job.author_id)
+        ):
+            raise OptedOut(OPTED_OUT_MESSAGE)
         since = self.today_start()
         if self.limits.user_minutes > 0 and not job.options.get(QUOTA_EXEMPT):
             used = await self._storage.usage_since(since=since, user_id=job.requester_id)

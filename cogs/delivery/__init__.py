@@ -19,7 +19,7 @@ import aiohttp
 import discord
 
 from bot.download import LinkExpired, download
-from bot.errors import VoiceNoteError
+from bot.errors import OptedOut, VoiceNoteError
 from bot.jobs import SourceGone
 from bot.model import TranscriptDocument
 from bot.pipeline import Progress
@@ -231,7 +231,9 @@ class DiscordDelivery:
 
     async def deliver_failure(self, job: Job, error: VoiceNoteError, *, will_retry: bool) -> None:
         """Tell the requester why, in plain words; a vanished auto note closes quietly."""
-        if isinstance(error, SourceGone) and job.origin == "auto":
+        if isinstance(error, SourceGone | OptedOut) and job.origin == "auto":
+            await self._finish_status(job)
+            await self.react(job, None)
             return
         text = f"⚠️ {error.user_message}"
         if will_retry:
@@ -268,8 +270,9 @@ class DiscordDelivery:
 
     # -- reactions ------------------------------------------------------------------------
 
-    async def react(self, job: Job, emoji: str) -> None:
-        """Swap the working reaction on the source message (auto jobs, unless quiet)."""
+    async def react(self, job: Job, emoji: str | None) -> None:
+        """Swap the working reaction on the source message (auto jobs, unless quiet);
+        ``None`` only takes the working reaction away."""
         if job.origin != "auto" or job.message_id is None or await self._quiet(job):
             return
         channel = self._client.get_channel(job.channel_id)
@@ -280,7 +283,8 @@ class DiscordDelivery:
         try:
             if emoji != WORKING and me is not None:
                 await message.remove_reaction(WORKING, me)
-            await message.add_reaction(emoji)
+            if emoji is not None:
+                await message.add_reaction(emoji)
         except discord.HTTPException as error:
             log.info("job %d: reaction %s failed (%s)", job.id, emoji, error.code)
 

@@ -151,3 +151,23 @@ async def test_other_members_are_refused_the_author_and_moderators_are_not(
         "author_id": harness.alice.id, "channel_id": harness.channel.id, "message_id": note.id,
         "mode": "transcript",
     }  # fmt: skip
+
+
+async def test_a_note_still_queued_when_its_author_opts_out_is_dropped_silently(
+    harness: Harness, voice_note_bytes: bytes
+) -> None:
+    storage = harness.bot.services.storage
+    harness.gemini.set_responder(lambda _r: Reply.slow(1.5, Reply.json(transcript_reply("x"))))
+    bob = member(harness, "bob")
+    for _ in range(2):  # both workers busy with bob's notes
+        busy = await harness.discord.post_voice_message(harness.channel, bob, voice_note_bytes)
+        await harness.discord.wait_for(lambda: bool(harness.discord.reactions_on(busy)))  # noqa: B023
+    waiting = await harness.post_note(voice_note_bytes)
+    await harness.discord.wait_for(lambda: bool(harness.discord.reactions_on(waiting)))
+    await storage.set_opt_out(harness.alice.id, True)
+    await harness.wait_jobs_idle()
+    (job,) = await storage.jobs_for_message(waiting.id)
+    assert job.status.value == "failed"
+    assert harness.discord.reactions_on(waiting) == {}  # ⏳ taken away, nothing added
+    replies = [m for m in harness.bot_messages() if "opted out" in m.content]
+    assert replies == []
