@@ -1,0 +1,60 @@
+"""A job worker as its own OS process, for the multi-process test: it runs the real
+JobRunner and pipeline against a shared database and appends each delivered job id to a
+file. Usage: python -m tests.bot.worker_process DATABASE_URL OUT_FILE AUDIO_FILE MAX_SECONDS."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sys
+from pathlib import Path
+
+from bot.app import runner_config_from
+from bot.errors import VoiceNoteError
+from bot.jobs import JobRunner
+from bot.model import TranscriptDocument
+from bot.pipeline import Progress
+from bot.services import build_pipeline
+from bot.settings import Settings
+from bot.storage import Job, Storage
+
+
+class FilePort:
+    """Copies a local file as the download; appends delivered job ids to ``out``."""
+
+    def __init__(self, audio: Path, out: Path) -> None:
+        self._audio = audio
+        self._out = out
+
+    async def fetch_audio(self, job: Job, destination: Path, max_bytes: int) -> None:
+        await asyncio.to_thread(shutil.copyfile, self._audio, destination)
+
+    async def report_progress(self, job: Job, progress: Progress) -> None:
+        return None
+
+    async def deliver(self, job: Job, document: TranscriptDocument) -> None:
+        with self._out.open("a") as sink:
+            sink.write(f"{job.id}\n")
+
+    async def deliver_failure(self, job: Job, error: VoiceNoteError, *, will_retry: bool) -> None:
+        with self._out.open("a") as sink:
+            sink.write(f"failed {job.id} {type(error).__name__}\n")
+
+
+async def main(url: str, out: Path, audio: Path, seconds: float) -> None:
+    """Work until no job is left unfinished (at most ``seconds``), then stop gracefully."""
+    settings = Settings(database_url=url)
+    storage = await Storage.open(url)
+    pipeline = build_pipeline(settings)
+    runner = JobRunner(storage, pipeline, FilePort(audio, out), runner_config_from(settings))
+    runner.start()
+    async with asyncio.timeout(seconds):
+        while await storage.unfinished_jobs():
+            await asyncio.sleep(0.2)
+    await runner.stop(10)
+    await pipeline.gemini.close()
+    await storage.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), float(sys.argv[4])))
