@@ -42,9 +42,14 @@ from bot.audio_probe import (
     probe_input,
     probe_with_window,
 )
-from bot.audio_types import AudioChunk, AudioLimits, PreparedAudio, compared_durations, human_size
+from bot.audio_types import (
+    AudioChunk,
+    AudioLimits,
+    PreparedAudio,
+    compared_durations,
+    too_large,
+)
 from bot.errors import (
-    AudioTooLarge,
     AudioToolError,
     AudioTooLong,
     AudioTooShort,
@@ -143,9 +148,7 @@ def _checked_size(source: Path, limits: AudioLimits) -> int:
     if size == 0:
         raise EmptyAudio("This file is empty.")
     if size > limits.max_bytes:
-        raise AudioTooLarge(
-            f"This file is {human_size(size)}; the limit is {human_size(limits.max_bytes)}."
-        )
+        raise too_large(size, limits.max_bytes)
     return size
 
 

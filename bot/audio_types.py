@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.errors import AudioTooLarge
 from bot.settings import Settings
 
 # The MIME types Gemini documents for audio input; prepared files always use one of these.
@@ -99,3 +100,13 @@ def human_size(size_bytes: int) -> str:
     if mib >= 1:
         return f"{mib:.1f}".rstrip("0").rstrip(".") + " MB"
     return f"{max(1, round(size_bytes / 1024))} KB"
+
+
+def too_large(size_bytes: int | None, limit_bytes: int) -> AudioTooLarge:
+    """The one user-facing error for a file over the byte limit (checked on download and
+    again before probing); ``None`` when a stream was cut off before its size was known."""
+    if size_bytes is None:
+        return AudioTooLarge(f"This file is larger than the {human_size(limit_bytes)} limit.")
+    return AudioTooLarge(
+        f"This file is {human_size(size_bytes)}; the limit is {human_size(limit_bytes)}."
+    )

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.errors import AudioTooLarge, ServiceError
+from bot.audio_types import too_large
+from bot.errors import ServiceError
 
 log = logging.getLogger(__name__)
 _CHUNK = 256 * 1024
@@ -21,20 +22,13 @@ class LinkExpired(Exception):
     """The URL answered 403/404/410: signed CDN links expire; fetch a fresh one."""
 
 
-def too_large(size: int, limit: int) -> AudioTooLarge:
-    """The user-facing error for a file over the byte limit."""
-    return AudioTooLarge(
-        f"This file is {size / 1_048_576:.1f} MB; the limit is {limit / 1_048_576:.0f} MB."
-    )
-
-
 async def _stream_to(response: aiohttp.ClientResponse, destination: Path, max_bytes: int) -> int:
     written = 0
     with destination.open("wb") as sink:  # small writes of 256 KiB: fine on the loop
         async for block in response.content.iter_chunked(_CHUNK):
             written += len(block)
-            if written > max_bytes:
-                raise too_large(written, max_bytes)
+            if written > max_bytes:  # no trustworthy total: stop reading right here
+                raise too_large(None, max_bytes)
             sink.write(block)
     return written
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import stat
 import uuid
 from pathlib import Path
@@ -52,11 +51,11 @@ def _running_with(marker: str) -> list[int]:
     return found
 
 
-def test_system_ffmpeg_is_preferred() -> None:
-    system = shutil.which("ffmpeg")
-    if system is None:
-        pytest.skip("no system ffmpeg")
-    assert locate_audio_tools().ffmpeg == system
+def test_an_ffmpeg_on_path_is_preferred(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    on_path = tmp_path / "ffmpeg"
+    on_path.symlink_to(imageio_ffmpeg.get_ffmpeg_exe())
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert locate_audio_tools().ffmpeg == str(on_path)
 
 
 def test_falls_back_to_imageio_without_ffmpeg_on_path(
@@ -118,9 +117,8 @@ async def test_missing_executable_is_a_tool_error() -> None:
 async def test_non_executable_is_a_tool_error(tmp_path: Path) -> None:
     fake = tmp_path / "ffmpeg"
     fake.write_text("not a program")
-    fake.chmod(stat.S_IRUSR)
-    if os.access(fake, os.X_OK):  # root can execute anything with any x bit; none here
-        pytest.skip("cannot make a non-executable file on this system")
+    fake.chmod(stat.S_IRUSR)  # no x bit at all: not executable, even for root
+    assert not os.access(fake, os.X_OK)
     with pytest.raises(AudioToolError):
         await run_ffmpeg(AudioTools(str(fake), None), ["-version"], timeout_s=5)
 
