@@ -24,19 +24,27 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.audio import AudioLimits, PreparedAudio, job_workspace, prepare_audio
-from bot.audio_chunks import OPUS_ARGS
-from bot.ffmpeg import AudioTools, locate_audio_tools
-from tests.audio_fixtures import DISCORD_OPUS_ARGS, run_ffmpeg_sync, speech_wav
+from bot.audio import (
+    AudioLimits,
+    AudioTools,
+    PreparedAudio,
+    job_workspace,
+    locate_audio_tools,
+    prepare_audio,
+)
+from bot.audio._types import OPUS_ARGS
+from testkit.audio import DISCORD_OPUS_ARGS, run_ffmpeg_sync, speech_wav
 
 SPEECH = (
     "Hi, it's me. I'm calling about the meeting tomorrow morning. "
     "Could you bring the report and the slides? Thanks, talk soon."
 )
 LIMITS = AudioLimits(
-    min_duration_s=0.3, max_duration_s=9.5 * 3600, max_bytes=200 * 1024 * 1024,
+    min_duration_s=0.3,
+    max_duration_s=9.5 * 3600,
+    max_bytes=200 * 1024 * 1024,
     probe_timeout_s=60.0,
-)  # fmt: skip
+)
 RSS_GROWTH_LIMIT_MB = 50.0
 
 
@@ -84,9 +92,18 @@ def make_inputs(cache: Path) -> Inputs:
     run_ffmpeg_sync(*loop, str(speech), "-t", "60", *DISCORD_OPUS_ARGS, str(inputs.note_1min))
     mp3_1min = cache / "speech-1min.mp3"
     run_ffmpeg_sync(
-        "-i", str(inputs.note_1min), "-c:a", "libmp3lame", "-b:a", "128k", "-ac", "2",
-        "-ar", "44100", str(mp3_1min),
-    )  # fmt: skip
+        "-i",
+        str(inputs.note_1min),
+        "-c:a",
+        "libmp3lame",
+        "-b:a",
+        "128k",
+        "-ac",
+        "2",
+        "-ar",
+        "44100",
+        str(mp3_1min),
+    )
     run_ffmpeg_sync(*loop, str(inputs.note_1min), "-c", "copy", "-t", "7200", str(inputs.note_2h))
     run_ffmpeg_sync(*loop, str(mp3_1min), "-c", "copy", "-t", "7200", str(inputs.mp3_2h))
     return inputs
@@ -165,8 +182,10 @@ async def bench_transcode(
 def print_table(rows: list[Row], rss: tuple[float, float]) -> bool:
     """Print the results; True when every target is met."""
     print()
-    print(f"{'input':<24} {'action':<13} {'prepare_audio':>13} {'baseline':>16} "
-          f"{'':>9} {'ratio':>6} {'target':>7}  result")  # fmt: skip
+    print(
+        f"{'input':<24} {'action':<13} {'prepare_audio':>13} {'baseline':>16} "
+        f"{'':>9} {'ratio':>6} {'target':>7}  result"
+    )
     for row in rows:
         print(
             f"{row.name:<24} {row.action:<13} {row.ours_s * 1000:>10.0f} ms "
@@ -190,13 +209,18 @@ async def run(cache: Path, repeat: int, long_repeat: int, ffmpeg: str | None) ->
     print(f"ffmpeg: {tools.ffmpeg}; best of {repeat} (2-h transcode: best of {long_repeat})")
     with tempfile.TemporaryDirectory(prefix="bench-normalize-") as tmp:
         scratch = Path(tmp)
-        rows = [await bench_note("voice note 1 min (opus)", inputs.note_1min, tools, scratch,
-                                 repeat)]  # fmt: skip
+        rows = [
+            await bench_note("voice note 1 min (opus)", inputs.note_1min, tools, scratch, repeat)
+        ]
         rss_short = peak_rss_mb()
-        rows.append(await bench_note("voice note 2 h (opus)", inputs.note_2h, tools, scratch,
-                                     repeat))  # fmt: skip
-        rows.append(await bench_transcode("podcast 2 h (mp3 stereo)", inputs.mp3_2h, tools,
-                                          scratch, long_repeat))  # fmt: skip
+        rows.append(
+            await bench_note("voice note 2 h (opus)", inputs.note_2h, tools, scratch, repeat)
+        )
+        rows.append(
+            await bench_transcode(
+                "podcast 2 h (mp3 stereo)", inputs.mp3_2h, tools, scratch, long_repeat
+            )
+        )
         rss_long = peak_rss_mb()
     return print_table(rows, (rss_short, rss_long))
 
@@ -207,9 +231,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="runs per short measurement")
     parser.add_argument("--long-repeat", type=int, default=2, help="runs per 2-h transcode")
     parser.add_argument(
-        "--cache", type=Path, default=Path(tempfile.gettempdir()) / "voicenotes-bench",
+        "--cache",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "voicenotes-bench",
         help="where generated inputs are kept between runs",
-    )  # fmt: skip
+    )
     parser.add_argument("--ffmpeg", help="ffmpeg executable to use (default: as the bot finds it)")
     args = parser.parse_args(argv)
     ok = asyncio.run(run(args.cache, args.repeat, args.long_repeat, args.ffmpeg))

@@ -13,13 +13,13 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot.app import open_pipeline, secret_values
 from bot.errors import BadInput, ConfigError, ServiceError, VoiceNoteError
-from bot.jobs_options import JobOptions
 from bot.logs import configure_logging
 from bot.model import Mode, TranscriptDocument
+from bot.options import JobOptions
 from bot.pipeline import Progress
 from bot.render import render_json, render_plain_text, render_srt, render_vtt
-from bot.services import build_pipeline, secret_values
 from bot.settings import Settings
 from bot.timecodes import parse_user_timecode
 
@@ -27,8 +27,9 @@ COMMAND_MODES = {"transcribe": Mode.TRANSCRIPT, "summarize": Mode.SUMMARY, "ask"
 RENDERERS = {"text": render_plain_text, "json": render_json, "srt": render_srt, "vtt": render_vtt}
 
 
-def _add_file_command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str,
-                      help_text: str) -> argparse.ArgumentParser:  # fmt: skip
+def _add_file_command(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_text: str
+) -> argparse.ArgumentParser:
     parser = sub.add_parser(name, help=help_text, description=help_text)
     parser.add_argument("path", type=Path, help="audio or video file")
     parser.add_argument("--json", action="store_true", help="print the JSON document")
@@ -76,13 +77,10 @@ async def run_file_command(settings: Settings, args: argparse.Namespace) -> Tran
     """Run the pipeline on a local file, as the bot would."""
     options = options_from_args(args)
     path: Path = args.path
-    pipeline = build_pipeline(settings)
-    try:
+    async with open_pipeline(settings) as pipeline:
         return await pipeline.process_file(
             path, file_name=path.name, options=options, progress=_stderr_progress
         )
-    finally:
-        await pipeline.gemini.close()
 
 
 def _render(args: argparse.Namespace, document: TranscriptDocument) -> str:
@@ -105,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = _load_settings()
         if args.command == "run":
-            from bot.app import run_bot  # discord.py is only imported for the bot itself
+            # Imported here: bot/ never imports discord.py; only running the bot needs it.
+            from cogs.app import run_bot
 
             return run_bot(settings)
         if not args.path.is_file():

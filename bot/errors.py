@@ -8,6 +8,8 @@ outside service failed after retries (exit code 1).
 
 from __future__ import annotations
 
+from bot.model import Usage
+
 
 class VoiceNoteError(Exception):
     """Base class: an error with a message fit for the person who asked."""
@@ -79,6 +81,21 @@ class GeminiRejected(ServiceError):
 
 class GeminiBadOutput(ServiceError):
     """Gemini answered, but never with a usable document within the retry budget."""
+
+
+class TruncatedOutput(GeminiBadOutput):
+    """Gemini stopped at the output token limit (``status == "incomplete"``): the JSON is cut.
+
+    The pipeline usually recovers (smaller chunks) or salvages what is complete and marks the
+    result partial (:func:`bot.pipeline.salvage_or_raise`). It is a domain error so that a
+    caller that forgets to handle it still fails with a message fit for the person, never
+    with a traceback. ``text`` is the cut reply, ``usage`` what the request cost.
+    """
+
+    def __init__(self, text: str, usage: Usage) -> None:
+        super().__init__("Gemini's answer was cut off before it was usable; please try again.")
+        self.text = text
+        self.usage = usage
 
 
 class AudioToolError(ServiceError):

@@ -3,7 +3,7 @@
 Two families live here and nowhere else:
 
 * ``Gemini*`` models describe exactly what the model must return. The JSON schema sent with
-  each request is generated from them (:mod:`bot.schema`), and the reply is parsed back into
+  each request is generated from them (:mod:`bot.gemini._schema`), and the reply is parsed back into
   them, so the schema and the parser can never drift apart.
 * :class:`TranscriptDocument` is the versioned, validated result (absolute seconds, clamped
   to the real duration) that renderers, storage and the Discord layer consume.
@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 DOCUMENT_VERSION = 1
 Emotion = Literal["happy", "sad", "angry", "neutral"]
@@ -48,80 +48,6 @@ class Severity(StrEnum):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
-
-
-class _GeminiModel(BaseModel):
-    # Gemini may add keys we didn't ask for; ignore them rather than fail the whole reply.
-    model_config = ConfigDict(extra="ignore")
-
-
-class GeminiSegment(_GeminiModel):
-    """One utterance as Gemini reports it."""
-
-    speaker: str = Field(description="Speaker label, e.g. 'Speaker 1'; keep labels consistent.")
-    timestamp: str = Field(description="Start time of the segment as MM:SS (H:MM:SS past 1 h).")
-    content: str = Field(description="Verbatim text in the original language.")
-    language: str = Field(description="Language of the segment as an ISO 639-1 code, e.g. 'en'.")
-    translation: str = Field(
-        description="Translation into the target language; empty if already in that language."
-    )
-    emotion: Emotion = Field(description="Dominant emotion of the speaker in this segment.")
-
-
-class GeminiFlag(_GeminiModel):
-    """Something a moderator may want to see. Most clips have none."""
-
-    category: FlagCategory
-    severity: Severity
-    reason: str = Field(description="One neutral sentence saying what was said and why flagged.")
-    timestamp: str = Field(description="Where it happens, MM:SS.")
-
-
-class GeminiTranscript(_GeminiModel):
-    """The reply for a transcript request: summary and segments in one response."""
-
-    language: str = Field(description="Main spoken language, ISO 639-1 code; 'und' if no speech.")
-    summary: str = Field(description="Two or three sentences on what is said or heard.")
-    segments: list[GeminiSegment] = Field(description="Every utterance in order; [] if no speech.")
-    flags: list[GeminiFlag] = Field(description="Moderation concerns; [] when there are none.")
-
-
-class GeminiSummary(_GeminiModel):
-    """The reply for a summary request (no segments: a much shorter output)."""
-
-    language: str = Field(description="Main spoken language, ISO 639-1 code; 'und' if no speech.")
-    summary: str = Field(description="A short paragraph: who talks about what, and the outcome.")
-    key_points: list[str] = Field(description="Up to 8 key points, one sentence each.")
-    action_items: list[str] = Field(
-        description="Tasks or requests someone must act on; [] if none."
-    )
-    emotion: Emotion = Field(description="Dominant emotion overall.")
-    flags: list[GeminiFlag] = Field(description="Moderation concerns; [] when there are none.")
-
-
-class GeminiEvidence(_GeminiModel):
-    """A quote that supports an answer."""
-
-    timestamp: str = Field(description="Where the quote starts, MM:SS.")
-    quote: str = Field(description="The words as spoken.")
-
-
-class GeminiAnswer(_GeminiModel):
-    """The reply to a free question about the clip."""
-
-    language: str = Field(description="Main spoken language, ISO 639-1 code; 'und' if no speech.")
-    answer: str = Field(description="The answer, grounded only in the audio.")
-    evidence: list[GeminiEvidence] = Field(
-        description="Up to 5 short quotes from the audio that support the answer."
-    )
-
-
-GeminiReplyModel = GeminiTranscript | GeminiSummary | GeminiAnswer
-
-
-# ---------------------------------------------------------------------------------------------
-# The document we keep and render
-# ---------------------------------------------------------------------------------------------
 
 
 class Segment(BaseModel):
@@ -208,17 +134,3 @@ class TranscriptDocument(BaseModel):
     no_speech: bool = False
     partial: bool = False
     warnings: list[str] = Field(default_factory=list)
-
-
-class GeminiSpeakerLink(_GeminiModel):
-    """One part-local speaker label mapped to a label for the whole recording."""
-
-    part: int = Field(description="The part number as given.")
-    label: str = Field(description="The label used inside that part.")
-    speaker: str = Field(description="The label for the whole recording, e.g. 'Speaker 1'.")
-
-
-class GeminiSpeakerMap(_GeminiModel):
-    """The reply of the speaker reconciliation request (text only, no audio)."""
-
-    links: list[GeminiSpeakerLink] = Field(description="One entry for every part and label.")

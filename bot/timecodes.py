@@ -54,13 +54,32 @@ def format_timecode(seconds: float) -> str:
     return f"{minutes:02d}:{secs:02d}"
 
 
-def format_duration(seconds: float) -> str:
-    """A human duration: ``42 s``, ``3 min 5 s``, ``2 h 10 min``."""
-    total = max(0, round(seconds))
+def format_duration(seconds: float, *, precise: bool = False) -> str:
+    """What a person would write: ``0.05 s``, ``42 s``, ``3 min 5 s``, ``2 h 10 min``.
+
+    Under ten seconds the decimals stay (``0.3 s`` is a very different clip from ``0 s``).
+    ``precise`` keeps the seconds past an hour (and a third decimal under ten seconds), for
+    when the rounded forms of two different values would read the same.
+    """
+    if seconds < 10:
+        text = f"{max(0.0, seconds):.3f}" if precise else f"{max(0.0, seconds):.2f}"
+        return text.rstrip("0").rstrip(".") + " s"
+    total = round(seconds)
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+        parts = [f"{hours} h", f"{minutes} min" if minutes else ""]
+        parts.append(f"{secs} s" if precise and secs else "")
+        return " ".join(part for part in parts if part)
     if minutes:
         return f"{minutes} min {secs} s" if secs else f"{minutes} min"
     return f"{secs} s"
+
+
+def compared_durations(value_s: float, limit_s: float) -> tuple[str, str]:
+    """A duration and its limit in words, precise enough that they never read the same."""
+    value, limit = format_duration(value_s), format_duration(limit_s)
+    if value == limit:
+        value = format_duration(value_s, precise=True)
+        limit = format_duration(limit_s, precise=True)
+    return value, limit

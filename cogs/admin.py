@@ -2,21 +2,24 @@
 
 Admin commands live in their own top-level group because Discord applies default member
 permissions per top-level command, not per subcommand; the permission is declared once
-(:func:`cogs._common.requires_permissions`) for both Discord's UI and the runtime check.
+(:class:`cogs._permissions.RequiresPermissions`) for Discord's UI and the runtime check.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import InvalidOptions
-from bot.storage import AutoMode, GuildSettings, OutputMode, ReplyStyle, Storage
+from bot.options import MAX_LANGUAGE_CHARS, OutputMode
+from bot.storage import AutoMode, GuildSettings, ReplyStyle
+from bot.storage.ports import AuditLog, SettingsReader, SettingsWriter
 from bot.timecodes import format_duration, parse_user_timecode
-from cogs._common import language_autocomplete, requires_permissions
+from cogs._common import language_autocomplete
+from cogs._permissions import RequiresPermissions
 
 Interaction = discord.Interaction[Any]
 AUTO_CHOICES = [
@@ -26,6 +29,10 @@ AUTO_CHOICES = [
 ]
 OUTPUT_CHOICES = [app_commands.Choice(name=m.value, value=m.value) for m in OutputMode]
 STYLE_CHOICES = [app_commands.Choice(name=s.value, value=s.value) for s in ReplyStyle]
+
+
+class AdminStore(SettingsReader, SettingsWriter, AuditLog, Protocol):
+    """Reading and changing settings, and auditing the changes."""
 
 
 def describe_settings(settings: GuildSettings) -> str:
@@ -51,11 +58,12 @@ def describe_roles(role_ids: tuple[int, ...]) -> str:
 
 
 @app_commands.guild_only()
-@requires_permissions(manage_guild=True)
-class AdminCommands(commands.GroupCog, group_name="voicenotes-admin"):
+class AdminCommands(RequiresPermissions, commands.GroupCog, group_name="voicenotes-admin"):
     """Server settings (Manage Server)."""
 
-    def __init__(self, storage: Storage) -> None:
+    required = discord.Permissions(manage_guild=True)
+
+    def __init__(self, storage: AdminStore) -> None:
         super().__init__()
         self._storage = storage
 
@@ -75,7 +83,7 @@ class AdminCommands(commands.GroupCog, group_name="voicenotes-admin"):
         interaction: Interaction,
         auto: str | None = None,
         output: str | None = None,
-        translate_to: app_commands.Range[str, 1, 40] | None = None,
+        translate_to: app_commands.Range[str, 1, MAX_LANGUAGE_CHARS] | None = None,
         reply_style: str | None = None,
         max_duration: str | None = None,
         quiet: bool | None = None,
@@ -94,15 +102,18 @@ class AdminCommands(commands.GroupCog, group_name="voicenotes-admin"):
         if changes:
             current = await self._storage.update_guild_settings(interaction.guild_id, **changes)
             await self._storage.audit(
-                interaction.guild_id, interaction.user.id, "settings.update",
+                interaction.guild_id,
+                interaction.user.id,
+                "settings.update",
                 {k: str(v) for k, v in changes.items()},
-            )  # fmt: skip
+            )
         else:
             current = await self._storage.guild_settings(interaction.guild_id)
         await interaction.response.send_message(
-            describe_settings(current), ephemeral=True,
+            describe_settings(current),
+            ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
-        )  # fmt: skip
+        )
 
     @app_commands.command(name="channel", description="Override auto-transcription in a channel")
     @app_commands.describe(channel="The channel (default: this one)", auto="'inherit' to clear")
@@ -122,14 +133,17 @@ class AdminCommands(commands.GroupCog, group_name="voicenotes-admin"):
         mode = None if auto == "inherit" else AutoMode(auto)
         await self._storage.set_channel_auto_mode(interaction.guild_id, channel_id, mode)
         await self._storage.audit(
-            interaction.guild_id, interaction.user.id, "channel.auto_mode",
+            interaction.guild_id,
+            interaction.user.id,
+            "channel.auto_mode",
             {"channel_id": channel_id, "mode": auto},
-        )  # fmt: skip
+        )
         shown = mode.value if mode else "the server setting"
         await interaction.response.send_message(
             f"Auto-transcription in <#{channel_id}> now follows: **{shown}**.",
-            ephemeral=True, allowed_mentions=discord.AllowedMentions.none(),
-        )  # fmt: skip
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
 
     @app_commands.command(name="exempt", description="Exempt a role from the daily user quota")
     @app_commands.describe(role="The role", remove="True to remove the role's exemption")
@@ -144,15 +158,18 @@ class AdminCommands(commands.GroupCog, group_name="voicenotes-admin"):
             interaction.guild_id, exempt_role_ids=roles
         )
         await self._storage.audit(
-            interaction.guild_id, interaction.user.id, "settings.exempt_role",
+            interaction.guild_id,
+            interaction.user.id,
+            "settings.exempt_role",
             {"role_id": role.id, "exempt": not remove},
-        )  # fmt: skip
+        )
         await interaction.response.send_message(
             f"Quota-exempt roles: {describe_roles(updated.exempt_role_ids)}\n"
             "-# Members with these roles have no daily user quota; their audio still counts "
             "toward the server's.",
-            ephemeral=True, allowed_mentions=discord.AllowedMentions.none(),
-        )  # fmt: skip
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
 
 
 def _duration(text: str | None) -> float | None:

@@ -7,38 +7,44 @@ work and :class:`cogs.delivery.DiscordDelivery` posts the result.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Protocol
 
 import discord
 from discord.ext import commands
 
-from bot.jobs import JobRunner
-from bot.policy import QUOTA_EXEMPT
-from bot.storage import AutoMode, GuildSettings, JobRequest, OutputMode, Storage
-from cogs._common import is_audio_attachment
+from bot.jobs import Consent, JobRunner
+from bot.model import Mode
+from bot.options import JobOptions, JobSpec, Origin, OutputMode
+from bot.storage import AutoMode, GuildSettings, JobRequest
+from bot.storage.ports import JobQueue, SettingsReader
+from cogs._audio import is_audio_attachment
 from cogs.delivery import WORKING, DiscordDelivery
 from cogs.members import is_exempt_member
 
 log = logging.getLogger(__name__)
 
 
+class AutoStore(SettingsReader, JobQueue, Protocol):
+    """Settings to decide, the queue to report a position."""
+
+
+def auto_spec(settings: GuildSettings | None, *, quota_exempt: bool) -> JobSpec:
+    """What an automatic reply does in a server (or a DM, with ``settings`` None)."""
+    output = settings.output_mode if settings else OutputMode.BOTH
+    mode = Mode.SUMMARY if output is OutputMode.SUMMARY else Mode.TRANSCRIPT
+    translate_to = settings.translate_to if settings else "English"
+    options = JobOptions(mode=mode, translate_to=translate_to)
+    return JobSpec(options=options, output=output, quota_exempt=quota_exempt)
+
+
 def auto_job_request(
     message: discord.Message, attachment: discord.Attachment, settings: GuildSettings | None
 ) -> JobRequest:
     """The job for one attachment of an incoming message (same key on every redelivery)."""
-    output = settings.output_mode if settings else OutputMode.BOTH
-    options: dict[str, Any] = {
-        "translate_to": settings.translate_to if settings else "English",
-        "output_mode": output.value,
-    }
-    if settings and settings.max_duration_s:
-        options["max_duration_s"] = settings.max_duration_s
-    if is_exempt_member(message.author, settings):
-        options[QUOTA_EXEMPT] = True
     return JobRequest(
         dedupe_key=f"auto:{message.id}:{attachment.id}",
-        origin="auto",
-        mode="summary" if output is OutputMode.SUMMARY else "transcript",
+        origin=Origin.AUTO,
+        spec=auto_spec(settings, quota_exempt=is_exempt_member(message.author, settings)),
         channel_id=message.channel.id,
         guild_id=message.guild.id if message.guild else None,
         message_id=message.id,
@@ -47,28 +53,30 @@ def auto_job_request(
         filename=attachment.filename,
         author_id=message.author.id,
         requester_id=message.author.id,
-        options=options,
     )
 
 
 class AutoTranscribe(commands.Cog):
     """Listens for voice notes and queues them."""
 
-    def __init__(self, runner: JobRunner, storage: Storage, delivery: DiscordDelivery) -> None:
+    def __init__(
+        self, runner: JobRunner, store: AutoStore, consent: Consent, delivery: DiscordDelivery
+    ) -> None:
         self._runner = runner
-        self._storage = storage
+        self._store = store
+        self._consent = consent
         self._delivery = delivery
 
     async def _auto_mode(self, message: discord.Message) -> tuple[AutoMode, GuildSettings | None]:
         if message.guild is None:
             return AutoMode.VOICE, None  # DMs: voice messages only
-        settings = await self._storage.guild_settings(message.guild.id)
+        settings = await self._store.guild_settings(message.guild.id)
         channel_ids = [message.channel.id]
         parent = getattr(message.channel, "parent_id", None)
         if parent:
             channel_ids.append(parent)  # a thread follows its channel unless set itself
         for channel_id in channel_ids:
-            override = await self._storage.channel_auto_mode(channel_id)
+            override = await self._store.channel_auto_mode(channel_id)
             if override is not None:
                 return override, settings
         return settings.auto_mode, settings
@@ -88,7 +96,7 @@ class AutoTranscribe(commands.Cog):
             return
         mode, settings = await self._auto_mode(message)
         wanted = self._wanted(message, mode)
-        if wanted and await self._storage.is_opted_out(message.author.id):
+        if wanted and not await self._consent.allows_auto(message.author.id):
             log.info("message %d: author opted out; not processed", message.id)
             return
         for attachment in wanted:
@@ -97,6 +105,6 @@ class AutoTranscribe(commands.Cog):
             )
             if created:
                 await self._delivery.react(job, WORKING)
-                await self._delivery.report_queued(job, await self._storage.queue_position(job.id))
+                await self._delivery.report_queued(job, await self._store.queue_position(job.id))
             else:
                 log.info("message %d: duplicate delivery ignored (job %d)", message.id, job.id)

@@ -4,20 +4,26 @@ it, and an hourly sweep applies the retention period to everything else."""
 from __future__ import annotations
 
 import logging
+from typing import Protocol
 
 import discord
 from discord.ext import commands, tasks
 
-from bot.storage import Job, JobStatus, Storage
+from bot.storage import Job, JobStatus
+from bot.storage.ports import DeliveryLog, JobQueue, ResultStore, Retention
 from cogs._common import AnyBot
 
 log = logging.getLogger(__name__)
 
 
+class CleanupStore(JobQueue, DeliveryLog, ResultStore, Retention, Protocol):
+    """Jobs of a message, their posted parts and results, and retention."""
+
+
 class Cleanup(commands.Cog):
     """Source deletion and retention."""
 
-    def __init__(self, bot: AnyBot, storage: Storage) -> None:
+    def __init__(self, bot: AnyBot, storage: CleanupStore) -> None:
         self._bot = bot
         self._storage = storage
 

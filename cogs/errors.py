@@ -1,4 +1,9 @@
-"""One error handler for every app command: it always answers, whichever way still works."""
+"""One error handler for every app command: it always answers, whichever way still works.
+
+:func:`user_message` is a pure mapping from an error to plain words (None for a bug);
+:func:`answer` is the fallback chain; :class:`VoiceNotesTree` is the bot's command tree,
+whose ``on_error`` joins the two (installed with ``tree_cls=``, never bolted on).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import VoiceNoteError
-from cogs._common import PERMISSION_NAMES
+from cogs._permissions import PERMISSION_NAMES
 
 log = logging.getLogger(__name__)
 Interaction = discord.Interaction[Any]
@@ -56,21 +61,24 @@ async def answer(interaction: Interaction, text: str) -> None:
             log.warning("interaction %d: could not answer anywhere", interaction.id)
 
 
-async def on_app_command_error(
-    interaction: Interaction, error: app_commands.AppCommandError
-) -> None:
-    """The CommandTree's error handler."""
-    message = user_message(error)
-    command = interaction.command.qualified_name if interaction.command else "?"
-    if message is None:
-        log.error(
-            "command %s failed (interaction %d, guild %s, user %d)",
-            command, interaction.id, interaction.guild_id, interaction.user.id,
-            exc_info=getattr(error, "original", error),
-        )  # fmt: skip
-        message = _GENERIC
-    else:
-        log.info(
-            "command %s refused: %s", command, type(getattr(error, "original", error)).__name__
-        )
-    await answer(interaction, f"⚠️ {message}")
+class VoiceNotesTree(app_commands.CommandTree[Any]):
+    """The command tree: every app command's failure is answered here."""
+
+    async def on_error(self, interaction: Interaction, error: app_commands.AppCommandError) -> None:
+        """Log with context (ids only), then answer the person in plain words."""
+        message = user_message(error)
+        command = interaction.command.qualified_name if interaction.command else "?"
+        cause = getattr(error, "original", error)
+        if message is None:
+            log.error(
+                "command %s failed (interaction %d, guild %s, user %d)",
+                command,
+                interaction.id,
+                interaction.guild_id,
+                interaction.user.id,
+                exc_info=cause,
+            )
+            message = _GENERIC
+        else:
+            log.info("command %s refused: %s", command, type(cause).__name__)
+        await answer(interaction, f"⚠️ {message}")

@@ -9,14 +9,15 @@ open to everyone; admin commands live in ``/voicenotes-admin``.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.policy import Prices, QuotaPolicy, UsageReport, is_quota_exempt
-from bot.storage import GuildSettings, Storage, UsageTotals
+from bot.jobs import Policy, Prices, UsageReport, is_quota_exempt
+from bot.storage import GuildSettings, UsageTotals
+from bot.storage.ports import AuditLog, OptOuts, SettingsReader
 from bot.timecodes import format_duration
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,10 @@ OPTED_IN_TEXT = (
     "Done: your voice notes are processed again, automatically where a server has that on. "
     "`/voicenotes optout` stops it."
 )
+
+
+class MemberStore(SettingsReader, OptOuts, AuditLog, Protocol):
+    """Settings (exempt roles), opt-outs and the audit log."""
 
 
 def is_exempt_member(user: discord.abc.User, settings: GuildSettings | None) -> bool:
@@ -84,7 +89,7 @@ def report_section(title: str, report: UsageReport, prices: Prices, allowance: s
 class MemberCommands(commands.GroupCog, group_name="voicenotes"):
     """Usage and privacy, for everyone."""
 
-    def __init__(self, storage: Storage, policy: QuotaPolicy, prices: Prices) -> None:
+    def __init__(self, storage: MemberStore, policy: Policy, prices: Prices) -> None:
         super().__init__()
         self._storage = storage
         self._policy = policy
@@ -99,15 +104,19 @@ class MemberCommands(commands.GroupCog, group_name="voicenotes"):
         mine = await self._policy.report(user_id=interaction.user.id)
         exempt = is_exempt_member(interaction.user, settings)
         lines = report_section(
-            "Your usage", mine, self._prices,
+            "Your usage",
+            mine,
+            self._prices,
             allowance_line(mine.today.audio_s, limits.user_minutes, resets, exempt=exempt),
-        )  # fmt: skip
+        )
         if guild_id is not None and interaction.permissions.manage_guild:
             server = await self._policy.report(guild_id=guild_id)
             lines += report_section(
-                "This server", server, self._prices,
+                "This server",
+                server,
+                self._prices,
                 allowance_line(server.today.audio_s, limits.guild_minutes, resets, exempt=False),
-            )  # fmt: skip
+            )
         lines.append(
             f"-# Costs are estimates at ${self._prices.input_per_million:.2f} per million "
             f"input tokens and ${self._prices.output_per_million:.2f} per million output tokens."

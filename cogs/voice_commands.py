@@ -8,28 +8,29 @@ expired, in the channel — or by DM for private results).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import InvalidOptions
-from bot.jobs import JobRunner
-from bot.jobs_options import JobOptions
+from bot.jobs import Consent, JobRunner
 from bot.model import Mode
-from bot.policy import QUOTA_EXEMPT, require_consent
-from bot.storage import JobRequest, Storage
+from bot.options import MAX_QUESTION_CHARS, JobOptions, JobSpec, Origin
+from bot.storage import JobRequest
+from bot.storage.ports import JobQueue, SettingsReader
 from bot.timecodes import parse_user_timecode
-from cogs._common import AnyBot, first_audio, is_audio_attachment, language_autocomplete
+from cogs._audio import first_audio, is_audio_attachment
+from cogs._common import AnyBot, language_autocomplete
+from cogs.delivery import NO_MENTIONS, queued_text
 from cogs.members import is_exempt_member
 
 Interaction = discord.Interaction[Any]
 
 
-def _check_options(mode: Mode, options: dict[str, Any]) -> None:
-    """Validate now, so a bad option is answered at once instead of after a download."""
-    JobOptions(mode=mode, **{k: v for k, v in options.items() if k != "output_mode"})
+class CommandStore(SettingsReader, JobQueue, Protocol):
+    """Settings (exempt roles) and the queue (to report a position)."""
 
 
 def _time(value: str | None, field: str) -> float | None:
@@ -39,10 +40,13 @@ def _time(value: str | None, field: str) -> float | None:
 class VoiceCommands(commands.Cog):
     """The commands anyone can use."""
 
-    def __init__(self, bot: AnyBot, runner: JobRunner, storage: Storage) -> None:
+    def __init__(
+        self, bot: AnyBot, runner: JobRunner, store: CommandStore, consent: Consent
+    ) -> None:
         self._bot = bot
         self._runner = runner
-        self._storage = storage
+        self._store = store
+        self._consent = consent
         self._menus = [
             app_commands.ContextMenu(name="Transcribe voice note", callback=self.menu_transcribe),
             app_commands.ContextMenu(name="Summarize voice note", callback=self.menu_summarize),
@@ -61,22 +65,23 @@ class VoiceCommands(commands.Cog):
     async def _queue(
         self,
         interaction: Interaction,
-        *,
-        mode: Mode,
+        options: JobOptions,
         attachment: discord.Attachment,
-        options: dict[str, Any],
+        *,
         private: bool,
         message: discord.Message | None = None,
     ) -> None:
-        await interaction.response.defer(ephemeral=private, thinking=True)
-        _check_options(mode, options)
+        """Acknowledge, record the job and say where it stands in the queue. Everything that
+        can be refused without a download (the options, the attachment's type) is checked
+        before the acknowledgement, so a refusal is a private answer of its own."""
         if not is_audio_attachment(attachment):
             raise InvalidOptions(f"{attachment.filename[:80]} doesn't look like audio or video.")
-        origin = "context" if message is not None else "slash"
+        await interaction.response.defer(ephemeral=private, thinking=True)
+        origin = Origin.CONTEXT if message is not None else Origin.SLASH
         request = JobRequest(
-            dedupe_key=f"{origin}:{interaction.id}",
+            dedupe_key=f"{origin.value}:{interaction.id}",
             origin=origin,
-            mode=mode.value,
+            spec=JobSpec(options=options, quota_exempt=await self._exempt(interaction)),
             channel_id=interaction.channel_id or interaction.user.id,
             guild_id=interaction.guild_id,
             message_id=message.id if message else None,
@@ -88,26 +93,20 @@ class VoiceCommands(commands.Cog):
             interaction_id=interaction.id,
             interaction_token=interaction.token,
             private=private,
-            options=await self._with_exemption(interaction, options),
         )
         job, _ = await self._runner.submit(request)
-        ahead = await self._storage.queue_position(job.id)
+        ahead = await self._store.queue_position(job.id)
         if ahead > 0:
             await interaction.edit_original_response(
-                content=f"⏳ Queued: {ahead} ahead of you.",
-                allowed_mentions=discord.AllowedMentions.none(),
+                content=queued_text(ahead), allowed_mentions=NO_MENTIONS
             )
 
-    async def _with_exemption(
-        self, interaction: Interaction, options: dict[str, Any]
-    ) -> dict[str, Any]:
-        """The options, marked quota-exempt when the requester holds an exempt role."""
+    async def _exempt(self, interaction: Interaction) -> bool:
+        """Whether the requester holds one of the server's quota-exempt roles."""
         if interaction.guild_id is None:
-            return options
-        settings = await self._storage.guild_settings(interaction.guild_id)
-        if not is_exempt_member(interaction.user, settings):
-            return options
-        return {**options, QUOTA_EXEMPT: True}
+            return False
+        settings = await self._store.guild_settings(interaction.guild_id)
+        return is_exempt_member(interaction.user, settings)
 
     @app_commands.command(name="transcribe", description="Transcribe an audio or video file")
     @app_commands.describe(
@@ -130,16 +129,14 @@ class VoiceCommands(commands.Cog):
         private: bool = False,
     ) -> None:
         """/transcribe"""
-        options = {
-            "translate_to": translate_to or "English",
-            "language": language,
-            "start_s": _time(start, "start"),
-            "end_s": _time(end, "end"),
-        }
-        await self._queue(
-            interaction, mode=Mode.TRANSCRIPT, attachment=attachment, options=options,
-            private=private,
-        )  # fmt: skip
+        options = JobOptions(
+            mode=Mode.TRANSCRIPT,
+            translate_to=translate_to or "English",
+            language=language,
+            start_s=_time(start, "start"),
+            end_s=_time(end, "end"),
+        )
+        await self._queue(interaction, options, attachment, private=private)
 
     @app_commands.command(name="summarize", description="Summarize an audio or video file")
     @app_commands.describe(
@@ -150,9 +147,7 @@ class VoiceCommands(commands.Cog):
         self, interaction: Interaction, attachment: discord.Attachment, private: bool = False
     ) -> None:
         """/summarize"""
-        await self._queue(
-            interaction, mode=Mode.SUMMARY, attachment=attachment, options={}, private=private
-        )
+        await self._queue(interaction, JobOptions(mode=Mode.SUMMARY), attachment, private=private)
 
     @app_commands.command(name="ask", description="Ask a question about an audio or video file")
     @app_commands.describe(
@@ -164,29 +159,26 @@ class VoiceCommands(commands.Cog):
         self,
         interaction: Interaction,
         attachment: discord.Attachment,
-        question: app_commands.Range[str, 1, 500],
+        question: app_commands.Range[str, 1, MAX_QUESTION_CHARS],
         private: bool = False,
     ) -> None:
         """/ask"""
-        await self._queue(
-            interaction, mode=Mode.ASK, attachment=attachment,
-            options={"question": question}, private=private,
-        )  # fmt: skip
+        options = JobOptions(mode=Mode.ASK, question=question)
+        await self._queue(interaction, options, attachment, private=private)
 
     async def _menu(self, interaction: Interaction, message: discord.Message, mode: Mode) -> None:
         attachment = first_audio(message)
         if attachment is None:
             raise InvalidOptions("That message has no audio or video attachment.")
-        await require_consent(  # before any work: refused at once, privately
-            self._storage, author_id=message.author.id, requester_id=interaction.user.id,
-            guild_id=interaction.guild_id, moderator=interaction.permissions.manage_messages,
-            detail={"channel_id": message.channel.id, "message_id": message.id,
-                    "mode": mode.value},
-        )  # fmt: skip
-        await self._queue(
-            interaction, mode=mode, attachment=attachment, options={}, private=False,
-            message=message,
-        )  # fmt: skip
+        await self._consent.require(  # before any work: refused at once, privately
+            author_id=message.author.id,
+            requester_id=interaction.user.id,
+            guild_id=interaction.guild_id,
+            moderator=interaction.permissions.manage_messages,
+            detail={"channel_id": message.channel.id, "message_id": message.id, "mode": mode},
+        )
+        options = JobOptions(mode=mode)
+        await self._queue(interaction, options, attachment, private=False, message=message)
 
     async def menu_transcribe(self, interaction: Interaction, message: discord.Message) -> None:
         """Message menu: Transcribe voice note."""

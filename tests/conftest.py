@@ -1,4 +1,4 @@
-"""Shared fixtures: the fakes, settings pointed at them, and the audio fixture set."""
+"""Shared fixtures: the fakes, settings pointed at them, storage and the audio fixture set."""
 
 from __future__ import annotations
 
@@ -10,23 +10,16 @@ import pytest
 import pytest_asyncio
 from pydantic import SecretStr
 
-from bot.gemini import GeminiService, RetryPolicy, build_genai_client
-from bot.ratelimit import RateLimiter
+from bot.gemini import GeminiService, RateLimiter, RetryPolicy, build_genai_client
 from bot.settings import Settings
-from tests.fakes.gemini import FakeGemini
-from tests.fakes.gemini import fake_gemini as fake_gemini  # re-exported fixture
+from testkit.gemini import FakeGemini
+from tests.helpers.clocks import SleepRecorder
 
-pytest_plugins = ["tests.conftest_audio", "tests.conftest_storage"]
-
-
-class SleepRecorder:
-    """Stands in for asyncio.sleep where a test should not wait for real."""
-
-    def __init__(self) -> None:
-        self.calls: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
+pytest_plugins = [
+    "tests.helpers.fakes",
+    "tests.helpers.audio_fixtures",
+    "tests.helpers.storage_fixtures",
+]
 
 
 @pytest.fixture
@@ -53,9 +46,10 @@ async def gemini_service(
 ) -> AsyncIterator[GeminiService]:
     """The real GeminiService and SDK, pointed at the fake, with instant retry waits."""
     settings = make_settings(
-        gemini_api_key=SecretStr(fake_gemini.api_key), gemini_base_url=fake_gemini.base_url,
+        gemini_api_key=SecretStr(fake_gemini.api_key),
+        gemini_base_url=fake_gemini.base_url,
         gemini_timeout_seconds=1.0,
-    )  # fmt: skip
+    )
     service = GeminiService(
         build_genai_client(settings),
         model=settings.gemini_model,

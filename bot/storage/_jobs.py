@@ -8,11 +8,13 @@ gets its own job and delivery while the audio is processed once.
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import asdict, fields
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 
+from bot.model import Mode
+from bot.options import JobOptions, JobSpec, Origin, OutputMode
 from bot.storage._base import RepoBase, dump_json, fetch_one, load_json
 from bot.storage._schema import deliveries, jobs
 from bot.storage._types import (
@@ -25,33 +27,57 @@ from bot.storage._types import (
 )
 
 MAX_ERROR_CHARS = 2000
-_REQUEST_FIELDS = tuple(f.name for f in fields(JobRequest))
+_ROW_FIELDS = tuple(f.name for f in fields(JobRequest) if f.name != "spec")
+
+
+def dump_spec(spec: JobSpec) -> str:
+    """The ``options`` column: a spec as JSON (its mode has a column of its own). The one
+    place a spec is serialised; :func:`load_spec` is its inverse."""
+    options = asdict(spec.options)
+    del options["mode"]
+    return dump_json(
+        {"options": options, "output": spec.output.value, "quota_exempt": spec.quota_exempt}
+    )
+
+
+def load_spec(mode: str, text: str) -> JobSpec:
+    """The spec stored by :func:`dump_spec`."""
+    data = load_json(text)
+    return JobSpec(
+        options=JobOptions(mode=Mode(mode), **data["options"]),
+        output=OutputMode(data["output"]),
+        quota_exempt=bool(data["quota_exempt"]),
+    )
 
 
 def job_from_row(row: Any) -> Job:
     """Build a :class:`Job` from a full ``jobs`` row."""
     data = dict(row._mapping)
-    data["options"] = load_json(data["options"])
+    data["spec"] = load_spec(data.pop("mode"), data.pop("options"))
+    data["origin"] = Origin(data["origin"])
     data["status"] = JobStatus(data["status"])
     data["private"] = bool(data["private"])
+    data["result_reused"] = bool(data["result_reused"])
     return Job(**data)
 
 
 def _request_columns(req: JobRequest) -> dict[str, Any]:
-    values = {name: getattr(req, name) for name in _REQUEST_FIELDS}
-    values["origin"] = str(req.origin)
-    values["mode"] = str(req.mode)
-    values["options"] = dump_json(req.options)
+    values = {name: getattr(req, name) for name in _ROW_FIELDS}
+    values["origin"] = req.origin.value
+    values["mode"] = req.mode.value
+    values["options"] = dump_spec(req.spec)
     return values
 
 
-def _status_values(status: JobStatus, error: str | None, result_key: str | None) -> dict[str, Any]:
+def _status_values(
+    status: JobStatus, error: str | None, result_key: str | None, result_reused: bool
+) -> dict[str, Any]:
     values: dict[str, Any] = {
         "status": status.value,
         "error": None if error is None else error[:MAX_ERROR_CHARS],
     }
     if result_key is not None:
-        values["result_key"] = result_key
+        values.update(result_key=result_key, result_reused=result_reused)
     if status is JobStatus.QUEUED:
         values.update(claimed_by=None, lease_until=None)
     elif status.is_final:
@@ -91,17 +117,20 @@ class JobsRepo(RepoBase):
         *,
         error: str | None = None,
         result_key: str | None = None,
+        result_reused: bool = False,
         worker_id: str | None = None,
     ) -> bool:
         """Move a job to ``status``; returns whether the row changed.
 
-        ``error`` is always written (None clears it); ``result_key`` only when given.
+        ``error`` is always written (None clears it); ``result_key`` (the cache entry
+        holding the job's result) and ``result_reused`` (it came from the cache) only when a
+        key is given.
         Back to QUEUED releases the claim; a final status ends the lease. With
         ``worker_id``, the change only happens while that worker still holds the job
         (claimed by it and running or delivering), so a worker whose lease expired and
         was taken over, or whose job was cancelled, cannot overwrite the outcome.
         """
-        values = _status_values(JobStatus(status), error, result_key)
+        values = _status_values(JobStatus(status), error, result_key, result_reused)
         stmt = update(jobs).where(jobs.c.id == job_id)
         if worker_id is not None:
             stmt = stmt.where(

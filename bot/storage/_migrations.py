@@ -151,6 +151,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "settings, jobs, deliveries, result cache, usage, opt-outs, audit log",
         _V1_TABLES + _V1_RECORDS,
     ),
+    Migration(
+        2,
+        "jobs refer to their cached result and remember whether it was reused",
+        ("ALTER TABLE jobs ADD COLUMN result_reused BOOLEAN NOT NULL DEFAULT FALSE",),
+    ),
 )
 """Every schema step, in order. Append only."""
 

@@ -121,6 +121,7 @@ jobs = Table(
     _ts("lease_until", nullable=True),
     Column("reply_channel_id", BigInteger, nullable=True),
     Column("thread_id", BigInteger, nullable=True),
+    Column("result_reused", Boolean, nullable=False, default=False),
 )
 
 deliveries = Table(

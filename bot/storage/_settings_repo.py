@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from bot.errors import InvalidOptions
+from bot.options import OutputMode, check_language
 from bot.storage._base import RepoBase, dump_json, fetch_one, load_json
 from bot.storage._schema import channel_settings, guild_settings, opt_outs
-from bot.storage._types import AutoMode, GuildSettings, OutputMode, ReplyStyle
+from bot.storage._types import AutoMode, GuildSettings, ReplyStyle
 
-MAX_LANGUAGE_CHARS = 40
 SETTING_NAMES = frozenset(f.name for f in fields(GuildSettings)) - {"guild_id"}
 
 
@@ -32,9 +32,10 @@ def _choice(enum: type[StrEnum], name: str) -> Callable[[Any], StrEnum]:
 
 
 def _language(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value.strip()) > MAX_LANGUAGE_CHARS:
+    checked = check_language(value, "translate_to") if isinstance(value, str) else None
+    if checked is None:
         raise InvalidOptions("translate_to should be a language name such as English.")
-    return value.strip()
+    return checked
 
 
 def _duration(value: Any) -> float | None:

@@ -8,14 +8,14 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.model import Mode
+from bot.options import JobSpec, Origin, OutputMode
+
 Clock = Callable[[], datetime]
 """Returns the current time as a timezone-aware datetime (injectable so tests can move time)."""
 
 DEFAULT_RETENTION_S = 30 * 24 * 3600.0
 """How long finished jobs are kept (and the usual result-cache lifetime): 30 days."""
-
-JOB_ORIGINS = frozenset({"auto", "slash", "context", "cli"})
-JOB_MODES = frozenset({"transcript", "summary", "ask"})
 
 
 def utc_now() -> datetime:
@@ -29,14 +29,6 @@ class AutoMode(StrEnum):
     OFF = "off"
     VOICE = "voice"
     ALL_AUDIO = "all"
-
-
-class OutputMode(StrEnum):
-    """What an automatic reply contains."""
-
-    TRANSCRIPT = "transcript"
-    SUMMARY = "summary"
-    BOTH = "both"
 
 
 class ReplyStyle(StrEnum):
@@ -92,11 +84,10 @@ class JobRequest:
     """
 
     dedupe_key: str
-    origin: str
-    mode: str
+    origin: Origin
+    spec: JobSpec
     channel_id: int
     requester_id: int
-    options: dict[str, Any] = field(default_factory=dict, hash=False)
     guild_id: int | None = None
     message_id: int | None = None
     attachment_id: int | None = None
@@ -110,10 +101,12 @@ class JobRequest:
     def __post_init__(self) -> None:
         if not self.dedupe_key.strip():
             raise ValueError("a job needs a non-empty dedupe_key")
-        if self.origin not in JOB_ORIGINS:
-            raise ValueError(f"unknown job origin {self.origin!r}")
-        if self.mode not in JOB_MODES:
-            raise ValueError(f"unknown job mode {self.mode!r}")
+        object.__setattr__(self, "origin", Origin(self.origin))
+
+    @property
+    def mode(self) -> Mode:
+        """What the job asks for."""
+        return self.spec.mode
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -131,6 +124,7 @@ class Job(JobRequest):
     lease_until: datetime | None
     reply_channel_id: int | None
     thread_id: int | None
+    result_reused: bool = False  # the result came from the cache: this job spent nothing
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.model import Mode, TranscriptDocument
-from bot.render import render_json, render_plain_text, render_srt, split_messages
-from bot.render.discord_text import render_discord_lines
+from bot.render import (
+    render_discord_lines,
+    render_json,
+    render_plain_text,
+    render_srt,
+    split_messages,
+)
 
 MAX_ATTACHMENT_BYTES = 8 * 1024 * 1024  # under Discord's 10 MiB default, with room to spare
 
@@ -32,9 +37,7 @@ def compose_reply(
 ) -> ReplyPlan:
     """At most ``inline_cap`` messages of text; past that a note points to the attachments,
     which always carry the whole result. Nothing is lost, and a channel isn't flooded."""
-    lines = render_discord_lines(document)
-    if not show_summary and document.segments:
-        lines = [line for line in lines if not line.startswith("**Summary**")]
+    lines = render_discord_lines(document, show_summary=show_summary)
     messages = split_messages(lines)
     if len(messages) > inline_cap:
         kept = messages[: max(1, inline_cap - 1)]

@@ -4,11 +4,13 @@ interaction's followup webhook. Thread creation is idempotent across restarts.""
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from typing import Protocol
 
 import discord
 
-from bot.storage import Job, ReplyStyle, Storage
+from bot.storage import Job, ReplyStyle
+from bot.storage.ports import ReplyTargets, SettingsReader
 
 log = logging.getLogger(__name__)
 INTERACTION_TOKEN_LIFETIME = timedelta(minutes=15)
@@ -19,11 +21,11 @@ MISSING_PERMISSIONS = 50013
 MessageTarget = discord.abc.Messageable
 
 
-def interaction_alive(job: Job, now: datetime | None = None) -> bool:
-    """True while the interaction token can still send followups."""
+def interaction_alive(job: Job, now: datetime) -> bool:
+    """True while the interaction token can still send followups (``now`` from the same
+    clock that stamped the job's ``created_at``)."""
     if not job.interaction_token:
         return False
-    now = now or datetime.now(UTC)
     return now < job.created_at + INTERACTION_TOKEN_LIFETIME - _TOKEN_MARGIN
 
 
@@ -46,8 +48,12 @@ async def _existing_thread(client: discord.Client, job: Job) -> MessageTarget | 
     return channel if isinstance(channel, discord.abc.Messageable) else None
 
 
+class ThreadStore(ReplyTargets, SettingsReader, Protocol):
+    """Where a job's thread is remembered, and the server's reply style."""
+
+
 async def _create_thread(
-    client: discord.Client, message: discord.Message, storage: Storage, job: Job
+    client: discord.Client, message: discord.Message, storage: ThreadStore, job: Job
 ) -> MessageTarget | None:
     """A thread on the voice message, or None when one can't be made here."""
     try:
@@ -79,7 +85,7 @@ def can_thread(message: discord.Message) -> bool:
 
 
 async def auto_reply_target(
-    client: discord.Client, storage: Storage, job: Job, message: discord.Message
+    client: discord.Client, storage: ThreadStore, job: Job, message: discord.Message
 ) -> tuple[MessageTarget, discord.Message | None]:
     """The channel to post in, and the message to reply to (None inside a fresh thread)."""
     if (thread := await _existing_thread(client, job)) is not None:

@@ -12,11 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.gemini import FakeGemini
-from tests.fakes.gemini_replies import Reply
+from testkit.gemini import FakeGemini, Reply
 
-SEGMENTS = [{"speaker": "Speaker 1", "timestamp": "00:00", "content": "Testing one two three.",
-             "language": "en", "translation": "", "emotion": "neutral"}]  # fmt: skip
+SEGMENTS = [
+    {
+        "speaker": "Speaker 1",
+        "timestamp": "00:00",
+        "content": "Testing one two three.",
+        "language": "en",
+        "translation": "",
+        "emotion": "neutral",
+    }
+]
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REPLY = {"language": "en", "summary": "A test.", "segments": SEGMENTS, "flags": []}
 
@@ -39,9 +46,15 @@ async def cli(fake: FakeGemini, tmp_path: Path, *args: str, key: str | None = No
         "PYTHONPATH": str(REPO_ROOT),  # the checkout, whether or not it is pip-installed
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, env=env, cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(process.communicate(), 120)
     assert process.returncode is not None
     return Run(process.returncode, out.decode(), err.decode())
@@ -60,11 +73,14 @@ async def test_transcribe_prints_readable_text(
     )
 
 
-@pytest.mark.parametrize(("flag", "check"), [
-    (["--json"], lambda out: json.loads(out)["segments"][0]["start"] == 0.0),
-    (["--format", "srt"], lambda out: out.startswith("1\n00:00:00,000 --> ")),
-    (["--format", "vtt"], lambda out: out.startswith("WEBVTT")),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("flag", "check"),
+    [
+        (["--json"], lambda out: json.loads(out)["segments"][0]["start"] == 0.0),
+        (["--format", "srt"], lambda out: out.startswith("1\n00:00:00,000 --> ")),
+        (["--format", "vtt"], lambda out: out.startswith("WEBVTT")),
+    ],
+)
 async def test_output_formats(
     fake_gemini: FakeGemini, voice_note: Path, tmp_path: Path, flag: list[str], check: object
 ) -> None:

@@ -1,7 +1,13 @@
 import pytest
 
 from bot.errors import InvalidOptions
-from bot.timecodes import format_duration, format_timecode, parse_timecode, parse_user_timecode
+from bot.timecodes import (
+    compared_durations,
+    format_duration,
+    format_timecode,
+    parse_timecode,
+    parse_user_timecode,
+)
 
 
 @pytest.mark.parametrize(
@@ -47,3 +53,15 @@ def test_format_timecode(seconds: float, text: str) -> None:
 )
 def test_format_duration(seconds: float, text: str) -> None:
     assert format_duration(seconds) == text
+
+
+def test_durations_read_like_a_person_wrote_them() -> None:
+    assert format_duration(0.05) == "0.05 s"
+    assert format_duration(0.3) == "0.3 s"
+    assert format_duration(200) == "3 min 20 s"
+    assert format_duration(10 * 3600 + 12 * 60) == "10 h 12 min"
+    assert format_duration(9.5 * 3600) == "9 h 30 min"
+    assert format_duration(9 * 3600 + 5) == "9 h"
+    assert compared_durations(9.5 * 3600 + 20, 9.5 * 3600) == ("9 h 30 min 20 s", "9 h 30 min")
+    assert compared_durations(9 * 3600 + 5, 9 * 3600) == ("9 h 5 s", "9 h")
+    assert compared_durations(0.299, 0.3) == ("0.299 s", "0.3 s")

@@ -17,9 +17,9 @@ import signal
 import sys
 from pathlib import Path
 
-from tests.fakes.discord import FakeDiscord
-from tests.fakes.discord.waiting import poll_until
-from tests.fakes.gemini import FakeGemini
+from testkit.discord import FakeDiscord
+from testkit.discord.waiting import poll_until
+from testkit.gemini import FakeGemini
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 _INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
@@ -65,9 +65,16 @@ class BotProcess:
         """Spawn ``python -m bot run`` with ``env`` in ``cwd``, logging to ``log_path``."""
         with log_path.open("ab") as log:
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", env=env, cwd=cwd,
-                stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log,
-            )  # fmt: skip
+                sys.executable,
+                "-m",
+                "bot",
+                "run",
+                env=env,
+                cwd=cwd,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+            )
         return cls(process, log_path)
 
     @property
@@ -94,8 +101,9 @@ class BotProcess:
         self.kill()
         await self.wait()
 
-    async def wait_connected(self, discord: FakeDiscord, sessions_before: int,
-                             timeout: float = 20.0) -> None:  # fmt: skip
+    async def wait_connected(
+        self, discord: FakeDiscord, sessions_before: int, timeout: float = 20.0
+    ) -> None:
         """Until this run identified on the fake gateway and received its guilds (its job
         workers start before it connects); fails early, with the log, if the child exits."""
 

@@ -2,35 +2,39 @@
 
 from __future__ import annotations
 
-from tests.cogs.conftest import Harness
-from tests.fakes.gemini_replies import Reply
+from testkit.gemini import Reply
+from tests.helpers.harness import Harness
 
 
 async def test_settings_show_and_update(harness: Harness) -> None:
     owner = harness.discord.make_user("owner")
     harness.discord.add_member(harness.guild, owner, permissions=["MANAGE_GUILD"])
     interaction = await harness.discord.invoke_slash_command(
-        "voicenotes-admin", user=owner, channel=harness.channel,
+        "voicenotes-admin",
+        user=owner,
+        channel=harness.channel,
         options={"settings": {"output": "summary", "quiet": True}},
-    )  # fmt: skip
+    )
     reply = await interaction.wait_response()
     assert "Output: **summary**" in reply.content
     assert "Quiet mode: **on**" in reply.content
-    stored = await harness.bot.services.storage.guild_settings(harness.guild.id)
+    stored = await harness.bot.core.storage.guild_settings(harness.guild.id)
     assert stored.quiet
-    log = await harness.bot.services.storage.audit_log(harness.guild.id)
+    log = await harness.bot.core.storage.audit_log(harness.guild.id)
     assert log[0].action == "settings.update"
     assert log[0].actor_id == owner.id
 
 
 async def test_members_without_manage_server_are_refused(harness: Harness) -> None:
     interaction = await harness.discord.invoke_slash_command(
-        "voicenotes-admin", user=harness.alice, channel=harness.channel,
+        "voicenotes-admin",
+        user=harness.alice,
+        channel=harness.channel,
         options={"settings": {"quiet": True}},
-    )  # fmt: skip
+    )
     reply = await interaction.wait_response()
     assert "You need the Manage Server permission" in reply.content
-    assert not (await harness.bot.services.storage.guild_settings(harness.guild.id)).quiet
+    assert not (await harness.bot.core.storage.guild_settings(harness.guild.id)).quiet
 
 
 async def test_auto_off_in_a_channel_ignores_voice_notes(
@@ -39,9 +43,11 @@ async def test_auto_off_in_a_channel_ignores_voice_notes(
     owner = harness.discord.make_user("owner")
     harness.discord.add_member(harness.guild, owner, permissions=["MANAGE_GUILD"])
     interaction = await harness.discord.invoke_slash_command(
-        "voicenotes-admin", user=owner, channel=harness.channel,
+        "voicenotes-admin",
+        user=owner,
+        channel=harness.channel,
         options={"channel": {"auto": "off"}},
-    )  # fmt: skip
+    )
     await interaction.wait_response()
     await harness.post_note(voice_note_bytes)
     await harness.discord.flush_events()
@@ -55,11 +61,20 @@ async def test_auto_off_in_a_channel_ignores_voice_notes(
 async def test_summary_mode_and_quiet_mode_shape_the_auto_reply(
     harness: Harness, voice_note_bytes: bytes
 ) -> None:
-    storage = harness.bot.services.storage
+    storage = harness.bot.core.storage
     await storage.update_guild_settings(harness.guild.id, output_mode="summary", quiet=True)
-    harness.gemini.enqueue(Reply.json({"language": "en", "summary": "Only the gist.",
-                                       "key_points": ["a point"], "action_items": ["do it"],
-                                       "emotion": "happy", "flags": []}))  # fmt: skip
+    harness.gemini.enqueue(
+        Reply.json(
+            {
+                "language": "en",
+                "summary": "Only the gist.",
+                "key_points": ["a point"],
+                "action_items": ["do it"],
+                "emotion": "happy",
+                "flags": [],
+            }
+        )
+    )
     note = await harness.post_note(voice_note_bytes)
     await harness.discord.wait_for(lambda: harness.bot_messages(note.id), timeout=20)
     (reply,) = harness.bot_messages(note.id)

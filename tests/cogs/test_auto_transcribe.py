@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from tests.cogs.conftest import Harness, transcript_reply
-from tests.fakes.discord import FakeAttachment, MessageFlag, StoredMessage
-from tests.fakes.gemini_replies import Reply
+from testkit.discord import FakeAttachment, MessageFlag, StoredMessage
+from testkit.gemini import Reply
+from tests.helpers.harness import Harness, transcript_reply
 
 
 async def test_voice_message_gets_a_thread_with_transcript_and_json(
@@ -80,7 +80,7 @@ async def test_long_transcript_is_split_under_2000_chars_and_nothing_is_lost(
     await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
     messages = harness.bot_messages(note.id)
     assert all(len(m.content) <= 2000 for m in messages)
-    assert len(messages) <= harness.bot.services.settings.inline_message_cap
+    assert len(messages) <= harness.bot.core.settings.inline_message_cap
     assert "more lines are in the attached transcript" in messages[-1].content
     document = harness.json_attachment(messages[-1])
     assert [s["content"] for s in document["segments"]] == [line.strip() for line in lines]
@@ -130,8 +130,9 @@ async def test_dm_voice_message_is_answered_directly(
     harness: Harness, voice_note_bytes: bytes
 ) -> None:
     harness.gemini.enqueue(Reply.json(transcript_reply("Private words.")))
-    voice = FakeAttachment("voice-message.ogg", voice_note_bytes, "audio/ogg", voice=True,
-                           duration_secs=3.0)  # fmt: skip
+    voice = FakeAttachment(
+        "voice-message.ogg", voice_note_bytes, "audio/ogg", voice=True, duration_secs=3.0
+    )
     note = await harness.discord.post_dm(harness.alice, attachments=[voice])
     await harness.discord.wait_for(lambda: harness.bot_messages(note.channel_id))
     (reply,) = harness.bot_messages(note.channel_id)
@@ -142,8 +143,9 @@ async def test_dm_voice_message_is_answered_directly(
 async def test_bad_audio_gets_a_clear_message_and_the_next_note_still_works(
     harness: Harness, voice_note_bytes: bytes
 ) -> None:
-    bogus = FakeAttachment("voice-message.ogg", b"\x00garbage" * 64, "audio/ogg", voice=True,
-                           duration_secs=3.0)  # fmt: skip
+    bogus = FakeAttachment(
+        "voice-message.ogg", b"\x00garbage" * 64, "audio/ogg", voice=True, duration_secs=3.0
+    )
     bad = await harness.discord.post_message(harness.channel, harness.alice, attachments=[bogus])
     await harness.discord.wait_for(lambda: harness.discord.reactions_on(bad).get("⚠️"))
     (error,) = harness.bot_messages(harness.channel)

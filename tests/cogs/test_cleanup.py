@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.cogs.conftest import Harness, transcript_reply
-from tests.fakes.gemini_replies import Reply
+from testkit.gemini import Reply
+from tests.helpers.harness import Harness, transcript_reply
 
 
 async def test_deleting_the_voice_message_erases_replies_thread_and_transcripts(
@@ -12,7 +12,7 @@ async def test_deleting_the_voice_message_erases_replies_thread_and_transcripts(
     harness.gemini.enqueue(Reply.json(transcript_reply("Soon forgotten.")))
     note = await harness.post_note(voice_note_bytes)
     await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
-    storage = harness.bot.services.storage
+    storage = harness.bot.core.storage
     (job,) = await storage.jobs_for_message(note.id)
     assert job.result_key is not None
     assert await storage.load_result(job.result_key) is not None

@@ -6,7 +6,7 @@ from collections import Counter
 
 import discord
 
-from tests.cogs.conftest import Harness
+from tests.helpers.harness import Harness
 
 
 def test_every_cog_loaded_and_command_names_are_unique(harness: Harness) -> None:
@@ -23,8 +23,14 @@ def test_every_cog_loaded_and_command_names_are_unique(harness: Harness) -> None
 
 def test_synced_commands_match_the_tree_and_admin_is_gated(harness: Harness) -> None:
     synced = {c["name"]: c for c in harness.discord.commands()}
-    assert {"transcribe", "summarize", "ask", "voicenotes-admin",
-            "Transcribe voice note", "Summarize voice note"} <= set(synced)  # fmt: skip
+    assert {
+        "transcribe",
+        "summarize",
+        "ask",
+        "voicenotes-admin",
+        "Transcribe voice note",
+        "Summarize voice note",
+    } <= set(synced)
     admin = synced["voicenotes-admin"]
     assert str(admin["default_member_permissions"]) == str(1 << 5)  # Manage Server
     assert synced["transcribe"].get("default_member_permissions") is None

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.timecodes import format_duration
 from cogs.members import OPTED_IN_TEXT, OPTED_OUT_TEXT
-from tests.cogs.conftest import Harness, transcript_reply
-from tests.fakes.discord import FakeUser, MessageFlag, StoredMessage
-from tests.fakes.gemini_replies import Reply
+from testkit.discord import FakeUser, MessageFlag, StoredMessage
+from testkit.gemini import Reply
+from tests.helpers.harness import Harness, transcript_reply
 
 
 async def voicenotes(harness: Harness, user: FakeUser, subcommand: str) -> StoredMessage:
@@ -29,15 +29,16 @@ def test_the_group_is_open_to_everyone(harness: Harness) -> None:
 async def test_optout_and_optin_are_stored_audited_and_honoured(
     harness: Harness, voice_note_bytes: bytes
 ) -> None:
-    storage = harness.bot.services.storage
+    storage = harness.bot.core.storage
     assert (await voicenotes(harness, harness.alice, "optout")).content == OPTED_OUT_TEXT
     assert await storage.is_opted_out(harness.alice.id)
     assert (await voicenotes(harness, harness.alice, "optin")).content == OPTED_IN_TEXT
     assert not await storage.is_opted_out(harness.alice.id)
     entries = await storage.audit_log(harness.guild.id)
     assert [(e.action, e.actor_id) for e in entries] == [
-        ("optout.clear", harness.alice.id), ("optout.set", harness.alice.id),
-    ]  # fmt: skip
+        ("optout.clear", harness.alice.id),
+        ("optout.set", harness.alice.id),
+    ]
     harness.gemini.enqueue(Reply.json(transcript_reply("Back in.")))
     note = await harness.post_note(voice_note_bytes)
     await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
@@ -69,7 +70,11 @@ async def test_usage_shows_minutes_tokens_and_cost(
     harness.discord.add_member(harness.guild, owner, permissions=["MANAGE_GUILD"])
     theirs = (await voicenotes(harness, owner, "usage")).content.splitlines()
     assert theirs[1] == "Today: **0 s** of audio · 0 requests · 0 tokens in / 0 out · ≈ $0.0000"
-    assert theirs[4:8] == ["**This server**", f"Today: {line}", f"Last 30 days: {line}",
-                           f"Daily allowance: {audio} of 10 h used, "
-                           f"**{format_duration(36000 - seconds)} left** · "
-                           "resets at 00:00 UTC, in 12 h"]  # fmt: skip
+    assert theirs[4:8] == [
+        "**This server**",
+        f"Today: {line}",
+        f"Last 30 days: {line}",
+        f"Daily allowance: {audio} of 10 h used, "
+        f"**{format_duration(36000 - seconds)} left** · "
+        "resets at 00:00 UTC, in 12 h",
+    ]

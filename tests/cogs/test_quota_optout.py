@@ -6,11 +6,11 @@ import logging
 
 import pytest
 
-from bot.policy import OPTED_OUT_MESSAGE
-from tests.cogs.conftest import Harness, transcript_reply
-from tests.fakes.discord import FakeAttachment, FakeUser, MessageFlag, StoredMessage
-from tests.fakes.discord.interactions import FakeInteraction
-from tests.fakes.gemini_replies import Reply
+from bot.jobs import OPTED_OUT_MESSAGE
+from testkit.discord import FakeAttachment, FakeUser, MessageFlag, StoredMessage
+from testkit.discord.interactions import FakeInteraction
+from testkit.gemini import Reply
+from tests.helpers.harness import Harness, transcript_reply
 
 DAY = 86400.0
 HOUR_USED_UP = (
@@ -27,7 +27,7 @@ def member(harness: Harness, name: str, *permissions: str) -> FakeUser:
 
 async def use_the_day(harness: Harness, user: FakeUser) -> None:
     """``user`` already had a full hour of audio processed today (the default allowance)."""
-    await harness.bot.services.storage.add_usage(
+    await harness.bot.core.storage.add_usage(
         guild_id=harness.guild.id, user_id=user.id, audio_s=3600, tokens_in=0, tokens_out=0
     )
 
@@ -37,9 +37,11 @@ async def transcribe(
 ) -> FakeInteraction:
     attachment = FakeAttachment("note.ogg", data, "audio/ogg")
     return await harness.discord.invoke_slash_command(
-        "transcribe", user=user, channel=harness.channel,
+        "transcribe",
+        user=user,
+        channel=harness.channel,
         options={"attachment": attachment, "translate_to": translate_to},
-    )  # fmt: skip
+    )
 
 
 async def menu(harness: Harness, user: FakeUser, note: StoredMessage) -> FakeInteraction:
@@ -78,28 +80,33 @@ async def test_exempt_role_lifts_the_user_quota_set_by_an_admin(
     (refusal,) = await (await transcribe(harness, harness.alice, voice_note_bytes)).wait_followups()
     assert refusal.content == HOUR_USED_UP
     grant = await harness.discord.invoke_slash_command(
-        "voicenotes-admin", user=owner, channel=harness.channel,
+        "voicenotes-admin",
+        user=owner,
+        channel=harness.channel,
         options={"exempt": {"role": everyone}},
-    )  # fmt: skip
+    )
     assert f"Quota-exempt roles: <@&{everyone.id}>" in (await grant.wait_response()).content
     harness.gemini.enqueue(Reply.json(transcript_reply("Exempt now.")))
     interaction = await transcribe(harness, harness.alice, voice_note_bytes)
     (result,) = await interaction.wait_followups(1, timeout=20)
     assert "Exempt now." in result.content
     revoke = await harness.discord.invoke_slash_command(
-        "voicenotes-admin", user=owner, channel=harness.channel,
+        "voicenotes-admin",
+        user=owner,
+        channel=harness.channel,
         options={"exempt": {"role": everyone, "remove": True}},
-    )  # fmt: skip
+    )
     assert "Quota-exempt roles: **none**" in (await revoke.wait_response()).content
     # Other options: a cached result would be served without touching the quota.
     late_request = await transcribe(harness, harness.alice, voice_note_bytes, "German")
     (late,) = await late_request.wait_followups()
     assert late.content == HOUR_USED_UP
     assert len(harness.gemini.requests) == 1
-    entries = await harness.bot.services.storage.audit_log(harness.guild.id)
+    entries = await harness.bot.core.storage.audit_log(harness.guild.id)
     assert [(e.action, e.detail["exempt"]) for e in entries] == [
-        ("settings.exempt_role", False), ("settings.exempt_role", True),
-    ]  # fmt: skip
+        ("settings.exempt_role", False),
+        ("settings.exempt_role", True),
+    ]
 
 
 async def opt_out(harness: Harness, user: FakeUser) -> None:
@@ -117,7 +124,7 @@ async def test_opted_out_notes_are_left_alone_silently(
     note = await harness.post_note(voice_note_bytes)
     await harness.discord.wait_for(lambda: "author opted out" in caplog.text)
     await harness.wait_jobs_idle()
-    assert await harness.bot.services.storage.jobs_for_message(note.id) == []
+    assert await harness.bot.core.storage.jobs_for_message(note.id) == []
     assert harness.discord.reactions_on(note) == {}
     assert [m for m in harness.bot_messages() if not m.interaction_metadata] == []
     assert harness.gemini.requests == []
@@ -126,7 +133,7 @@ async def test_opted_out_notes_are_left_alone_silently(
 async def test_other_members_are_refused_the_author_and_moderators_are_not(
     harness: Harness, voice_note_bytes: bytes
 ) -> None:
-    storage = harness.bot.services.storage
+    storage = harness.bot.core.storage
     await opt_out(harness, harness.alice)
     note = await harness.post_note(voice_note_bytes)
     bob = member(harness, "bob")
@@ -145,18 +152,21 @@ async def test_other_members_are_refused_the_author_and_moderators_are_not(
     assert "My own words." in override.content
     entries = await storage.audit_log(harness.guild.id)  # newest first
     assert [(e.action, e.actor_id) for e in entries] == [
-        ("optout.override", mod.id), ("optout.set", harness.alice.id),
-    ]  # fmt: skip
+        ("optout.override", mod.id),
+        ("optout.set", harness.alice.id),
+    ]
     assert entries[0].detail == {
-        "author_id": harness.alice.id, "channel_id": harness.channel.id, "message_id": note.id,
+        "author_id": harness.alice.id,
+        "channel_id": harness.channel.id,
+        "message_id": note.id,
         "mode": "transcript",
-    }  # fmt: skip
+    }
 
 
 async def test_a_note_still_queued_when_its_author_opts_out_is_dropped_silently(
     harness: Harness, voice_note_bytes: bytes
 ) -> None:
-    storage = harness.bot.services.storage
+    storage = harness.bot.core.storage
     harness.gemini.set_responder(lambda _r: Reply.slow(1.5, Reply.json(transcript_reply("x"))))
     bob = member(harness, "bob")
     for _ in range(2):  # both workers busy with bob's notes

@@ -25,12 +25,11 @@ import pytest
 import pytest_asyncio
 
 from bot.storage import Delivery, Job, JobStatus, Storage
-from tests.audio_fixtures import ffmpeg_exe
+from testkit.audio import ffmpeg_exe
+from testkit.discord import FakeChannel, FakeDiscord, FakeUser, StoredMessage
+from testkit.gemini import FakeGemini, RecordedRequest, Reply
 from tests.cogs.bot_process import BotProcess, bot_environment, database_url
-from tests.cogs.conftest import transcript_reply
-from tests.fakes.discord import FakeChannel, FakeDiscord, FakeUser, StoredMessage
-from tests.fakes.gemini import FakeGemini, RecordedRequest
-from tests.fakes.gemini_replies import Reply
+from tests.helpers.harness import transcript_reply
 
 NOTES = 5
 SETTINGS = {
@@ -65,10 +64,24 @@ def distinct_notes(voice_note: Path, tmp_path_factory: pytest.TempPathFactory) -
     for index in range(NOTES):
         out = out_dir / f"note-{index}.ogg"
         subprocess.run(
-            [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", "-i", str(voice_note),
-             "-c", "copy", "-serial_offset", str(1000 * (index + 1)), str(out)],
-            check=True, capture_output=True, timeout=60,
-        )  # fmt: skip
+            [
+                ffmpeg_exe(),
+                "-nostdin",
+                "-loglevel",
+                "error",
+                "-y",
+                "-i",
+                str(voice_note),
+                "-c",
+                "copy",
+                "-serial_offset",
+                str(1000 * (index + 1)),
+                str(out),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
         notes.append(out.read_bytes())
     assert len(set(notes)) == NOTES
     return notes
@@ -114,8 +127,7 @@ class World:
 
     async def start_bot(self, **settings: object) -> BotProcess:
         """A new run on the same database; returns once it is connected and working."""
-        env = bot_environment(self.discord, self.gemini, self.tmp / "data",
-                              **(SETTINGS | settings))  # fmt: skip
+        env = bot_environment(self.discord, self.gemini, self.tmp / "data", **(SETTINGS | settings))
         before = len(self.discord.sessions)
         run = await BotProcess.start(env, cwd=self.tmp, log_path=self.log_path)
         self.runs.append(run)
@@ -127,8 +139,9 @@ class World:
         since the bot handles messages concurrently: jobs are then queued in note order."""
         notes = []
         for index in range(count):
-            note = await self.discord.post_voice_message(self.channel, self.alice,
-                                                         self.audio[index])  # fmt: skip
+            note = await self.discord.post_voice_message(
+                self.channel, self.alice, self.audio[index]
+            )
             queued = functools.partial(self.reacted, note, WORKING_EMOJI)
             await self.discord.wait_for(queued, what="the job to be queued")
             notes.append(note)
@@ -303,8 +316,10 @@ async def test_kill_halfway_through_a_multi_message_reply(world: World) -> None:
     assert starts == sorted(starts)  # every line, in order ...
     assert all(text.count(f"Kestrel 0 line {n:02d}:") == 1 for n in range(len(lines)))  # once
     assert [a.filename for a in parts[-1].attachments] == [
-        "transcript.json", "transcript.txt", "transcript.srt"
-    ]  # fmt: skip
+        "transcript.json",
+        "transcript.txt",
+        "transcript.srt",
+    ]
     assert not any(p.attachments for p in parts[:-1])
     await assert_jobs_done(world, [note], parts=len(parts))
     world.assert_logs_private()

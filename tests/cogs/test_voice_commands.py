@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.cogs.conftest import Harness, transcript_reply
-from tests.fakes.discord import FakeAttachment, MessageFlag
-from tests.fakes.gemini_replies import Reply
+from testkit.discord import FakeAttachment, MessageFlag
+from testkit.gemini import Reply
+from tests.helpers.harness import Harness, transcript_reply
 
 
 def attachment(data: bytes, name: str = "note.ogg") -> FakeAttachment:
@@ -18,9 +18,11 @@ async def test_transcribe_acks_in_time_and_follows_up_with_the_result(
 ) -> None:
     harness.gemini.enqueue(Reply.json(transcript_reply("From a command.")))
     interaction = await harness.discord.invoke_slash_command(
-        "transcribe", user=harness.alice, channel=harness.channel,
+        "transcribe",
+        user=harness.alice,
+        channel=harness.channel,
         options={"attachment": attachment(voice_note_bytes), "translate_to": "German"},
-    )  # fmt: skip
+    )
     ack = await interaction.wait_ack()
     assert ack.deferred
     assert ack.elapsed < 3.0
@@ -33,13 +35,24 @@ async def test_transcribe_acks_in_time_and_follows_up_with_the_result(
 
 
 async def test_private_results_are_ephemeral(harness: Harness, voice_note_bytes: bytes) -> None:
-    harness.gemini.enqueue(Reply.json({"language": "en", "summary": "Secret plans.",
-                                       "key_points": ["one"], "action_items": [],
-                                       "emotion": "neutral", "flags": []}))  # fmt: skip
+    harness.gemini.enqueue(
+        Reply.json(
+            {
+                "language": "en",
+                "summary": "Secret plans.",
+                "key_points": ["one"],
+                "action_items": [],
+                "emotion": "neutral",
+                "flags": [],
+            }
+        )
+    )
     interaction = await harness.discord.invoke_slash_command(
-        "summarize", user=harness.alice, channel=harness.channel,
+        "summarize",
+        user=harness.alice,
+        channel=harness.channel,
         options={"attachment": attachment(voice_note_bytes), "private": True},
-    )  # fmt: skip
+    )
     assert (await interaction.wait_ack()).ephemeral
     (result,) = await interaction.wait_followups(1, timeout=20)
     assert "Secret plans." in result.content
@@ -67,14 +80,21 @@ async def test_context_menu_on_a_processed_note_reuses_the_stored_result(
 
 
 async def test_ask_answers_with_evidence(harness: Harness, voice_note_bytes: bytes) -> None:
-    harness.gemini.enqueue(Reply.json({
-        "language": "en", "answer": "They count to three.",
-        "evidence": [{"timestamp": "00:01", "quote": "one two three"}],
-    }))  # fmt: skip
+    harness.gemini.enqueue(
+        Reply.json(
+            {
+                "language": "en",
+                "answer": "They count to three.",
+                "evidence": [{"timestamp": "00:01", "quote": "one two three"}],
+            }
+        )
+    )
     interaction = await harness.discord.invoke_slash_command(
-        "ask", user=harness.alice, channel=harness.channel,
+        "ask",
+        user=harness.alice,
+        channel=harness.channel,
         options={"attachment": attachment(voice_note_bytes), "question": "What do they count?"},
-    )  # fmt: skip
+    )
     (result,) = await interaction.wait_followups(1, timeout=20)
     assert "**Answer** · They count to three." in result.content
     assert "What do they count?" in harness.gemini.requests[0].input_parts[0]["text"]
@@ -82,9 +102,11 @@ async def test_ask_answers_with_evidence(harness: Harness, voice_note_bytes: byt
 
 async def test_bad_timestamp_option_is_explained(harness: Harness, voice_note_bytes: bytes) -> None:
     interaction = await harness.discord.invoke_slash_command(
-        "transcribe", user=harness.alice, channel=harness.channel,
+        "transcribe",
+        user=harness.alice,
+        channel=harness.channel,
         options={"attachment": attachment(voice_note_bytes), "start": "soonish"},
-    )  # fmt: skip
+    )
     reply = await interaction.wait_response()  # answered at once, before any download
     assert reply.flags & MessageFlag.EPHEMERAL
     assert "MM:SS, H:MM:SS or a number of seconds" in reply.content
@@ -107,9 +129,11 @@ async def test_expired_token_delivers_in_the_channel(
 ) -> None:
     harness.gemini.enqueue(Reply.slow(1.0, Reply.json(transcript_reply("Late but here."))))
     interaction = await harness.discord.invoke_slash_command(
-        "transcribe", user=harness.alice, channel=harness.channel,
+        "transcribe",
+        user=harness.alice,
+        channel=harness.channel,
         options={"attachment": attachment(voice_note_bytes)},
-    )  # fmt: skip
+    )
     await interaction.wait_ack()
     harness.discord.age_interaction(interaction, 16 * 60)
 
@@ -144,9 +168,11 @@ async def test_a_refusal_of_a_public_command_is_only_shown_to_the_requester(
 ) -> None:
     data = hostile_files["text"].read_bytes()
     interaction = await harness.discord.invoke_slash_command(
-        "transcribe", user=harness.alice, channel=harness.channel,
+        "transcribe",
+        user=harness.alice,
+        channel=harness.channel,
         options={"attachment": FakeAttachment("notes.wav", data, "audio/wav")},
-    )  # fmt: skip
+    )
     assert not (await interaction.wait_ack()).ephemeral
     (refusal,) = await interaction.wait_followups(1, timeout=20)
     assert refusal.flags & MessageFlag.EPHEMERAL
@@ -164,11 +190,13 @@ async def test_an_attachment_that_vanished_after_the_token_expired_is_reported_b
     for _ in range(2):  # both workers busy: the command's job waits in the queue
         note = await harness.post_note(voice_note_bytes)
         await harness.discord.wait_for(lambda: bool(harness.discord.reactions_on(note)))  # noqa: B023
-    storage = harness.bot.services.storage
+    storage = harness.bot.core.storage
     interaction = await harness.discord.invoke_slash_command(
-        "transcribe", user=harness.alice, channel=harness.channel,
+        "transcribe",
+        user=harness.alice,
+        channel=harness.channel,
         options={"attachment": attachment(voice_note_bytes)},
-    )  # fmt: skip
+    )
     await interaction.wait_ack()
     # While it waits, the token passes its 15 minutes and the uploaded file disappears.
     harness.discord.age_interaction(interaction, 16 * 60)

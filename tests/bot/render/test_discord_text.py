@@ -2,7 +2,7 @@ import re
 
 from bot.model import Mode, Segment, Source, TranscriptDocument
 from bot.render import escape_untrusted, render_discord_messages, split_messages
-from bot.render.discord_text import CONTINUATION
+from bot.render._discord import CONTINUATION
 
 SOURCE = Source(
     file_name="voice-message.ogg",

@@ -6,8 +6,8 @@ import asyncio
 from collections import Counter
 
 from bot.storage import Job, JobStatus, Storage
-from tests.bot.storage.helpers import job_request
-from tests.conftest_storage import FakeClock
+from tests.helpers.clocks import FakeClock
+from tests.helpers.jobs import job_request
 
 
 async def _submit(

@@ -14,7 +14,7 @@ from bot.storage import LATEST_VERSION, Storage
 from bot.storage import _migrations as migrations
 from bot.storage._migrations import MIGRATIONS, Migration
 from bot.storage._schema import metadata, schema_version
-from tests.conftest_storage import FakeClock
+from tests.helpers.clocks import FakeClock
 
 
 async def _versions(storage: Storage) -> list[int]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.storage import DEFAULT_RETENTION_S, JobStatus, Storage, UsageTotals
-from tests.bot.storage.helpers import job_request
-from tests.conftest_storage import FakeClock
+from tests.helpers.clocks import FakeClock
+from tests.helpers.jobs import job_request
 
 DAY = 24 * 3600.0
 

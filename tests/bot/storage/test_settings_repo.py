@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from bot.errors import InvalidOptions
-from bot.storage import AutoMode, GuildSettings, OutputMode, ReplyStyle, Storage
+from bot.options import OutputMode
+from bot.storage import AutoMode, GuildSettings, ReplyStyle, Storage
 
 
 async def test_defaults_when_a_server_changed_nothing(storage: Storage) -> None:

@@ -1,0 +1,200 @@
+"""Talking to Gemini: one structured request, with bounded retries, a rate limit and timeouts.
+
+Retries live in :mod:`._retry` and only there (the SDK's own loop is off). Output problems
+are handled here: a reply cut at the token limit raises :class:`bot.errors.TruncatedOutput`
+(the pipeline recovers or salvages), an empty, failed or invalid reply is asked for again a
+bounded number of times.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from google import genai
+from pydantic import BaseModel, ValidationError
+
+from bot.errors import GeminiBadOutput, TruncatedOutput
+from bot.gemini._files import AudioInput, AudioParts
+from bot.gemini._prompts import SYSTEM_INSTRUCTION
+from bot.gemini._ratelimit import RateLimiter
+from bot.gemini._retry import RetryPolicy, with_retries
+from bot.gemini._schema import gemini_schema
+from bot.gemini._sdk import Interaction, new_client, usage_of
+from bot.model import Usage
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T", bound=BaseModel)
+AUDIO_TOKENS_PER_SECOND = 32
+
+
+def estimate_audio_tokens(duration_s: float) -> int:
+    """Gemini bills audio at a flat 32 tokens per second, whatever the bitrate."""
+    return int(duration_s * AUDIO_TOKENS_PER_SECOND + 0.5)
+
+
+@dataclass(frozen=True)
+class ModelReply(Generic[T]):
+    """A parsed, schema-valid reply and what it cost."""
+
+    value: T
+    usage: Usage
+
+
+def build_genai_client(settings: Settings) -> genai.Client:
+    """The SDK client for ``settings`` (fails with ConfigError if the key is missing)."""
+    key = settings.require_gemini_key().get_secret_value()
+    return new_client(
+        key, base_url=settings.gemini_base_url, timeout_s=settings.gemini_timeout_seconds
+    )
+
+
+class GeminiService:
+    """Structured requests to one Gemini model. Built once at startup and shared."""
+
+    def __init__(
+        self,
+        client: genai.Client,
+        *,
+        model: str,
+        limiter: RateLimiter,
+        retry: RetryPolicy,
+        timeout_s: float,
+        inline_limit_bytes: int,
+        max_output_tokens: int,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.model = model
+        self._client = client
+        self._limiter = limiter
+        self._retry = retry
+        self._timeout_s = timeout_s
+        self._max_output_tokens = max_output_tokens
+        self._sleep = sleep
+        self._audio = AudioParts(
+            client,
+            inline_limit_bytes=inline_limit_bytes,
+            retry=retry,
+            timeout_s=timeout_s,
+            sleep=sleep,
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings, limiter: RateLimiter) -> GeminiService:
+        """Build the service from settings (fails with ConfigError if the key is missing)."""
+        return cls(
+            build_genai_client(settings),
+            model=settings.gemini_model,
+            limiter=limiter,
+            retry=RetryPolicy(
+                attempts=settings.gemini_attempts,
+                max_wait_s=settings.gemini_max_retry_wait_seconds,
+            ),
+            timeout_s=settings.gemini_timeout_seconds,
+            inline_limit_bytes=settings.gemini_inline_limit_bytes,
+            max_output_tokens=settings.gemini_max_output_tokens,
+        )
+
+    async def close(self) -> None:
+        """Release the SDK's HTTP connections."""
+        await self._client.aio.aclose()
+
+    async def structured(
+        self,
+        *,
+        prompt: str,
+        response_model: type[T],
+        audio: AudioInput | None = None,
+        max_output_tokens: int | None = None,
+    ) -> ModelReply[T]:
+        """One schema-constrained request, parsed into ``response_model``.
+
+        Raises TruncatedOutput when the reply was cut at the token limit, GeminiUnavailable
+        after bounded retries, GeminiRejected for a refused request, GeminiBadOutput when no
+        attempt produced schema-valid JSON.
+        """
+        parts: list[dict[str, Any]] = [{"type": "text", "text": prompt}]
+        estimate = estimate_audio_tokens(audio.duration_s) if audio else 0
+        usage = Usage(estimated_input_tokens=estimate)
+        if audio is None:
+            return await self._ask(parts, response_model, max_output_tokens, usage)
+        async with self._audio.part(audio) as part:
+            return await self._ask([*parts, part], response_model, max_output_tokens, usage)
+
+    async def _ask(
+        self,
+        parts: list[dict[str, Any]],
+        response_model: type[T],
+        max_tokens: int | None,
+        usage: Usage,
+    ) -> ModelReply[T]:
+        """Ask until a reply parses, within the output-retry budget."""
+        for attempt in range(1, self._retry.output_attempts + 2):
+            interaction = await self._create(parts, response_model, max_tokens)
+            usage = usage + usage_of(interaction)
+            text = interaction.output_text or ""
+            if interaction.status == "incomplete":
+                raise TruncatedOutput(text, usage)
+            value = _parse(text, response_model, interaction.status, attempt)
+            if value is not None:
+                return ModelReply(value, usage)
+        raise GeminiBadOutput("Gemini's answer came back unusable several times; please try again.")
+
+    async def _create(
+        self, parts: list[dict[str, Any]], response_model: type[BaseModel], max_tokens: int | None
+    ) -> Interaction:
+        """Send one request, retrying transient faults within the policy's bounds."""
+        response_format = {
+            "type": "text",
+            "mime_type": "application/json",
+            "schema": gemini_schema(response_model),
+        }
+        config = {
+            "max_output_tokens": max_tokens or self._max_output_tokens,
+            "thinking_level": "low",
+        }
+
+        async def once(attempt: int) -> Interaction:
+            waited = await self._limiter.acquire()
+            started = time.monotonic()
+            async with asyncio.timeout(self._timeout_s + 5):
+                result: Interaction = await self._client.aio.interactions.create(  # type: ignore[assignment]
+                    model=self.model,
+                    input=[{"type": "user_input", "content": parts}],
+                    system_instruction=SYSTEM_INSTRUCTION,
+                    response_format=response_format,
+                    generation_config=config,
+                    store=False,
+                    timeout=self._timeout_s,
+                )
+            log.info(
+                "gemini request ok: status=%s elapsed=%.2fs ratelimit_wait=%.2fs attempt=%d",
+                result.status,
+                time.monotonic() - started,
+                waited,
+                attempt,
+            )
+            return result
+
+        return await with_retries(once, self._retry, self._sleep, what="request")
+
+
+def _parse(text: str, response_model: type[T], status: str, attempt: int) -> T | None:
+    """The parsed reply, or None (logged) when this attempt produced nothing usable."""
+    if status != "completed":
+        log.warning("gemini reply status=%s (attempt %d)", status, attempt)
+        return None
+    if not text.strip():
+        log.warning("gemini reply empty (attempt %d)", attempt)
+        return None
+    try:
+        return response_model.model_validate_json(text)
+    except ValidationError as error:
+        log.warning("gemini reply invalid (attempt %d): %d errors", attempt, error.error_count())
+        return None

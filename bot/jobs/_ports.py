@@ -1,0 +1,57 @@
+"""What the job runner needs from the outside world, as narrow protocols.
+
+:class:`JobPort` is the chat platform (the Discord layer implements it), :class:`JobStore`
+the part of storage the runner uses, :class:`JobPolicy` the rules applied before money is
+spent (:class:`bot.jobs.Policy`). Each consumer states what it uses, so a test or a new
+platform implements only that.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from bot.audio import AudioLimits
+from bot.errors import VoiceNoteError
+from bot.model import TranscriptDocument
+from bot.pipeline import Progress
+from bot.storage import Job
+from bot.storage.ports import JobClaims, JobQueue, ResultStore, UsageLedger
+
+
+class SourceGone(VoiceNoteError):
+    """The message or attachment disappeared before the job could read it."""
+
+
+class JobPort(Protocol):
+    """What a job needs from the chat platform."""
+
+    async def fetch_audio(self, job: Job, destination: Path, max_bytes: int) -> None:
+        """Write the job's audio to ``destination`` (raise AudioTooLarge past max_bytes,
+        SourceGone when it no longer exists)."""
+
+    async def report_progress(self, job: Job, progress: Progress) -> None:
+        """Show how far the job is (edited in place; may do nothing for short jobs)."""
+
+    async def deliver(self, job: Job, document: TranscriptDocument) -> None:
+        """Post the result. Must be idempotent: a retried delivery posts nothing twice."""
+
+    async def deliver_failure(self, job: Job, error: VoiceNoteError, *, will_retry: bool) -> None:
+        """Tell the requester, in plain words, why there is no result (yet)."""
+
+
+class JobPolicy(Protocol):
+    """Rules applied to a job before money is spent (see :class:`bot.jobs.Policy`)."""
+
+    async def check_start(self, job: Job) -> None:
+        """Raise a VoiceNoteError (e.g. OptedOut) to drop a job before any work starts."""
+
+    async def limits_for(self, job: Job, limits: AudioLimits) -> AudioLimits:
+        """``limits`` as they apply to this job (a server may lower the maximum duration)."""
+
+    async def admit(self, job: Job, audio_s: float) -> None:
+        """Raise a VoiceNoteError (e.g. QuotaExceeded) to refuse ``audio_s`` of Gemini time."""
+
+
+class JobStore(JobQueue, JobClaims, ResultStore, UsageLedger, Protocol):
+    """The job rows, their claims and results, and usage records."""

@@ -1,0 +1,245 @@
+"""Durable jobs: every request is a row before any work starts, and workers claim rows.
+
+The runner is plain asyncio with no Discord in it. Where a job meets the outside world
+(downloading the audio, showing progress, posting the result) it calls a :class:`JobPort`,
+which the Discord layer implements. Because workers *claim* rows from storage with a lease,
+the same code serves one process, a restarted process (unfinished rows are claimed again once
+their lease lapses) and several processes sharing one PostgreSQL.
+
+A job's result is the cache entry the pipeline kept it under: the row refers to it (and
+says whether it was reused), so a job claimed again after a crash delivers that entry
+instead of paying Gemini twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.errors import BadInput, GeminiUnavailable, OptedOut, QuotaExceeded, VoiceNoteError
+from bot.jobs._cache import parse_document
+from bot.jobs._ports import JobPolicy, JobPort, JobStore, SourceGone
+from bot.model import TranscriptDocument
+from bot.pipeline import Pipeline, Processed, Progress, billable_seconds, reused_as
+from bot.storage import Job, JobRequest, JobStatus
+
+log = logging.getLogger(__name__)
+_GAVE_UP = "I couldn't finish this audio: processing it failed several times. Sorry!"
+_UNEXPECTED = "Something went wrong on my side while processing this audio; please try again."
+_FINAL_ERRORS = (SourceGone, BadInput, QuotaExceeded, OptedOut)
+
+
+@dataclass(frozen=True)
+class RunnerConfig:
+    """Tuning of the job runner."""
+
+    concurrency: int = 4
+    lease_s: float = 60.0
+    max_attempts: int = 3
+    retry_delay_s: float = 60.0
+    idle_poll_s: float = 5.0
+
+
+class JobRunner:
+    """Claims queued jobs and runs them, ``concurrency`` at a time, fairly across servers."""
+
+    def __init__(
+        self,
+        store: JobStore,
+        pipeline: Pipeline,
+        port: JobPort,
+        policy: JobPolicy,
+        config: RunnerConfig,
+        *,
+        worker_id: str | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.worker_id = worker_id or f"worker-{uuid.uuid4().hex[:8]}"
+        self._store = store
+        self._pipeline = pipeline
+        self._port = port
+        self._policy = policy
+        self._config = config
+        self._sleep = sleep
+        self._wake = asyncio.Event()
+        self._accepting = True
+        self._workers: list[asyncio.Task[None]] = []
+        self._running: dict[int, asyncio.Task[None]] = {}
+
+    async def submit(self, request: JobRequest) -> tuple[Job, bool]:
+        """Record the request (before any work) and wake a worker. ``created`` is False
+        when the same request was already recorded: a duplicate delivery starts nothing."""
+        job, created = await self._store.submit_job(request)
+        if created:
+            log.info("job %d queued: origin=%s mode=%s", job.id, job.origin, job.mode)
+            self._wake.set()
+        return job, created
+
+    def start(self) -> None:
+        """Start the worker tasks."""
+        for index in range(self._config.concurrency):
+            task = asyncio.create_task(self._worker_loop(), name=f"job-worker-{index}")
+            self._workers.append(task)
+
+    async def stop(self, grace_s: float = 30.0) -> None:
+        """Stop claiming, let running jobs finish within ``grace_s``, requeue the rest."""
+        self._accepting = False
+        self._wake.set()
+        running = list(self._running.values())
+        if running:
+            log.info("waiting up to %.0fs for %d running jobs", grace_s, len(running))
+            await asyncio.wait(running, timeout=grace_s)
+        unfinished = list(self._running)
+        tasks = [*self._running.values(), *self._workers]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for job_id in unfinished:
+            await self._store.set_job_status(job_id, JobStatus.QUEUED, worker_id=self.worker_id)
+        self._workers.clear()
+
+    async def _worker_loop(self) -> None:
+        while self._accepting:
+            job = await self._claim()
+            if job is None:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._config.idle_poll_s)
+                continue
+            task = asyncio.create_task(self._run(job), name=f"job-{job.id}")
+            self._running[job.id] = task
+            try:
+                await asyncio.shield(task)
+            finally:
+                self._running.pop(job.id, None)
+
+    async def _claim(self) -> Job | None:
+        try:
+            await self._report_given_up()
+            return await self._store.claim_next_job(
+                self.worker_id, lease_s=self._config.lease_s, max_attempts=self._config.max_attempts
+            )
+        except Exception:
+            log.exception("claiming a job failed; retrying shortly")
+            return None
+
+    async def _report_given_up(self) -> None:
+        """Tell the requesters of jobs that crashed their worker too often."""
+        for job in await self._store.give_up_exhausted(max_attempts=self._config.max_attempts):
+            log.warning("job %d given up after %d attempts", job.id, job.attempts)
+            await self._safely_tell(job, VoiceNoteError(_GAVE_UP), will_retry=False)
+
+    async def _run(self, job: Job) -> None:
+        started = time.monotonic()
+        heartbeat = asyncio.create_task(self._keep_lease(job.id))
+        try:
+            await self._execute(job)
+        except Exception as error:  # never let one job take a worker down
+            await self._fail(job, error)
+        finally:
+            heartbeat.cancel()
+            await asyncio.gather(heartbeat, return_exceptions=True)
+            log.info("job %d: worker done with it after %.1fs", job.id, time.monotonic() - started)
+
+    async def _keep_lease(self, job_id: int) -> None:
+        while True:
+            await asyncio.sleep(self._config.lease_s / 3)
+            if not await self._store.renew_lease(job_id, self.worker_id, self._config.lease_s):
+                log.warning("job %d: lease lost", job_id)
+                return
+
+    async def _execute(self, job: Job) -> None:
+        document = await self._stored_result(job)
+        if document is None:
+            await self._policy.check_start(job)
+            processed = await self._produce(job)
+            await self._record_usage(job, processed)
+            document = processed.document
+            await self._store.set_job_status(
+                job.id,
+                JobStatus.DELIVERING,
+                result_key=processed.cache_key,
+                result_reused=processed.reused,
+                worker_id=self.worker_id,
+            )
+        await self._port.deliver(job, document)
+        await self._store.set_job_status(job.id, JobStatus.DONE, worker_id=self.worker_id)
+
+    async def _stored_result(self, job: Job) -> TranscriptDocument | None:
+        """A job claimed again after a crash may already have its result: deliver that
+        instead of paying Gemini twice (as this job first presented it)."""
+        if job.result_key is None:
+            return None
+        document = parse_document(await self._store.load_result(job.result_key))
+        if document is None or not job.result_reused:
+            return document
+        return reused_as(document, job.filename or "audio")
+
+    async def _record_usage(self, job: Job, processed: Processed) -> None:
+        document = processed.document
+        if processed.reused or not document.usage.requests:  # a cache hit or silence
+            return
+        source = document.source
+        await self._store.add_usage(
+            guild_id=job.guild_id,
+            user_id=job.requester_id,
+            audio_s=billable_seconds(source.duration_s, source.range_start_s, source.range_end_s),
+            tokens_in=document.usage.input_tokens,
+            tokens_out=document.usage.output_tokens,
+        )
+
+    async def _produce(self, job: Job) -> Processed:
+        async def progress(value: Progress) -> None:
+            await self._port.report_progress(job, value)
+
+        async def admit(audio_s: float) -> None:
+            await self._policy.admit(job, audio_s)
+
+        limits = await self._policy.limits_for(job, self._pipeline.limits)
+        async with self._pipeline.workspace() as workdir:
+            source = workdir / "input"  # never the user's file name
+            await self._port.fetch_audio(job, source, self._pipeline.limits.max_bytes)
+            return await self._pipeline.process_in(
+                source,
+                workdir,
+                job.filename or "audio",
+                job.spec.options,
+                progress,
+                limits=limits,
+                admit=admit,
+            )
+
+    async def _fail(self, job: Job, error: Exception) -> None:
+        if isinstance(error, VoiceNoteError):
+            log.info("job %d failed: %s", job.id, type(error).__name__)
+            user_error = error
+        else:
+            log.exception("job %d failed unexpectedly", job.id)
+            user_error = VoiceNoteError(_UNEXPECTED)
+        will_retry = (
+            isinstance(error, GeminiUnavailable)
+            and not isinstance(error, _FINAL_ERRORS)
+            and job.attempts < self._config.max_attempts
+        )
+        await self._safely_tell(job, user_error, will_retry=will_retry)
+        if will_retry:
+            # Wait holding the job (the heartbeat keeps the lease), then release it to the
+            # queue: busy workers are the right back-pressure while Gemini is overloaded.
+            await self._sleep(self._config.retry_delay_s)
+            await self._store.set_job_status(job.id, JobStatus.QUEUED, worker_id=self.worker_id)
+            self._wake.set()
+            return
+        await self._store.set_job_status(
+            job.id, JobStatus.FAILED, error=type(user_error).__name__, worker_id=self.worker_id
+        )
+
+    async def _safely_tell(self, job: Job, error: VoiceNoteError, *, will_retry: bool) -> None:
+        try:
+            await self._port.deliver_failure(job, error, will_retry=will_retry)
+        except Exception:
+            log.exception("job %d: could not report the failure", job.id)

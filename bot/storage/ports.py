@@ -1,0 +1,170 @@
+"""Storage's capabilities as narrow protocols: each consumer states the ones it uses.
+
+:class:`bot.storage.Storage` implements all of them; a consumer (the job runner, the
+policy, a cog) asks for the combination it needs, e.g. ``class DeliveryStore(DeliveryLog,
+ReplyTargets, SettingsReader, Protocol)``, so what it can touch is visible in its signature
+and a test double implements only that. Each method is declared here once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.storage._types import (
+    AuditEntry,
+    AutoMode,
+    Delivery,
+    GuildSettings,
+    Job,
+    JobRequest,
+    JobStatus,
+    UsageTotals,
+)
+
+
+class SettingsReader(Protocol):
+    """Server settings and per-channel automatic modes."""
+
+    async def guild_settings(self, guild_id: int) -> GuildSettings:
+        """A server's settings; the defaults when it never changed any."""
+
+    async def channel_auto_mode(self, channel_id: int) -> AutoMode | None:
+        """The channel's own automatic mode, or None when it follows the server's."""
+
+
+class SettingsWriter(Protocol):
+    """Changing server and channel settings."""
+
+    async def update_guild_settings(self, guild_id: int, **changes: Any) -> GuildSettings:
+        """Change some settings of a server and return all of them."""
+
+    async def set_channel_auto_mode(
+        self, guild_id: int, channel_id: int, mode: AutoMode | None
+    ) -> None:
+        """Override the server's automatic mode in one channel (None: follow the server)."""
+
+
+class OptOuts(Protocol):
+    """Members who asked the bot to leave their audio alone."""
+
+    async def is_opted_out(self, user_id: int) -> bool:
+        """True when the user opted out."""
+
+    async def set_opt_out(self, user_id: int, opted_out: bool) -> None:
+        """Record (or withdraw) a user's opt-out."""
+
+
+class AuditLog(Protocol):
+    """Who changed what."""
+
+    async def audit(
+        self, guild_id: int | None, actor_id: int, action: str, detail: dict[str, Any]
+    ) -> None:
+        """Append an audit entry (ids only, never secrets or text)."""
+
+    async def audit_log(self, guild_id: int | None, limit: int = 50) -> list[AuditEntry]:
+        """The newest audit entries of a server."""
+
+
+class JobQueue(Protocol):
+    """Job rows: submitting, reading and moving them."""
+
+    async def submit_job(self, req: JobRequest) -> tuple[Job, bool]:
+        """Insert the job, or get the one stored under its dedupe key; ``(job, created)``."""
+
+    async def get_job(self, job_id: int) -> Job | None:
+        """The job with this id, or None."""
+
+    async def set_job_status(
+        self,
+        job_id: int,
+        status: JobStatus,
+        *,
+        error: str | None = None,
+        result_key: str | None = None,
+        result_reused: bool = False,
+        worker_id: str | None = None,
+    ) -> bool:
+        """Move a job to ``status`` (only while ``worker_id`` holds it, when given)."""
+
+    async def queue_position(self, job_id: int) -> int:
+        """How many queued jobs were submitted before this one."""
+
+    async def jobs_for_message(self, message_id: int) -> list[Job]:
+        """Every job made from one message."""
+
+    async def unfinished_jobs(self) -> list[Job]:
+        """Queued, running and delivering jobs, oldest first."""
+
+
+class JobClaims(Protocol):
+    """Workers claiming jobs with leases."""
+
+    async def claim_next_job(
+        self, worker_id: str, *, lease_s: float, max_attempts: int = ...
+    ) -> Job | None:
+        """Claim the next job for ``worker_id``, or None when there is nothing to do."""
+
+    async def renew_lease(self, job_id: int, worker_id: str, lease_s: float) -> bool:
+        """Extend the worker's lease; False when it no longer holds the job."""
+
+    async def give_up_exhausted(self, *, max_attempts: int = ...) -> list[Job]:
+        """Fail the jobs whose worker died too often; each returned to exactly one caller."""
+
+
+class DeliveryLog(Protocol):
+    """The message parts already posted for each job."""
+
+    async def record_delivery(
+        self, job_id: int, part: int, nonce: str, message_id: int, channel_id: int
+    ) -> None:
+        """Record that part ``part`` was posted (the first record of a part wins)."""
+
+    async def deliveries(self, job_id: int) -> list[Delivery]:
+        """The parts already posted for a job, in part order."""
+
+
+class ReplyTargets(Protocol):
+    """Where each job's answer goes."""
+
+    async def set_job_reply_target(
+        self, job_id: int, *, reply_channel_id: int | None, thread_id: int | None
+    ) -> None:
+        """Remember the channel, and the thread once made."""
+
+
+class ResultStore(Protocol):
+    """Stored result documents by key."""
+
+    async def save_result(
+        self, key: str, document: dict[str, Any], *, sha256: str, ttl_s: float
+    ) -> None:
+        """Store (or replace) a result under ``key``, readable for ``ttl_s`` seconds."""
+
+    async def load_result(self, key: str) -> dict[str, Any] | None:
+        """The stored document, or None when missing or expired."""
+
+    async def forget_results(self, *, keys: list[str], sha256: str | None = None) -> int:
+        """Delete results by key and, with ``sha256``, every result of that audio."""
+
+
+class UsageLedger(Protocol):
+    """What was spent, by whom and where."""
+
+    async def add_usage(
+        self, *, guild_id: int | None, user_id: int, audio_s: float, tokens_in: int, tokens_out: int
+    ) -> None:
+        """Record one processed job."""
+
+    async def usage_since(
+        self, *, since: datetime, guild_id: int | None = None, user_id: int | None = None
+    ) -> UsageTotals:
+        """Totals recorded at or after ``since``, for a server and/or a user."""
+
+
+class Retention(Protocol):
+    """Forgetting what is older than the retention period."""
+
+    async def purge_expired(self) -> int:
+        """Delete expired results and old finished jobs; how many rows went."""

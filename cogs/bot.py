@@ -1,0 +1,124 @@
+"""The Bot class: receives the core services, builds the Discord-facing pieces.
+
+Built by :mod:`cogs.app` (or a test harness) from a :class:`bot.app.Core`. Its constructor
+builds the delivery and the job runner, ``setup_hook`` loads the cogs and syncs commands,
+and ``close`` stops the workers (bounded) before disconnecting.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+from bot.app import Core, build_runner, runner_config_from
+from bot.jobs import RunnerConfig
+from bot.settings import Settings
+from cogs.admin import AdminCommands
+from cogs.auto_transcribe import AutoTranscribe
+from cogs.cleanup import Cleanup
+from cogs.delivery import DiscordDelivery
+from cogs.errors import VoiceNotesTree
+from cogs.members import MemberCommands
+from cogs.voice_commands import VoiceCommands
+
+log = logging.getLogger(__name__)
+
+
+def bot_intents(*, message_content: bool) -> discord.Intents:
+    """Guilds, guild messages and DMs; message content is privileged (portal switch)."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.dm_messages = True
+    intents.message_content = message_content
+    return intents
+
+
+def _shard_options(settings: Settings) -> dict[str, Any]:
+    """Explicit shards only when configured; otherwise Discord's recommended count."""
+    if settings.shard_count is None:
+        return {}
+    options: dict[str, Any] = {"shard_count": settings.shard_count}
+    if settings.shard_ids:
+        options["shard_ids"] = list(settings.shard_ids)
+    return options
+
+
+class VoiceNotesBot(commands.AutoShardedBot):
+    """The voice-notes bot. Auto-sharded: one process runs every shard Discord recommends,
+    or, with ``SHARD_COUNT`` and ``SHARD_IDS``, its share of them while other processes run
+    the rest. Jobs are claimed from the shared database by any process, whatever the shard."""
+
+    def __init__(
+        self,
+        core: Core,
+        *,
+        message_content: bool = True,
+        runner_config: RunnerConfig | None = None,
+        guild_ready_timeout: float = 2.0,
+    ) -> None:
+        settings = core.settings
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            tree_cls=VoiceNotesTree,
+            intents=bot_intents(message_content=message_content),
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            max_ratelimit_timeout=60.0,
+            guild_ready_timeout=guild_ready_timeout,
+            **_shard_options(settings),
+        )
+        self.core = core
+        self.delivery = DiscordDelivery(
+            self,
+            core.storage,
+            core.http,
+            inline_cap=settings.inline_message_cap,
+            clock=core.clock,
+        )
+        self.runner = build_runner(
+            core, self.delivery, runner_config or runner_config_from(settings)
+        )
+
+    def build_cogs(self) -> list[commands.Cog]:
+        """Every cog, constructed with the services it needs."""
+        core = self.core
+        return [
+            AutoTranscribe(self.runner, core.storage, core.consent, self.delivery),
+            VoiceCommands(self, self.runner, core.storage, core.consent),
+            AdminCommands(core.storage),
+            Cleanup(self, core.storage),
+            MemberCommands(core.storage, core.policy, core.prices),
+        ]
+
+    async def setup_hook(self) -> None:
+        """Load cogs, sync commands, start the workers."""
+        for cog in self.build_cogs():
+            await self.add_cog(cog)
+        await self._sync_commands()
+        self.runner.start()
+        log.info("bot ready to work: worker %s", self.runner.worker_id)
+
+    async def _sync_commands(self) -> None:
+        guild_id = self.core.settings.dev_guild_id
+        if guild_id is not None:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to dev guild %d", len(synced), guild_id)
+        else:
+            synced = await self.tree.sync()
+            log.info("synced %d global commands", len(synced))
+
+    async def on_ready(self) -> None:
+        """Log who we are and where (ids only)."""
+        assert self.user is not None
+        log.info("connected as %d in %d guilds", self.user.id, len(self.guilds))
+
+    async def close(self) -> None:
+        """Stop taking work, let running jobs finish (bounded), then disconnect."""
+        await self.runner.stop(self.core.settings.shutdown_grace_seconds)
+        await super().close()

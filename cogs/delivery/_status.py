@@ -1,0 +1,95 @@
+"""What a waiting note shows: a status message edited in place, and reactions on the note.
+
+A queued note gets "Queued: N ahead", edited into progress for audio long enough to have
+parts, and removed when the job is answered. Automatic jobs also swap reactions on the
+source message (⏳ while working, then ✅ or ⚠️). Quiet servers get neither. The status
+message lives in the memory of the process that posted it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+import discord
+
+from bot.options import Origin
+from bot.storage import Job
+from bot.storage.ports import SettingsReader
+
+log = logging.getLogger(__name__)
+NO_MENTIONS = discord.AllowedMentions.none()
+WORKING, DONE, FAILED = "⏳", "✅", "⚠️"
+StatusMessage = discord.Message | discord.WebhookMessage
+PostStatus = Callable[[Job, str], Awaitable[StatusMessage]]
+
+
+def queued_text(ahead: int) -> str:
+    """The one wording of a queue position."""
+    return f"⏳ Queued: {ahead} ahead of this one."
+
+
+def progress_text(done: int, total: int) -> str:
+    """The one wording of a long job's progress."""
+    return f"⏳ Transcribing… {done}/{total} parts done."
+
+
+class StatusBoard:
+    """Status messages per job (in this process) and reactions on source messages."""
+
+    def __init__(self, client: discord.Client, store: SettingsReader) -> None:
+        self._client = client
+        self._store = store
+        self._messages: dict[int, StatusMessage] = {}
+
+    async def quiet(self, job: Job) -> bool:
+        """Whether the job's server asked for no reactions or progress messages."""
+        if job.guild_id is None:
+            return False
+        return (await self._store.guild_settings(job.guild_id)).quiet
+
+    async def show(self, job: Job, text: str, post: PostStatus) -> None:
+        """Edit the job's status message, or post the first one with ``post``; failures
+        are logged, never raised (a status is a courtesy)."""
+        if await self.quiet(job):
+            return
+        try:
+            existing = self._messages.get(job.id)
+            if existing is not None:
+                await existing.edit(content=text, allowed_mentions=NO_MENTIONS)
+            else:
+                self._messages[job.id] = await post(job, text)
+        except discord.HTTPException as error:
+            log.info("job %d: status update failed (%s)", job.id, error.code)
+
+    def forget(self, job: Job) -> None:
+        """The status message is gone (deleted with the thinking message)."""
+        self._messages.pop(job.id, None)
+
+    async def finish(self, job: Job) -> None:
+        """Remove an automatic job's status message once it is answered."""
+        status = self._messages.pop(job.id, None)
+        if status is None or job.origin is not Origin.AUTO:
+            return
+        try:
+            await status.delete()
+        except discord.HTTPException:
+            log.info("job %d: could not remove the status message", job.id)
+
+    async def react(self, job: Job, emoji: str | None) -> None:
+        """Swap the working reaction on the source message (auto jobs, unless quiet);
+        ``None`` only takes the working reaction away."""
+        if job.origin is not Origin.AUTO or job.message_id is None or await self.quiet(job):
+            return
+        channel = self._client.get_channel(job.channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            return
+        message = channel.get_partial_message(job.message_id)
+        me = self._client.user
+        try:
+            if emoji != WORKING and me is not None:
+                await message.remove_reaction(WORKING, me)
+            if emoji is not None:
+                await message.add_reaction(emoji)
+        except discord.HTTPException as error:
+            log.info("job %d: reaction %s failed (%s)", job.id, emoji, error.code)

@@ -1,0 +1,144 @@
+"""cut_range and split_at_silences on real generated audio."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.audio import (
+    AudioTools,
+    PreparedAudio,
+    cut_range,
+    prepare_audio,
+    split_at_silences,
+)
+from bot.audio._cut import Silence, choose_cut_points, parse_silences
+from bot.errors import InvalidOptions
+from testkit.audio import PausedSpeech
+from tests.helpers.audio_checks import LIMITS, inside, probe_summary
+
+# --- cut_range ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def paused_audio(
+    paused_speech: PausedSpeech, workdir: Path, audio_tools: AudioTools
+) -> PreparedAudio:
+    return await prepare_audio(paused_speech.path, workdir, LIMITS, audio_tools)
+
+
+async def test_cut_range_offsets_and_duration(
+    paused_audio: PreparedAudio, workdir: Path, audio_tools: AudioTools
+) -> None:
+    part = await cut_range(paused_audio, 10.5, 20.25, workdir, audio_tools)
+    assert abs(part.offset_s - 10.5) <= 0.05
+    assert abs(part.duration_s - 9.75) <= 0.1
+    assert part.mime_type == paused_audio.mime_type
+    assert not part.transcoded
+    assert part.path != paused_audio.path
+    assert inside(part.path, workdir)
+    _, _, _, measured = await probe_summary(part.path, audio_tools)
+    assert abs(measured - part.duration_s) <= 0.1
+    tail = await cut_range(paused_audio, 170.0, None, workdir, audio_tools)
+    assert abs(tail.offset_s + tail.duration_s - paused_audio.duration_s) <= 0.1
+    inner = await cut_range(tail, 2.0, 5.0, workdir, audio_tools)
+    assert abs(inner.offset_s - 172.0) <= 0.05
+
+
+async def test_cut_range_of_everything_is_the_input(
+    paused_audio: PreparedAudio, workdir: Path, audio_tools: AudioTools
+) -> None:
+    whole = await cut_range(paused_audio, 0.0, None, workdir, audio_tools)
+    assert whole is paused_audio
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [
+        (500.0, None, "past the end"),
+        (30.0, 30.0, "must be after"),
+        (30.0, 10.0, "must be after"),
+        (-1.0, None, "negative"),
+    ],
+)
+async def test_cut_range_rejects_empty_ranges(
+    start: float,
+    end: float | None,
+    message: str,
+    paused_audio: PreparedAudio,
+    workdir: Path,
+    audio_tools: AudioTools,
+) -> None:
+    with pytest.raises(InvalidOptions, match=message):
+        await cut_range(paused_audio, start, end, workdir, audio_tools)
+
+
+async def test_cut_range_reencodes_formats_it_cannot_copy(
+    format_files: dict[str, Path], workdir: Path, audio_tools: AudioTools
+) -> None:
+    source = workdir / "pcm.wav"
+    shutil.copyfile(format_files["wav"], source)
+    wav = PreparedAudio(source, "audio/wav", 4.4, source.stat().st_size, "x", "wav", False, False)
+    part = await cut_range(wav, 1.0, 3.0, workdir, audio_tools)
+    assert (part.mime_type, part.transcoded) == ("audio/ogg", True)
+    assert abs(part.duration_s - 2.0) <= 0.05
+
+
+# --- split_at_silences --------------------------------------------------------------------
+
+
+async def test_split_tiles_the_file_and_cuts_in_pauses(
+    paused_audio: PreparedAudio,
+    paused_speech: PausedSpeech,
+    workdir: Path,
+    audio_tools: AudioTools,
+) -> None:
+    chunks = await split_at_silences(paused_audio, 60.0, workdir, audio_tools)
+    assert len(chunks) >= 3
+    assert chunks[0].offset_s == 0.0
+    for previous, chunk in itertools.pairwise(chunks):
+        assert abs(previous.offset_s + previous.duration_s - chunk.offset_s) <= 0.1
+        assert any(a - 0.1 <= chunk.offset_s <= b + 0.1 for a, b in paused_speech.pauses)
+    last = chunks[-1]
+    assert abs(last.offset_s + last.duration_s - paused_audio.duration_s) <= 0.1
+    for chunk in chunks:
+        assert chunk.duration_s <= 60.1
+        assert chunk.mime_type == "audio/ogg"
+        assert inside(chunk.path, workdir)
+        _, _, _, measured = await probe_summary(chunk.path, audio_tools)
+        assert abs(measured - chunk.duration_s) <= 0.15
+
+
+async def test_short_audio_is_one_chunk_equal_to_the_input(
+    voice_note: Path, workdir: Path, audio_tools: AudioTools
+) -> None:
+    audio = await prepare_audio(voice_note, workdir, LIMITS, audio_tools)
+    chunks = await split_at_silences(audio, 60.0, workdir, audio_tools)
+    assert len(chunks) == 1
+    assert (chunks[0].path, chunks[0].offset_s, chunks[0].duration_s) == (
+        audio.path,
+        0.0,
+        audio.duration_s,
+    )
+
+
+def test_cut_points_prefer_the_longest_pause_near_each_boundary() -> None:
+    silences = [Silence(40.0, 40.5), Silence(52.0, 54.0), Silence(58.0, 58.4)]
+    assert choose_cut_points(silences, 100.0, 60.0) == [53.0]
+
+
+def test_cut_points_fall_back_to_hard_cuts() -> None:
+    assert choose_cut_points([], 150.0, 60.0) == [60.0, 120.0]
+    assert choose_cut_points([Silence(5.0, 6.0)], 50.0, 60.0) == []
+
+
+def test_parse_silences_closes_an_open_pause_at_the_end() -> None:
+    lines = [
+        "[silencedetect @ 0x1] silence_start: 1.5",
+        "[silencedetect @ 0x1] silence_end: 2.25 | silence_duration: 0.75",
+        "[silencedetect @ 0x1] silence_start: 9.0",
+    ]
+    assert parse_silences(lines, 10.0) == [Silence(1.5, 2.25), Silence(9.0, 10.0)]

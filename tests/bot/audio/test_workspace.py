@@ -1,0 +1,161 @@
+"""Job workspaces: private, always removed, swept at startup; input adoption and hashing."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import stat
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.audio import (
+    INPUT_NAME,
+    AudioLimits,
+    AudioTools,
+    job_workspace,
+    prepare_audio,
+    sweep_stale_workspaces,
+)
+from bot.audio._workspace import adopt_input, regular_file_size, sha256_file
+from bot.errors import NotAudio
+from testkit.audio import PausedSpeech
+
+
+async def test_workspace_is_private_and_removed_after_success(tmp_path: Path) -> None:
+    root = tmp_path / "work" / "jobs"  # created on demand
+    async with job_workspace(root) as workdir:
+        assert workdir.parent == root
+        assert workdir.name.startswith("job-")
+        assert stat.S_IMODE(workdir.stat().st_mode) == 0o700
+        (workdir / "scratch").write_bytes(b"x" * 1024)
+        (workdir / "nested").mkdir()
+        (workdir / "nested" / "deeper").write_text("y")
+    assert not workdir.exists()
+    assert list(root.iterdir()) == []
+
+
+async def test_workspaces_are_distinct(tmp_path: Path) -> None:
+    async with job_workspace(tmp_path) as first, job_workspace(tmp_path) as second:
+        assert first != second
+
+
+async def test_workspace_is_removed_after_an_exception(tmp_path: Path) -> None:
+    seen: list[Path] = []
+
+    async def failing_job() -> None:
+        async with job_workspace(tmp_path) as workdir:
+            seen.append(workdir)
+            (workdir / "file").write_text("data")
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        await failing_job()
+    assert not seen[0].exists()
+
+
+async def test_workspace_is_removed_after_cancellation(tmp_path: Path) -> None:
+    entered = asyncio.Event()
+    seen: list[Path] = []
+
+    async def job() -> None:
+        async with job_workspace(tmp_path) as workdir:
+            seen.append(workdir)
+            (workdir / "partial.ogg").write_bytes(b"OggS")
+            entered.set()
+            await asyncio.sleep(3600)
+
+    task = asyncio.create_task(job())
+    await entered.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not seen[0].exists()
+
+
+async def test_workspace_is_removed_after_a_failed_prepare(
+    hostile_files: dict[str, Path], tmp_path: Path, audio_tools: AudioTools
+) -> None:
+    limits = AudioLimits(0.3, 3600.0, 1024 * 1024, 30.0)
+
+    async def job() -> None:
+        async with job_workspace(tmp_path) as workdir:
+            await prepare_audio(hostile_files["png"], workdir, limits, audio_tools)
+
+    with pytest.raises(NotAudio):
+        await job()
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_cancelled_prepare_leaves_nothing_behind(
+    paused_speech: PausedSpeech, tmp_path: Path, audio_tools: AudioTools
+) -> None:
+    assert paused_speech.wav_path is not None
+    source = paused_speech.wav_path
+    limits = AudioLimits(0.3, 3600.0, 100 * 1024 * 1024, 30.0)
+
+    async def job() -> None:
+        async with job_workspace(tmp_path) as workdir:
+            await prepare_audio(source, workdir, limits, audio_tools)
+
+    task = asyncio.create_task(job())
+    await asyncio.sleep(0.15)  # inside the probe / transcode
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert list(tmp_path.iterdir()) == []
+
+
+def _age(path: Path, seconds: float) -> None:
+    old = time.time() - seconds
+    os.utime(path, (old, old), follow_symlinks=False)
+
+
+def test_sweep_removes_only_stale_job_dirs(tmp_path: Path) -> None:
+    root, outside = tmp_path / "jobs", tmp_path / "outside"
+    root.mkdir()
+    outside.mkdir()
+    (outside / "precious").write_text("keep")
+    stale, fresh, other = root / "job-stale", root / "job-fresh", root / "cache"
+    for directory in (stale, fresh, other):
+        directory.mkdir()
+        (directory / "input").write_bytes(b"data")
+    (root / "job-link").symlink_to(outside, target_is_directory=True)
+    (root / "job-file").write_text("not a dir")
+    for path in (stale, other, root / "job-link", root / "job-file", outside):
+        _age(path, 7200)
+    assert sweep_stale_workspaces(root, older_than_s=3600) == 1
+    assert not stale.exists()
+    assert fresh.exists()
+    assert other.exists()
+    assert (outside / "precious").read_text() == "keep"
+    assert (root / "job-link").is_symlink()
+
+
+def test_sweep_of_a_missing_root_is_a_no_op(tmp_path: Path) -> None:
+    assert sweep_stale_workspaces(tmp_path / "missing") == 0
+
+
+def test_adopt_input_uses_our_name(tmp_path: Path) -> None:
+    source = tmp_path / "-rf $(touch pwned).ogg"
+    source.write_bytes(b"audio bytes")
+    workdir = tmp_path / "job"
+    workdir.mkdir()
+    adopted = adopt_input(source, workdir)
+    assert adopted == workdir / INPUT_NAME
+    assert adopted.read_bytes() == b"audio bytes"
+    assert adopt_input(adopted, workdir) == adopted  # already in place
+    again = adopt_input(source, workdir)  # a second prepare in the same workdir
+    assert again.read_bytes() == b"audio bytes"
+
+
+def test_sha256_and_size_helpers(tmp_path: Path) -> None:
+    data = os.urandom(3 * 1024 * 1024 + 17)
+    path = tmp_path / "blob"
+    path.write_bytes(data)
+    assert sha256_file(path) == hashlib.sha256(data).hexdigest()
+    assert regular_file_size(path) == len(data)
+    assert regular_file_size(tmp_path) is None
+    assert regular_file_size(tmp_path / "missing") is None

@@ -1,0 +1,46 @@
+"""Reply targets: thread names and the interaction token's lifetime on the injected clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.storage import Job, JobStatus
+from cogs.delivery._targets import interaction_alive, thread_name
+from tests.helpers.jobs import job_request
+
+CREATED = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+
+
+def _job(token: str | None) -> Job:
+    request = job_request("slash:1", interaction_token=token)
+    fields = {name: getattr(request, name) for name in request.__dataclass_fields__}
+    return Job(
+        **fields,
+        id=1,
+        status=JobStatus.QUEUED,
+        attempts=0,
+        error=None,
+        result_key=None,
+        created_at=CREATED,
+        updated_at=CREATED,
+        claimed_by=None,
+        lease_until=None,
+        reply_channel_id=None,
+        thread_id=None,
+    )
+
+
+def test_thread_names_fit_discords_limit() -> None:
+    when = datetime(2030, 11, 24, 14, 5, tzinfo=UTC)
+    assert thread_name("Alice", when) == "Voice note · Alice · 24 Nov 14:05"
+    long = thread_name("A" * 300 + "\n  tab\tname", when)
+    assert len(long) <= 100
+    assert "\n" not in long
+    assert thread_name("   ", when) == "Voice note · someone · 24 Nov 14:05"
+
+
+def test_the_token_counts_as_alive_until_a_minute_before_it_expires() -> None:
+    job = _job("tok")
+    assert interaction_alive(job, CREATED + timedelta(minutes=13, seconds=59))
+    assert not interaction_alive(job, CREATED + timedelta(minutes=14))
+    assert not interaction_alive(_job(None), CREATED)

@@ -1,0 +1,124 @@
+"""The end-to-end harness: the real bot, the real discord.py and google-genai clients, a fake
+Discord and a fake Gemini on 127.0.0.1, real audio through real ffmpeg."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from bot.app import open_core
+from bot.jobs import RunnerConfig
+from bot.settings import Settings
+from cogs.bot import VoiceNotesBot
+from testkit.discord import (
+    FakeChannel,
+    FakeDiscord,
+    FakeGuild,
+    FakeUser,
+    StoredMessage,
+    running_bot,
+)
+from testkit.discord.errors import DiscordError
+from testkit.gemini import FakeGemini
+from tests.helpers.clocks import OffsetClock
+from tests.helpers.polling import wait_no_unfinished_jobs
+
+FAST_RUNNER = RunnerConfig(concurrency=2, lease_s=10.0, retry_delay_s=0.3, idle_poll_s=0.2)
+
+
+def transcript_reply(*lines: str, summary: str = "A short test note.") -> dict[str, Any]:
+    """A Gemini transcript reply with one segment per line, two seconds apart."""
+    segments = [
+        {
+            "speaker": "Speaker 1",
+            "timestamp": f"00:{2 * i:02d}",
+            "content": line,
+            "language": "en",
+            "translation": "",
+            "emotion": "neutral",
+        }
+        for i, line in enumerate(lines)
+    ]
+    return {"language": "en", "summary": summary, "segments": segments, "flags": []}
+
+
+@dataclass
+class Harness:
+    """The running bot and the world it lives in."""
+
+    discord: FakeDiscord
+    gemini: FakeGemini
+    bot: VoiceNotesBot
+    guild: FakeGuild
+    channel: FakeChannel
+    alice: FakeUser
+    work_dir: Path
+    clock: OffsetClock
+
+    def bot_messages(self, channel: FakeChannel | int | None = None) -> list[StoredMessage]:
+        """What the bot posted (in ``channel``, or anywhere); nothing for a channel or
+        thread that does not exist yet."""
+        try:
+            return self.discord.bot_messages(channel)
+        except DiscordError:
+            return []
+
+    async def post_note(self, data: bytes, channel: FakeChannel | None = None) -> StoredMessage:
+        """Alice posts a voice message (in the default channel unless told otherwise)."""
+        return await self.discord.post_voice_message(channel or self.channel, self.alice, data)
+
+    async def wait_jobs_idle(self, timeout: float = 20.0) -> None:
+        """Until no job is queued, running or delivering."""
+        await wait_no_unfinished_jobs(self.bot.core.storage, timeout)
+
+    def json_attachment(self, message: StoredMessage) -> dict[str, Any]:
+        """The transcript.json attached to ``message``."""
+        (attachment,) = [a for a in message.attachments if a.filename == "transcript.json"]
+        return dict(json.loads(attachment.data))
+
+
+def harness_settings(
+    make_settings: Any, discord: FakeDiscord, gemini: FakeGemini, tmp_path: Path
+) -> Settings:
+    """Settings pointed at the fakes, with a database and work dir under ``tmp_path``."""
+    settings: Settings = make_settings(
+        discord_token=SecretStr(discord.token),
+        gemini_api_key=SecretStr(gemini.api_key),
+        gemini_base_url=gemini.base_url,
+        gemini_attempts=2,
+        gemini_timeout_seconds=5.0,
+        database_url=f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+        job_concurrency=2,
+    )
+    return settings
+
+
+@asynccontextmanager
+async def open_harness(
+    discord: FakeDiscord, gemini: FakeGemini, settings: Settings
+) -> AsyncIterator[Harness]:
+    """The bot, connected to the fakes, in a guild with one text channel and Alice."""
+    guild = discord.add_guild("Test Guild")
+    channel = discord.add_text_channel(guild, "general")
+    alice = discord.make_user("alice")
+    discord.add_member(guild, alice)
+    clock = OffsetClock()
+    async with open_core(settings, clock=clock) as core:
+        bot = VoiceNotesBot(core, runner_config=FAST_RUNNER, guild_ready_timeout=0.05)
+        async with running_bot(discord, bot):
+            yield Harness(
+                discord=discord,
+                gemini=gemini,
+                bot=bot,
+                guild=guild,
+                channel=channel,
+                alice=alice,
+                work_dir=settings.job_root,
+                clock=clock,
+            )
