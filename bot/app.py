@@ -81,11 +81,7 @@ async def open_pipeline(
 async def open_core(settings: Settings, *, clock: Clock = utc_now) -> AsyncIterator[Core]:
     """Storage, pipeline, policy and HTTP session, opened once and always closed;
     ``clock`` is "now" for storage, quotas and delivery alike (tests move it)."""
-    storage = await Storage.open(
-        settings.database_url or settings.sqlite_default_url,
-        clock=clock,
-        retention_s=settings.retention_s,
-    )
+    storage = await Storage.open(settings.database(), clock=clock, retention_s=settings.retention_s)
     try:
         swept = await asyncio.to_thread(sweep_stale_workspaces, settings.job_root)
         if swept:
@@ -128,9 +124,3 @@ def build_runner(
 ) -> JobRunner:
     """A job runner over the core's storage, pipeline and policy, delivering through ``port``."""
     return JobRunner(core.storage, core.pipeline, port, core.policy, config, worker_id=worker_id)
-
-
-def secret_values(settings: Settings) -> list[str]:
-    """Every configured secret, for the log redaction filter."""
-    values = [settings.gemini_api_key, settings.discord_token]
-    return [v.get_secret_value() for v in values if v is not None]

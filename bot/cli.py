@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from bot.app import open_pipeline, secret_values
+from bot.app import open_pipeline
 from bot.errors import BadInput, ConfigError, ServiceError, VoiceNoteError
 from bot.logs import configure_logging
 from bot.model import Mode, TranscriptDocument
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.path.is_file():
             raise BadInput(f"No such file: {args.path}")
         level = "INFO" if args.verbose else "ERROR"  # stderr stays one clear line
-        configure_logging(level, settings.log_format, secrets=secret_values(settings))
+        configure_logging(level, settings.log_format, secrets=settings.secrets())
         document = asyncio.run(run_file_command(settings, args))
     except (BadInput, ConfigError) as error:
         print(f"error: {error.user_message}", file=sys.stderr)

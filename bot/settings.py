@@ -7,15 +7,26 @@ Every variable is documented in the README.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.errors import ConfigError
 
 GEMINI_MAX_AUDIO_SECONDS = 9.5 * 3600
+
+
+def database_password(url: str) -> str | None:
+    """The password in a database URL, if it has one (``postgresql://user:pw@host/db``)."""
+    try:
+        return make_url(url).password or None
+    except ArgumentError:
+        return None
 
 
 class Settings(BaseSettings):
@@ -61,7 +72,7 @@ class Settings(BaseSettings):
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None
     dev_guild_id: int | None = None
-    database_url: str | None = None
+    database_url: SecretStr | None = None  # may carry a password: a secret like the keys
     shard_count: int | None = Field(default=None, ge=1)
     shard_ids: Annotated[tuple[int, ...], NoDecode] = ()
     job_concurrency: int = Field(default=4, ge=1, le=64)
@@ -102,13 +113,34 @@ class Settings(BaseSettings):
 
     @property
     def job_root(self) -> Path:
-        """Where per-job temp dirs live (swept of stale dirs at startup)."""
-        return self.work_dir if self.work_dir is not None else self.data_dir / "work"
+        """Where per-job temp dirs live (swept of stale dirs at startup): ``WORK_DIR``, else
+        ``DATA_DIR/work`` when a data dir was configured, else the system temp dir, so
+        running the CLI anywhere leaves nothing behind where it ran."""
+        if self.work_dir is not None:
+            return self.work_dir
+        if "data_dir" in self.model_fields_set:
+            return self.data_dir / "work"
+        return Path(tempfile.gettempdir())
 
     @property
     def sqlite_default_url(self) -> str:
         """The embedded default database: a SQLite file under the data dir."""
         return f"sqlite+aiosqlite:///{(self.data_dir / 'voicenotes.sqlite3').resolve()}"
+
+    def database(self) -> str:
+        """The database URL to open (``DATABASE_URL``, else the SQLite default). It may hold
+        a password: pass it to storage, never to a log line or a message."""
+        if self.database_url is not None and self.database_url.get_secret_value().strip():
+            return self.database_url.get_secret_value()
+        return self.sqlite_default_url
+
+    def secrets(self) -> list[str]:
+        """Every configured secret value, for the log redaction filter: the keys, the token,
+        the database URL and the password inside it."""
+        values = [self.gemini_api_key, self.discord_token, self.database_url]
+        found = [v.get_secret_value() for v in values if v is not None]
+        password = database_password(self.database())
+        return [*found, *([password] if password else [])]
 
     def require_gemini_key(self) -> SecretStr:
         """The API key, or a one-line error that says how to set it."""

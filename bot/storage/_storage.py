@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.errors import ServiceError
 from bot.storage._base import RepoBase
 from bot.storage._claims import ClaimsRepo
 from bot.storage._engine import create_engine, enable_wal, normalize_url
@@ -35,11 +39,19 @@ class Storage(SettingsRepo, JobsRepo, ClaimsRepo, RecordsRepo, RepoBase):
         """
         if retention_s <= 0:
             raise ValueError("retention_s must be positive")
-        engine = create_engine(normalize_url(url))
+        parsed = normalize_url(url)
+        engine = create_engine(parsed)
         storage = cls(engine, clock, retention_s)
         try:
-            if engine.dialect.name == "sqlite":
-                await enable_wal(engine)
+            await _connect_once(engine)
+        except (OSError, TimeoutError, DBAPIError) as error:
+            await engine.dispose()
+            # One line, with the password masked: the URL is a secret like the keys.
+            where = parsed.render_as_string(hide_password=True)
+            raise ServiceError(
+                f"I couldn't open the database at {where} ({type(error).__name__})."
+            ) from None
+        try:
             async with storage._write() as conn:
                 await migrate(conn, now=storage._now())
         except BaseException:
@@ -50,3 +62,13 @@ class Storage(SettingsRepo, JobsRepo, ClaimsRepo, RecordsRepo, RepoBase):
     async def close(self) -> None:
         """Close every pooled connection."""
         await self._engine.dispose()
+
+
+async def _connect_once(engine: AsyncEngine) -> None:
+    """Reach the database (SQLite: also switch it to WAL) before anything else, so that a
+    server out of reach is told apart from a failing migration."""
+    if engine.dialect.name == "sqlite":
+        await enable_wal(engine)
+        return
+    async with engine.connect():
+        pass
