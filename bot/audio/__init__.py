@@ -17,10 +17,16 @@ from bot.audio._download import LinkExpired, download
 from bot.audio._ffmpeg import AudioTools, locate_audio_tools
 from bot.audio._prepare import prepare_audio
 from bot.audio._types import AudioChunk, AudioLimits, PreparedAudio, human_size, too_large
-from bot.audio._workspace import INPUT_NAME, job_workspace, sweep_stale_workspaces
+from bot.audio._workspace import (
+    INPUT_NAME,
+    WORKSPACE_PREFIX,
+    job_workspace,
+    sweep_stale_workspaces,
+)
 
 __all__ = [
     "INPUT_NAME",
+    "WORKSPACE_PREFIX",
     "AudioChunk",
     "AudioLimits",
     "AudioTools",

@@ -1,7 +1,7 @@
 """Per-job temp directories and the file operations done in them.
 
-Each job gets ``<root>/job-<random>`` (mode 0700, created by :func:`tempfile.mkdtemp`) and
-everything the job writes goes there; the directory is removed when the job ends, however it
+Each job gets ``<root>/voicenotes-job-<random>`` (mode 0700, made by :func:`tempfile.mkdtemp`),
+and everything the job writes goes there; the directory is removed when the job ends, however it
 ends. A process killed outright cannot clean up, so :func:`sweep_stale_workspaces` removes
 leftovers at startup. Blocking file work (copying, hashing, removing trees) runs in threads.
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-WORKSPACE_PREFIX = "job-"
+WORKSPACE_PREFIX = "voicenotes-job-"  # distinctive: the root may be the shared system temp dir
 INPUT_NAME = "input"  # the user's file name never reaches the disk or an ffmpeg argv
 _HASH_BLOCK = 1024 * 1024
 
@@ -55,7 +55,7 @@ async def _remove_tree(path: Path) -> None:
 
 
 def sweep_stale_workspaces(root: Path, *, older_than_s: float = 3600) -> int:
-    """Remove ``job-*`` directories under ``root`` untouched for ``older_than_s`` seconds.
+    """Remove our workspace directories under ``root`` untouched for ``older_than_s`` seconds.
 
     Meant for startup, before any job runs: it returns how many were removed. Symlinks and
     plain files are left alone, so a planted link cannot make the sweep delete elsewhere.

@@ -35,15 +35,22 @@ class Run:
     stderr: str
 
 
-async def cli(fake: FakeGemini, tmp_path: Path, *args: str, key: str | None = None) -> Run:
+async def cli(
+    fake: FakeGemini,
+    tmp_path: Path,
+    *args: str,
+    key: str | None = None,
+    env_extra: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Run:
     env = {
         "PATH": os.environ["PATH"],
         "GEMINI_API_KEY": fake.api_key if key is None else key,
         "GEMINI_BASE_URL": fake.base_url,
         "GEMINI_ATTEMPTS": "2",
         "GEMINI_MAX_RETRY_WAIT_SECONDS": "1",
-        "DATA_DIR": str(tmp_path / "data"),
         "PYTHONPATH": str(REPO_ROOT),  # the checkout, whether or not it is pip-installed
+        **(env_extra if env_extra is not None else {"DATA_DIR": str(tmp_path / "data")}),
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -51,7 +58,7 @@ async def cli(fake: FakeGemini, tmp_path: Path, *args: str, key: str | None = No
         "bot",
         *args,
         env=env,
-        cwd=tmp_path,
+        cwd=cwd or tmp_path,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -71,6 +78,28 @@ async def test_transcribe_prints_readable_text(
     assert not (tmp_path / "data" / "work").exists() or not any(
         (tmp_path / "data" / "work").iterdir()
     )
+
+
+async def test_the_cli_writes_nothing_where_it_runs(
+    fake_gemini: FakeGemini, voice_note: Path, tmp_path: Path
+) -> None:
+    """With neither DATA_DIR nor WORK_DIR set, job workspaces go to the system temp dir
+    (and are removed): running the CLI anywhere leaves no ``data/`` behind."""
+    anywhere, temp = tmp_path / "anywhere", tmp_path / "tmp"
+    anywhere.mkdir()
+    temp.mkdir()
+    fake_gemini.enqueue(Reply.json(REPLY))
+    run = await cli(
+        fake_gemini,
+        tmp_path,
+        "transcribe",
+        str(voice_note),
+        env_extra={"TMPDIR": str(temp)},
+        cwd=anywhere,
+    )
+    assert run.code == 0, run.stderr
+    assert list(anywhere.iterdir()) == []
+    assert list(temp.iterdir()) == []  # the job's workspace was there, and is gone
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from bot.audio import WORKSPACE_PREFIX
 from testkit.discord import FakeAttachment, MessageFlag, StoredMessage
 from testkit.gemini import Reply
 from tests.helpers.harness import Harness, transcript_reply
@@ -34,7 +35,7 @@ async def test_voice_message_gets_a_thread_with_transcript_and_json(
     assert sent.audio_parts[0]["mime_type"] == "audio/ogg"
     assert sent.body["store"] is False
     assert "⏳" not in harness.discord.reactions_on(note)
-    assert not list(harness.work_dir.glob("job-*"))
+    assert not list(harness.work_dir.glob(f"{WORKSPACE_PREFIX}*"))
 
 
 async def test_hostile_transcript_text_pings_nobody_and_formats_nothing(
@@ -155,7 +156,7 @@ async def test_bad_audio_gets_a_clear_message_and_the_next_note_still_works(
     harness.gemini.enqueue(Reply.json(transcript_reply("Still working.")))
     good = await harness.post_note(voice_note_bytes)
     await harness.discord.wait_for(lambda: harness.discord.reactions_on(good).get("✅"))
-    assert not list(harness.work_dir.glob("job-*"))
+    assert not list(harness.work_dir.glob(f"{WORKSPACE_PREFIX}*"))
 
 
 async def test_gemini_overloaded_is_explained_and_retried(

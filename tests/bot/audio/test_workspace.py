@@ -13,6 +13,7 @@ import pytest
 
 from bot.audio import (
     INPUT_NAME,
+    WORKSPACE_PREFIX,
     AudioLimits,
     AudioTools,
     job_workspace,
@@ -28,7 +29,7 @@ async def test_workspace_is_private_and_removed_after_success(tmp_path: Path) ->
     root = tmp_path / "work" / "jobs"  # created on demand
     async with job_workspace(root) as workdir:
         assert workdir.parent == root
-        assert workdir.name.startswith("job-")
+        assert workdir.name.startswith(WORKSPACE_PREFIX)
         assert stat.S_IMODE(workdir.stat().st_mode) == 0o700
         (workdir / "scratch").write_bytes(b"x" * 1024)
         (workdir / "nested").mkdir()
@@ -118,20 +119,30 @@ def test_sweep_removes_only_stale_job_dirs(tmp_path: Path) -> None:
     root.mkdir()
     outside.mkdir()
     (outside / "precious").write_text("keep")
-    stale, fresh, other = root / "job-stale", root / "job-fresh", root / "cache"
+    stale, fresh, other = (
+        root / f"{WORKSPACE_PREFIX}stale",
+        root / f"{WORKSPACE_PREFIX}fresh",
+        root / "cache",
+    )
     for directory in (stale, fresh, other):
         directory.mkdir()
         (directory / "input").write_bytes(b"data")
-    (root / "job-link").symlink_to(outside, target_is_directory=True)
-    (root / "job-file").write_text("not a dir")
-    for path in (stale, other, root / "job-link", root / "job-file", outside):
+    (root / f"{WORKSPACE_PREFIX}link").symlink_to(outside, target_is_directory=True)
+    (root / f"{WORKSPACE_PREFIX}file").write_text("not a dir")
+    for path in (
+        stale,
+        other,
+        root / f"{WORKSPACE_PREFIX}link",
+        root / f"{WORKSPACE_PREFIX}file",
+        outside,
+    ):
         _age(path, 7200)
     assert sweep_stale_workspaces(root, older_than_s=3600) == 1
     assert not stale.exists()
     assert fresh.exists()
     assert other.exists()
     assert (outside / "precious").read_text() == "keep"
-    assert (root / "job-link").is_symlink()
+    assert (root / f"{WORKSPACE_PREFIX}link").is_symlink()
 
 
 def test_sweep_of_a_missing_root_is_a_no_op(tmp_path: Path) -> None:
