@@ -2,21 +2,29 @@
 
 Runs until SIGTERM/SIGINT, then lets running jobs finish (bounded) while still connected so
 they can post their replies, and disconnects. Without the Message Content intent the bot
-runs on with commands and context menus only.
+runs on with commands and context menus only. When Discord cannot be reached at startup
+(DNS, a refused connection, a 5xx from the login call) it says so in one line and tries
+again with backoff: an outage must not need a human. A token Discord refuses is a
+configuration error: one line, no retry.
+
+Exit codes (of ``python -m bot run``): 0 after SIGTERM/SIGINT, 2 for a configuration error
+(a missing key, a refused token), 1 for anything unexpected (logged with its traceback).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 
+import aiohttp
 import discord
 import discord.gateway
 import discord.http
 import yarl
 
-from bot.app import open_core, runner_config_from, secret_values
+from bot.app import Core, open_core, runner_config_from
 from bot.errors import ConfigError
 from bot.jobs import RunnerConfig
 from bot.logs import configure_logging
@@ -24,6 +32,10 @@ from bot.settings import Settings
 from cogs.bot import VoiceNotesBot
 
 log = logging.getLogger(__name__)
+# What a failed login looks like when Discord is down or out of reach (not a refused token).
+UNREACHABLE = (aiohttp.ClientError, OSError, TimeoutError, discord.DiscordServerError)
+FIRST_RETRY_S = 2.0
+MAX_RETRY_S = 300.0
 
 
 def point_discord_py_at(settings: Settings) -> None:
@@ -34,55 +46,108 @@ def point_discord_py_at(settings: Settings) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 
-async def _shut_down(bot: VoiceNotesBot, grace_s: float) -> None:
-    """Let running jobs finish within ``grace_s`` (the rest go back to the queue) while
-    still connected, so they can post their replies; then disconnect."""
-    await bot.runner.stop(grace_s)
-    await bot.close()
+def unreachable_reason(error: BaseException) -> str:
+    """A short, secret-free reason for a failed connection to Discord."""
+    if isinstance(error, discord.DiscordServerError):
+        return f"Discord answered HTTP {error.status}"
+    if isinstance(error, aiohttp.ClientConnectorDNSError):
+        return "the host name could not be resolved"
+    if isinstance(error, aiohttp.ClientConnectorError):
+        if isinstance(error.os_error, ConnectionRefusedError):
+            return "the connection was refused"
+        return "the connection failed"
+    if isinstance(error, TimeoutError):
+        return "the connection timed out"
+    return type(error).__name__
 
 
-async def _run_until_signal(bot: VoiceNotesBot, token: str, grace_s: float) -> None:
-    loop = asyncio.get_running_loop()
-    shutdowns: set[asyncio.Task[None]] = set()  # a strong reference until the task ends
+class Lifecycle:
+    """Signals, the running bot, and the backoff between attempts to reach Discord."""
 
-    def on_signal() -> None:
-        if not shutdowns:  # a second signal does not start a second shutdown
-            shutdowns.add(asyncio.create_task(_shut_down(bot, grace_s)))
+    def __init__(self, grace_s: float) -> None:
+        self._grace_s = grace_s
+        self.stopping = asyncio.Event()
+        self._bot: VoiceNotesBot | None = None
+        self._shutdowns: set[asyncio.Task[None]] = set()  # strong references
 
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, on_signal)
-    try:
-        await bot.start(token)
-    finally:
-        if not bot.is_closed():
-            await bot.close()
-        await asyncio.gather(*shutdowns, return_exceptions=True)
+    def install(self) -> None:
+        """Handle SIGTERM and SIGINT: the first starts a graceful shutdown, later ones wait."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._on_signal)
 
+    def _on_signal(self) -> None:
+        if self.stopping.is_set():
+            return
+        self.stopping.set()
+        if self._bot is not None:
+            self._shutdowns.add(asyncio.create_task(self._shut_down(self._bot)))
 
-async def serve(settings: Settings, *, runner_config: RunnerConfig | None = None) -> None:
-    """Run the bot; without the message-content intent, run on with commands only."""
-    token = settings.discord_token.get_secret_value() if settings.discord_token else ""
-    runner_config = runner_config or runner_config_from(settings)
-    grace_s = settings.shutdown_grace_seconds
-    async with open_core(settings) as core:
+    async def _shut_down(self, bot: VoiceNotesBot) -> None:
+        """Let running jobs finish within the grace period (the rest go back to the
+        queue) while still connected, so they can post their replies; then disconnect."""
+        await bot.runner.stop(self._grace_s)
+        await bot.close()
+
+    async def run(self, bot: VoiceNotesBot, token: str) -> None:
+        """Run ``bot`` until it stops (a signal, or an error raised from ``start``)."""
+        self._bot = bot
         try:
-            bot = VoiceNotesBot(core, runner_config=runner_config)
-            await _run_until_signal(bot, token, grace_s)
+            await bot.start(token)
+        finally:
+            if not bot.is_closed():
+                await bot.close()
+            await asyncio.gather(*self._shutdowns, return_exceptions=True)
+            self._bot = None
+
+    async def wait(self, seconds: float) -> None:
+        """Sleep before the next attempt, cut short by a signal."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.stopping.wait(), seconds)
+
+
+async def _attempts(core: Core, life: Lifecycle, token: str, config: RunnerConfig) -> None:
+    """Start the bot until it runs to a signal; retry while Discord is out of reach."""
+    message_content, delay = True, FIRST_RETRY_S
+    while not life.stopping.is_set():
+        bot = VoiceNotesBot(core, message_content=message_content, runner_config=config)
+        try:
+            await life.run(bot, token)
+            return
         except discord.PrivilegedIntentsRequired:
             log.error(
                 "The Message Content intent is not enabled for this application. Enable it in "
                 "the Discord developer portal (Bot > Privileged Gateway Intents) for automatic "
                 "transcription in servers; running on with slash commands and context menus only."
             )
-            bot = VoiceNotesBot(core, message_content=False, runner_config=runner_config)
-            await _run_until_signal(bot, token, grace_s)
+            message_content = False
         except discord.LoginFailure:
             raise ConfigError("Discord rejected DISCORD_TOKEN: check the bot token.") from None
+        except UNREACHABLE as error:
+            host = yarl.URL(discord.http.Route.BASE).host
+            log.error(
+                "Discord (%s) is unreachable: %s; trying again in %.0f s.",
+                host,
+                unreachable_reason(error),
+                delay,
+            )
+            await life.wait(delay)
+            delay = min(delay * 2, MAX_RETRY_S)
+
+
+async def serve(settings: Settings, *, runner_config: RunnerConfig | None = None) -> None:
+    """Run the bot until a signal (see the module docstring)."""
+    token = settings.discord_token.get_secret_value() if settings.discord_token else ""
+    config = runner_config or runner_config_from(settings)
+    life = Lifecycle(settings.shutdown_grace_seconds)
+    life.install()
+    async with open_core(settings) as core:
+        await _attempts(core, life, token, config)
 
 
 def run_bot(settings: Settings) -> int:
     """Entry point of ``python -m bot run``; returns the exit code."""
-    configure_logging(settings.log_level, settings.log_format, secrets=secret_values(settings))
+    configure_logging(settings.log_level, settings.log_format, secrets=settings.secrets())
     if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
         raise ConfigError("DISCORD_TOKEN is not set: put the bot token in the environment or .env")
     settings.require_gemini_key()

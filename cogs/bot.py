@@ -61,6 +61,10 @@ class VoiceNotesBot(commands.AutoShardedBot):
         guild_ready_timeout: float = 2.0,
     ) -> None:
         settings = core.settings
+        # discord.py warns at construction that voice libraries are missing: noise for a bot
+        # that uses no voice (a voice feature would install them and drop these two lines).
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             tree_cls=VoiceNotesTree,
