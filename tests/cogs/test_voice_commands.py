@@ -210,3 +210,28 @@ async def test_an_attachment_that_vanished_after_the_token_expired_is_reported_b
     # nothing at all for the command whose file vanished.
     assert len(harness.gemini.requests) == 1
     assert not await storage.unfinished_jobs()
+
+
+async def test_the_servers_maximum_duration_applies_to_commands_and_menus(
+    harness: Harness, voice_note_bytes: bytes
+) -> None:
+    """Not only automatic transcription: every entry point obeys the server's own limit."""
+    await harness.bot.core.storage.update_guild_settings(harness.guild.id, max_duration_s=2.0)
+    command = await harness.discord.invoke_slash_command(
+        "transcribe",
+        user=harness.alice,
+        channel=harness.channel,
+        options={"attachment": attachment(voice_note_bytes)},
+    )
+    (refusal,) = await command.wait_followups(1, timeout=20)
+    assert refusal.flags & MessageFlag.EPHEMERAL
+    assert "long; the limit is 2 s." in refusal.content
+    note = await harness.discord.post_message(
+        harness.channel, harness.alice, attachments=[attachment(voice_note_bytes)]
+    )
+    menu = await harness.discord.invoke_message_command(
+        "Summarize voice note", user=harness.alice, target_message=note
+    )
+    (refused,) = await menu.wait_followups(1, timeout=20)
+    assert "long; the limit is 2 s." in refused.content
+    assert harness.gemini.requests == []
