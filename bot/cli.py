@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the Discord bot")
+    invite = sub.add_parser("invite-url", help="print the bot's invite URL")
+    invite.add_argument("--client-id", type=int, default=None, help="the application id")
+    invite.add_argument("--table", action="store_true", help="also the permission table")
     transcribe = _add_file_command(sub, "transcribe", "transcribe an audio file")
     transcribe.add_argument("--format", choices=sorted(RENDERERS), default="text")
     transcribe.add_argument("--start", default=None, metavar="T", help="MM:SS, H:MM:SS or s")
@@ -97,16 +100,26 @@ def _load_settings() -> Settings:
         raise ConfigError(f"Invalid setting {where}: {first['msg']}") from None
 
 
+def _discord_command(settings: Settings, args: argparse.Namespace) -> int:
+    """``run`` and ``invite-url``, imported here: bot/ never imports discord.py, only the
+    commands that need it do."""
+    if args.command == "run":
+        from cogs.app import run_bot
+
+        return run_bot(settings)
+    from cogs.bot_permissions import invite_text
+
+    print(invite_text(settings, args.client_id, table=args.table))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     args = build_parser().parse_args(argv)
     try:
         settings = _load_settings()
-        if args.command == "run":
-            # Imported here: bot/ never imports discord.py; only running the bot needs it.
-            from cogs.app import run_bot
-
-            return run_bot(settings)
+        if args.command in ("run", "invite-url"):
+            return _discord_command(settings, args)
         if not args.path.is_file():
             raise BadInput(f"No such file: {args.path}")
         level = "INFO" if args.verbose else "ERROR"  # stderr stays one clear line

@@ -69,6 +69,7 @@ class Settings(BaseSettings):
 
     # Discord
     discord_token: SecretStr | None = None
+    discord_client_id: int | None = Field(default=None, gt=0)  # the application id
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None
     dev_guild_id: int | None = None

@@ -22,6 +22,7 @@ from cogs.cleanup import Cleanup
 from cogs.delivery import DiscordDelivery
 from cogs.errors import VoiceNotesTree
 from cogs.members import MemberCommands
+from cogs.setup_check import SetupCheck
 from cogs.voice_commands import VoiceCommands
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ class VoiceNotesBot(commands.AutoShardedBot):
             AdminCommands(core.storage),
             Cleanup(self, core.storage),
             MemberCommands(core.storage, core.policy, core.prices),
+            SetupCheck(self),
         ]
 
     async def setup_hook(self) -> None:

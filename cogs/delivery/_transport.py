@@ -27,10 +27,20 @@ from cogs.delivery._compose import ReplyPlan
 from cogs.delivery._fetch import AudioFetcher
 from cogs.delivery._recover import find_posted_parts
 from cogs.delivery._status import NO_MENTIONS, StatusBoard, StatusMessage
-from cogs.delivery._targets import MessageTarget, ThreadStore, auto_reply_target, followup_webhook
+from cogs.delivery._targets import (
+    MISSING_PERMISSIONS,
+    MessageTarget,
+    ThreadStore,
+    auto_reply_target,
+    followup_webhook,
+)
 
 log = logging.getLogger(__name__)
 _TOKEN_GONE = (401, 404)  # an interaction token that expired or whose interaction is gone
+FILES_REFUSED = (
+    "-# 📎 I couldn't attach transcript.json, .txt and .srt here: I'm missing the Attach Files "
+    "permission in this channel. A server admin can grant it."
+)
 
 
 def nonce_for(job_id: int, part: int) -> str:
@@ -64,8 +74,18 @@ async def send(
     return await target.send(content, allowed_mentions=NO_MENTIONS, silent=True, **options)
 
 
-def _files(plan: ReplyPlan) -> list[discord.File]:
-    return [discord.File(io.BytesIO(data), filename=name) for name, data in plan.files]
+def _files(files: list[tuple[str, bytes]]) -> list[discord.File]:
+    return [discord.File(io.BytesIO(data), filename=name) for name, data in files]
+
+
+def may_attach(client: discord.Client, target: MessageTarget) -> bool:
+    """Whether the bot may attach files in ``target``, as far as its cache knows (a DM: yes)."""
+    me = client.user
+    guild = getattr(target, "guild", None)
+    if guild is None or me is None or not hasattr(target, "permissions_for"):
+        return True
+    member = guild.get_member(me.id)
+    return member is None or bool(target.permissions_for(member).attach_files)
 
 
 async def _posted(store: DeliveryStore, job: Job) -> set[int]:
@@ -86,7 +106,8 @@ class ChannelTransport:
         return await send(target, text, reply_to)
 
     async def post_reply(self, job: Job, plan: ReplyPlan) -> None:
-        """Missing parts in order; the files go with the last part."""
+        """Missing parts in order; the files go with the last part (or, where the bot may
+        not attach files, the text goes alone and says so)."""
         target, reply_to = await self._target(job)
         recorded = await self._store.deliveries(job.id)
         done = {d.part for d in recorded}
@@ -96,17 +117,41 @@ class ChannelTransport:
         found = await find_posted_parts(self._client, target, job, missing, history, replies_to)
         for part, content in missing.items():
             last = part == len(plan.messages) - 1
-            message = found.get(part) or await send(
-                target,
-                content,
-                reply_to if part == 0 else None,
-                files=_files(plan) if last else [],
-                nonce=nonce_for(job.id, part),
-                suppress_embeds=True,
-            )
+            files = plan.files if last else []
+            message = found.get(part)
+            attached = True
+            if message is None:
+                first = reply_to if part == 0 else None
+                message, attached = await self._send_part(target, job, part, content, first, files)
             await self._store.record_delivery(
                 job.id, part, nonce_for(job.id, part), message.id, message.channel.id
             )
+            if not attached:
+                nonce = nonce_for(job.id, len(plan.messages))  # one past the last part
+                await send(target, FILES_REFUSED, None, nonce=nonce)
+
+    async def _send_part(
+        self,
+        target: MessageTarget,
+        job: Job,
+        part: int,
+        content: str,
+        reply_to: discord.Message | None,
+        files: list[tuple[str, bytes]],
+    ) -> tuple[discord.Message, bool]:
+        """Post one part; returns the message and whether its files went with it. Where the
+        bot lacks Attach Files (known from the cache, or learnt from a 50013) the text is
+        posted without them: the words matter more than the files."""
+        options: dict[str, Any] = {"nonce": nonce_for(job.id, part), "suppress_embeds": True}
+        if files and may_attach(self._client, target):
+            try:
+                message = await send(target, content, reply_to, files=_files(files), **options)
+                return message, True
+            except discord.Forbidden as error:
+                if error.code != MISSING_PERMISSIONS:
+                    raise
+                log.info("job %d: files refused in channel %s", job.id, getattr(target, "id", "?"))
+        return await send(target, content, reply_to, **options), not files
 
     async def post_failure(self, job: Job, text: str) -> None:
         """A reply on the note, or a DM for a command (a failure never opens a thread)."""
@@ -174,7 +219,7 @@ class FollowupTransport:
             last = part == len(plan.messages) - 1
             message = await webhook.send(
                 content,
-                files=_files(plan) if last else [],
+                files=_files(plan.files) if last else [],
                 ephemeral=job.private,
                 allowed_mentions=NO_MENTIONS,
                 silent=True,
