@@ -1,13 +1,15 @@
 """One error handler for every app command: it always answers, whichever way still works.
 
 :func:`user_message` is a pure mapping from an error to plain words (None for a bug);
-:func:`answer` is the fallback chain; :class:`VoiceNotesTree` is the bot's command tree,
-whose ``on_error`` joins the two (installed with ``tree_cls=``, never bolted on).
+:func:`answer` is the fallback chain (never public for a private request);
+:class:`VoiceNotesTree` is the bot's command tree, whose ``on_error`` joins the two
+(installed with ``tree_cls=``, never bolted on).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -42,23 +44,62 @@ def user_message(error: app_commands.AppCommandError) -> str | None:
     return None
 
 
-async def answer(interaction: Interaction, text: str) -> None:
-    """Reply through the response, a followup, or the channel: whichever still works."""
-    mentions = discord.AllowedMentions.none()
-    try:
-        if not interaction.response.is_done():
-            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=mentions)
-        else:
-            await interaction.followup.send(text, ephemeral=True, allowed_mentions=mentions)
-        return
-    except discord.HTTPException as error:
-        log.info("interaction %d: answer failed (%s); trying the channel", interaction.id, error)
+NO_MENTIONS = discord.AllowedMentions.none()
+Step = Callable[[Interaction, str], Awaitable[bool]]
+
+
+def is_private(interaction: Interaction) -> bool:
+    """Whether the person asked for privacy (the commands' ``private`` option)."""
+    return bool(getattr(interaction.namespace, "private", False))
+
+
+async def _respond(interaction: Interaction, text: str) -> bool:
+    if interaction.response.is_done():
+        return False
+    await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+    return True
+
+
+async def _edit_deferred(interaction: Interaction, text: str) -> bool:
+    """A deferred ("thinking…") response becomes the error: followups after a deleted
+    original are refused (10008), and the edit keeps the request's own visibility."""
+    if interaction.response.type is not discord.InteractionResponseType.deferred_channel_message:
+        return False
+    await interaction.edit_original_response(content=text, allowed_mentions=NO_MENTIONS)
+    return True
+
+
+async def _follow_up(interaction: Interaction, text: str) -> bool:
+    await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+    return True
+
+
+async def _direct_message(interaction: Interaction, text: str) -> bool:
+    await interaction.user.send(text, allowed_mentions=NO_MENTIONS)
+    return True
+
+
+async def _in_channel(interaction: Interaction, text: str) -> bool:
     channel = interaction.channel
-    if isinstance(channel, discord.abc.Messageable):
+    if not isinstance(channel, discord.abc.Messageable):
+        return False
+    await channel.send(f"{interaction.user.mention} {text}", allowed_mentions=NO_MENTIONS)
+    return True
+
+
+async def answer(interaction: Interaction, text: str) -> None:
+    """The fallback chain: the response, the deferred response edited into the error, a
+    private followup, a DM, and, only for a request that was not private, the channel."""
+    steps: list[Step] = [_respond, _edit_deferred, _follow_up, _direct_message]
+    if not is_private(interaction):
+        steps.append(_in_channel)
+    for step in steps:
         try:
-            await channel.send(f"{interaction.user.mention} {text}", allowed_mentions=mentions)
-        except discord.HTTPException:
-            log.warning("interaction %d: could not answer anywhere", interaction.id)
+            if await step(interaction, text):
+                return
+        except discord.HTTPException as error:
+            log.info("interaction %d: %s failed (%s)", interaction.id, step.__name__, error.code)
+    log.warning("interaction %d: could not answer anywhere", interaction.id)
 
 
 class VoiceNotesTree(app_commands.CommandTree[Any]):

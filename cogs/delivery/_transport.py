@@ -36,6 +36,8 @@ from cogs.delivery._targets import (
 )
 
 log = logging.getLogger(__name__)
+DMS_CLOSED = 50007  # Cannot send messages to this user
+ORIGINAL: Any = "@original"  # Discord takes "@original" where a webhook message id goes
 _TOKEN_GONE = (401, 404)  # an interaction token that expired or whose interaction is gone
 FILES_REFUSED = (
     "-# 📎 I couldn't attach transcript.json, .txt and .srt here: I'm missing the Attach Files "
@@ -154,9 +156,19 @@ class ChannelTransport:
         return await send(target, content, reply_to, **options), not files
 
     async def post_failure(self, job: Job, text: str) -> None:
-        """A reply on the note, or a DM for a command (a failure never opens a thread)."""
+        """A reply on the note, or a DM for a command (a failure never opens a thread). When
+        the requester's DMs are closed, a public request is answered in its channel (the
+        mention is text: it never pings); a private one never goes public."""
         target, reply_to = await self._target(job, for_failure=True)
-        await send(target, text, reply_to)
+        try:
+            await send(target, text, reply_to)
+        except discord.Forbidden as error:
+            if error.code != DMS_CLOSED or job.private:
+                raise
+            channel = await self._fetcher.channel(job.channel_id)
+            if channel is None:
+                raise
+            await send(channel, f"<@{job.requester_id}> {text}", None)
 
     async def _target(
         self, job: Job, *, for_failure: bool = False
@@ -231,25 +243,24 @@ class FollowupTransport:
             )
 
     async def post_failure(self, job: Job, text: str) -> None:
-        """An ephemeral followup; a DM once the token is gone."""
+        """The deferred response (or the status that replaced it) edited into the error;
+        after part of a reply, a followup of the request's visibility; once the token or
+        the original response is gone, the channel transport (a DM) takes over."""
+        webhook = followup_webhook(self._client, job)
         try:
-            await self._tell_privately(job, text)
+            if await _posted(self._store, job):
+                await webhook.send(
+                    text, ephemeral=job.private, allowed_mentions=NO_MENTIONS, wait=True
+                )
+            else:
+                await webhook.edit_message(ORIGINAL, content=text, allowed_mentions=NO_MENTIONS)
+                self._status.forget(job)
         except discord.HTTPException as error:
             if error.status not in _TOKEN_GONE:
                 raise
-            log.info("job %d: interaction token expired; telling the requester by DM", job.id)
+            log.info(
+                "job %d: interaction response gone (%s); telling the requester by DM",
+                job.id,
+                error.code,
+            )
             await self._fallback.post_failure(job, text)
-
-    async def _tell_privately(self, job: Job, text: str) -> None:
-        """After a public defer the first followup would inherit the public visibility, so
-        the public "thinking…" message is removed first: a refusal (which may mention
-        someone's quota) is for the requester's eyes only."""
-        webhook = followup_webhook(self._client, job)
-        if not job.private and not await _posted(self._store, job):
-            self._status.forget(job)
-            try:
-                # Discord takes "@original" where a message id goes.
-                await webhook.delete_message("@original")  # type: ignore[arg-type]
-            except discord.HTTPException as error:
-                log.info("job %d: could not remove the thinking message (%s)", job.id, error.code)
-        await webhook.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS, wait=True)

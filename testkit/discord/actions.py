@@ -179,6 +179,15 @@ class ScenarioActions:
         inter_id = interaction if isinstance(interaction, int) else interaction.id
         self._core.interactions[inter_id].dispatched_at -= seconds
 
+    def dismiss_response(self, interaction: FakeInteraction | int) -> None:
+        """The user dismisses the (ephemeral) original response, or it is deleted: edits of
+        it and later followups are refused with 10008 Unknown Message."""
+        inter_id = interaction if isinstance(interaction, int) else interaction.id
+        original = self._core.interactions[inter_id].original
+        if original is None:
+            raise ValueError("the interaction has no original response yet")
+        original.deleted = True
+
     # ----- gateway control ------------------------------------------------------------------
     def _require_session(self) -> GatewaySession:
         session = self._core.gateway.current_session()

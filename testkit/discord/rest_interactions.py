@@ -185,13 +185,12 @@ class InteractionRoutes:
         payload = ctx.json()
         self._validate(inter, payload, ctx.files)
         original = inter.original
-        # Once the placeholder is deleted, followups are new messages with their own flags.
-        if (
-            original is not None
-            and not original.deleted
-            and original.flags & MessageFlag.LOADING
-            and not inter.followups
-        ):
+        # Once the original response is gone (deleted, or an ephemeral one dismissed),
+        # Discord refuses followups with 404 10008 Unknown Message: the stricter reading of
+        # what bots meet in production, where a followup is no way around a deleted response.
+        if original is not None and original.deleted:
+            raise errors.unknown_message()
+        if original is not None and original.flags & MessageFlag.LOADING and not inter.followups:
             await self._apply_edit(inter, original, payload, ctx.files)
             msg = original
         else:

@@ -77,7 +77,7 @@ async def test_exempt_role_lifts_the_user_quota_set_by_an_admin(
     harness.clock.advance_to_midday()
     owner = member(harness, "owner", "MANAGE_GUILD")
     await use_the_day(harness, harness.alice)
-    (refusal,) = await (await transcribe(harness, harness.alice, voice_note_bytes)).wait_followups()
+    refusal = await (await transcribe(harness, harness.alice, voice_note_bytes)).wait_response()
     assert refusal.content == HOUR_USED_UP
     grant = await harness.discord.invoke_slash_command(
         "voicenotes-admin",
@@ -99,7 +99,7 @@ async def test_exempt_role_lifts_the_user_quota_set_by_an_admin(
     assert "Quota-exempt roles: **none**" in (await revoke.wait_response()).content
     # Other options: a cached result would be served without touching the quota.
     late_request = await transcribe(harness, harness.alice, voice_note_bytes, "German")
-    (late,) = await late_request.wait_followups()
+    late = await late_request.wait_response()
     assert late.content == HOUR_USED_UP
     assert len(harness.gemini.requests) == 1
     entries = await harness.bot.core.storage.audit_log(harness.guild.id)
