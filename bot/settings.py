@@ -79,6 +79,7 @@ class Settings(BaseSettings):
     job_concurrency: int = Field(default=4, ge=1, le=64)
     inline_message_cap: int = Field(default=4, ge=1, le=20)
     retention_days: float = Field(default=30.0, gt=0)
+    guild_data_grace_days: float = Field(default=7.0, ge=0)
     job_lease_seconds: float = Field(default=60.0, ge=1)
     job_retry_delay_seconds: float = Field(default=60.0, ge=0)
     shutdown_grace_seconds: float = Field(default=30.0, ge=0)
@@ -111,6 +112,11 @@ class Settings(BaseSettings):
     def retention_s(self) -> float:
         """How long transcripts, summaries and finished jobs are kept, in seconds."""
         return self.retention_days * 86400
+
+    @property
+    def guild_grace_s(self) -> float:
+        """How long a server's data is kept after the bot is removed from it, in seconds."""
+        return self.guild_data_grace_days * 86400
 
     @property
     def job_root(self) -> Path:

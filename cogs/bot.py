@@ -20,6 +20,8 @@ from cogs.admin import AdminCommands
 from cogs.auto_transcribe import AutoTranscribe
 from cogs.cleanup import Cleanup
 from cogs.delivery import DiscordDelivery
+from cogs.erase_button import erase_button_type
+from cogs.erasure import Eraser
 from cogs.errors import VoiceNotesTree
 from cogs.members import MemberCommands
 from cogs.setup_check import SetupCheck
@@ -87,6 +89,8 @@ class VoiceNotesBot(commands.AutoShardedBot):
         self.runner = build_runner(
             core, self.delivery, runner_config or runner_config_from(settings)
         )
+        self.eraser = Eraser(self, core.storage)
+        self._erase_button = erase_button_type(self.eraser, core.storage)
 
     def build_cogs(self) -> list[commands.Cog]:
         """Every cog, constructed with the services it needs."""
@@ -95,15 +99,16 @@ class VoiceNotesBot(commands.AutoShardedBot):
             AutoTranscribe(self.runner, core.storage, core.consent, self.delivery),
             VoiceCommands(self, self.runner, core.storage, core.consent),
             AdminCommands(core.storage),
-            Cleanup(self, core.storage),
-            MemberCommands(core.storage, core.policy, core.prices),
+            Cleanup(self.eraser, core.storage, guild_grace_s=core.settings.guild_grace_s),
+            MemberCommands(core.storage, core.policy, core.prices, self._erase_button),
             SetupCheck(self),
         ]
 
     async def setup_hook(self) -> None:
-        """Load cogs, sync commands, start the workers."""
+        """Load cogs and persistent buttons, sync commands, start the workers."""
         for cog in self.build_cogs():
             await self.add_cog(cog)
+        self.add_dynamic_items(self._erase_button)
         await self._sync_commands()
         self.runner.start()
         log.info("bot ready to work: worker %s", self.runner.worker_id)

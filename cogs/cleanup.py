@@ -1,5 +1,7 @@
-"""Forgetting: a deleted voice message takes the bot's replies and stored transcripts with
-it, and an hourly sweep applies the retention period to everything else."""
+"""Forgetting. Every way a voice message disappears erases what the bot made of it: a
+deletion, a bulk deletion (a moderator's purge), and the bot's removal from the server
+(after a grace period: it may be invited back). An hourly sweep applies the retention period
+to everything else."""
 
 from __future__ import annotations
 
@@ -9,23 +11,23 @@ from typing import Protocol
 import discord
 from discord.ext import commands, tasks
 
-from bot.storage import Job, JobStatus
-from bot.storage.ports import DeliveryLog, JobQueue, ResultStore, Retention
-from cogs._common import AnyBot
+from bot.storage.ports import Erasure, Retention
+from cogs.erasure import Eraser
 
 log = logging.getLogger(__name__)
 
 
-class CleanupStore(JobQueue, DeliveryLog, ResultStore, Retention, Protocol):
-    """Jobs of a message, their posted parts and results, and retention."""
+class CleanupStore(Erasure, Retention, Protocol):
+    """Departed servers and retention."""
 
 
 class Cleanup(commands.Cog):
-    """Source deletion and retention."""
+    """Source deletion, departed servers and retention."""
 
-    def __init__(self, bot: AnyBot, storage: CleanupStore) -> None:
-        self._bot = bot
+    def __init__(self, eraser: Eraser, storage: CleanupStore, *, guild_grace_s: float) -> None:
+        self._eraser = eraser
         self._storage = storage
+        self._guild_grace_s = guild_grace_s
 
     async def cog_load(self) -> None:
         """Start the retention sweep."""
@@ -37,51 +39,39 @@ class Cleanup(commands.Cog):
 
     @tasks.loop(hours=1)
     async def retention_sweep(self) -> None:
-        """Delete transcripts and finished jobs older than the retention period."""
+        """Delete what is older than the retention period, and servers past their grace."""
         try:
             removed = await self._storage.purge_expired()
+            erased = await self._storage.erase_departed_guilds(self._guild_grace_s)
         except Exception:  # a database hiccup must not stop the loop for good
             log.exception("retention sweep failed; will try again next hour")
             return
         if removed:
             log.info("retention sweep removed %d rows", removed)
+        for guild_id in erased:
+            log.info("guild %d erased: the bot left it over the grace period ago", guild_id)
 
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
-        """The author deleted a voice message: erase everything the bot made of it."""
-        for job in await self._storage.jobs_for_message(payload.message_id):
-            await self.erase(job)
+        """A voice message was deleted: erase everything the bot made of it."""
+        await self._eraser.erase_message(payload.message_id)
 
-    async def erase(self, job: Job) -> None:
-        """Delete the job's posted messages, its thread, and its stored transcripts."""
-        if not job.status.is_final:
-            await self._storage.set_job_status(job.id, JobStatus.CANCELLED)
-        for delivery in await self._storage.deliveries(job.id):
-            await self._delete_message(delivery.channel_id, delivery.message_id)
-        if job.thread_id is not None:
-            await self._delete_thread(job.thread_id)
-        await self._forget_results(job)
-        log.info("job %d erased after its source message was deleted", job.id)
+    @commands.Cog.listener()
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        """Many messages went at once (a purge): each voice note among them is erased."""
+        for message_id in sorted(payload.message_ids):
+            await self._eraser.erase_message(message_id)
 
-    async def _delete_message(self, channel_id: int, message_id: int) -> None:
-        channel = self._bot.get_partial_messageable(channel_id)
-        try:
-            await channel.get_partial_message(message_id).delete()
-        except discord.NotFound:
-            pass  # already gone (with its thread, or by a moderator)
-        except discord.HTTPException as error:
-            log.info("could not delete message %d (%s)", message_id, error.code)
+    @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Removed from a server: its data is erased once the grace period passes."""
+        await self._storage.mark_guild_departed(guild.id)
+        log.info("removed from guild %d: its data goes in %.0f days", guild.id, self._days())
 
-    async def _delete_thread(self, thread_id: int) -> None:
-        try:
-            await self._bot.http.delete_channel(thread_id, reason="voice message deleted")
-        except discord.HTTPException as error:
-            # Without Manage Threads the (now empty) thread stays; its messages are gone.
-            log.info("could not delete thread %d (%s)", thread_id, error.code)
+    @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """Back in a server within its grace period: nothing of it is erased."""
+        await self._storage.clear_guild_departed(guild.id)
 
-    async def _forget_results(self, job: Job) -> None:
-        keys = [job.result_key] if job.result_key else []
-        sha256 = None
-        if job.result_key and (document := await self._storage.load_result(job.result_key)):
-            sha256 = str(document.get("source", {}).get("sha256") or "") or None
-        await self._storage.forget_results(keys=keys, sha256=sha256)
+    def _days(self) -> float:
+        return self._guild_grace_s / 86400

@@ -26,7 +26,8 @@ OPTED_OUT_TEXT = (
     "Done: I won't process your voice notes any more, in any server. No automatic transcripts, "
     "and other members' commands on your notes are refused. You can still run commands on your "
     "own notes; moderators (Manage Messages) can override, and every override is logged. "
-    "`/voicenotes optin` undoes this."
+    "`/voicenotes optin` undoes this.\nWhat I already made of your notes (transcripts, "
+    "replies) stays until it expires, unless you erase it now:"
 )
 OPTED_IN_TEXT = (
     "Done: your voice notes are processed again, automatically where a server has that on. "
@@ -89,11 +90,18 @@ def report_section(title: str, report: UsageReport, prices: Prices, allowance: s
 class MemberCommands(commands.GroupCog, group_name="voicenotes"):
     """Usage and privacy, for everyone."""
 
-    def __init__(self, storage: MemberStore, policy: Policy, prices: Prices) -> None:
+    def __init__(
+        self,
+        storage: MemberStore,
+        policy: Policy,
+        prices: Prices,
+        erase_button: type[discord.ui.DynamicItem[Any]],
+    ) -> None:
         super().__init__()
         self._storage = storage
         self._policy = policy
         self._prices = prices
+        self._erase_button = erase_button
 
     @app_commands.command(name="usage", description="Audio processed for you today and lately")
     async def usage(self, interaction: Interaction) -> None:
@@ -125,9 +133,12 @@ class MemberCommands(commands.GroupCog, group_name="voicenotes"):
 
     @app_commands.command(name="optout", description="Never process my voice notes unless I ask")
     async def optout(self, interaction: Interaction) -> None:
-        """Record the opt-out, audit it, confirm privately."""
+        """Record the opt-out, audit it, confirm privately, and offer to erase what is
+        stored about the member's notes."""
         await self._set(interaction, opted_out=True)
-        await _reply(interaction, OPTED_OUT_TEXT)
+        view = discord.ui.View(timeout=None)
+        view.add_item(self._erase_button(interaction.user.id))
+        await _reply(interaction, OPTED_OUT_TEXT, view=view)
 
     @app_commands.command(name="optin", description="Let the bot process my voice notes again")
     async def optin(self, interaction: Interaction) -> None:
@@ -143,7 +154,10 @@ class MemberCommands(commands.GroupCog, group_name="voicenotes"):
         log.info("user %d: %s", user_id, action)
 
 
-async def _reply(interaction: Interaction, text: str) -> None:
+async def _reply(
+    interaction: Interaction, text: str, *, view: discord.ui.View | None = None
+) -> None:
+    options: dict[str, Any] = {"view": view} if view is not None else {}
     await interaction.response.send_message(
-        text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+        text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none(), **options
     )

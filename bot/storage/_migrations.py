@@ -156,6 +156,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         "jobs refer to their cached result and remember whether it was reused",
         ("ALTER TABLE jobs ADD COLUMN result_reused BOOLEAN NOT NULL DEFAULT FALSE",),
     ),
+    Migration(
+        4,
+        "servers the bot was removed from, erased after a grace period",
+        (
+            """CREATE TABLE departed_guilds (
+                guild_id BIGINT PRIMARY KEY,
+                left_at {ts} NOT NULL
+            )""",
+            "CREATE INDEX ix_jobs_author ON jobs (author_id)",
+        ),
+    ),
 )
 """Every schema step, in order. Append only."""
 

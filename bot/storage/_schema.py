@@ -180,3 +180,10 @@ audit_log = Table(
     Column("detail", Text, nullable=False),
     _ts("created_at"),
 )
+
+departed_guilds = Table(
+    "departed_guilds",
+    metadata,
+    Column("guild_id", BigInteger, primary_key=True, autoincrement=False),
+    _ts("left_at"),
+)

@@ -168,3 +168,25 @@ class Retention(Protocol):
 
     async def purge_expired(self) -> int:
         """Delete expired results and old finished jobs; how many rows went."""
+
+
+class Erasure(Protocol):
+    """Wholesale erasure: servers the bot left, a member's notes."""
+
+    async def mark_guild_departed(self, guild_id: int) -> None:
+        """Start a server's grace period."""
+
+    async def clear_guild_departed(self, guild_id: int) -> None:
+        """The bot is back: cancel the erasure."""
+
+    async def guild_departed_at(self, guild_id: int) -> datetime | None:
+        """When the bot left a server it has not come back to, or None."""
+
+    async def erase_departed_guilds(self, grace_s: float) -> list[int]:
+        """Erase the servers left more than ``grace_s`` ago; their ids."""
+
+    async def jobs_of_author(self, user_id: int) -> list[Job]:
+        """Every job made from one member's notes."""
+
+    async def erase_jobs(self, job_ids: list[int]) -> None:
+        """Delete jobs and every result of their audio."""

@@ -13,7 +13,7 @@ from .gateway import GatewaySession
 from .interaction_builder import InteractionBuilder
 from .interactions import FakeInteraction
 from .messages import MessageDraft
-from .models import JSON, FakeAttachment, FakeUser, MessageFlag, StoredMessage
+from .models import JSON, FakeAttachment, FakeGuild, FakeUser, MessageFlag, StoredMessage
 from .rest_messages import reaction_event
 from .waiting import poll_until
 from .world import ChannelRef
@@ -99,6 +99,36 @@ class ScenarioActions:
         msg = self.message(message)
         msg.deleted = True
         await self._core.dispatch_delete(msg)
+
+    async def bulk_delete_messages(self, messages: Iterable[MessageRef]) -> None:
+        """A moderator deletes several messages of one channel at once (or a purge bot
+        does): one MESSAGE_DELETE_BULK with their ids, no MESSAGE_DELETE per message."""
+        stored = [self.message(m) for m in messages]
+        if len({m.channel_id for m in stored}) != 1:
+            raise ValueError("a bulk deletion covers messages of one channel")
+        for msg in stored:
+            msg.deleted = True
+        first = stored[0]
+        data: JSON = {"ids": [str(m.id) for m in stored], "channel_id": str(first.channel_id)}
+        if first.guild_id is not None:
+            data["guild_id"] = str(first.guild_id)
+        await self._core.dispatch("MESSAGE_DELETE_BULK", data, guild_id=first.guild_id)
+
+    async def remove_bot_from_guild(self, guild: FakeGuild) -> None:
+        """The bot is kicked from ``guild``: GUILD_DELETE without ``unavailable`` (Discord's
+        way of saying the user was removed, not an outage); afterwards every request about
+        the guild is refused with 403 50001 Missing Access."""
+        guild.bot_removed = True
+        await self._core.dispatch("GUILD_DELETE", {"id": str(guild.id)}, guild_id=guild.id)
+
+    async def add_bot_to_guild(self, guild: FakeGuild) -> None:
+        """The bot is invited (back) into ``guild``: a full GUILD_CREATE, as for a join."""
+        guild.bot_removed = False
+        data = self._core.guild_create(guild, self._require_session().intents)
+        # A join's GUILD_CREATE has no ``unavailable`` (discord.py: on_guild_join); only
+        # the lazy loading of a known guild says ``unavailable: false`` (on_guild_available).
+        data.pop("unavailable", None)
+        await self._core.dispatch("GUILD_CREATE", data, guild_id=guild.id)
 
     async def add_reaction(self, message: MessageRef, emoji: str, user: FakeUser) -> None:
         """A user reacts; dispatches MESSAGE_REACTION_ADD."""

@@ -114,7 +114,11 @@ class Core:
         return chunk
 
     def _guilds_of(self, session: GatewaySession) -> list[FakeGuild]:
-        return [g for g in self.world.guilds.values() if session.handles_guild(g.id)]
+        return [
+            g
+            for g in self.world.guilds.values()
+            if session.handles_guild(g.id) and not g.bot_removed
+        ]
 
     # ----- application --------------------------------------------------------------------
     def application_flags(self) -> int:

@@ -44,6 +44,7 @@ _EVENT_INTENTS: dict[str, tuple[int | None, int | None]] = {
     "THREAD_UPDATE": (Intent.GUILDS, None),
     "THREAD_DELETE": (Intent.GUILDS, None),
     "GUILD_CREATE": (Intent.GUILDS, None),
+    "GUILD_DELETE": (Intent.GUILDS, None),
     "GUILD_MEMBER_ADD": (Intent.GUILD_MEMBERS, None),
 }
 

@@ -62,7 +62,11 @@ class InteractionBuilder:
         component_type: int,
         values: list[str] | None,
     ) -> FakeInteraction:
-        """A MESSAGE_COMPONENT interaction (button click or select) on ``message``."""
+        """A MESSAGE_COMPONENT interaction (button click or select) on ``message``.
+
+        As in a real client, only a component the message shows (and not disabled) can be
+        used, and an ephemeral message only by the person it was shown to."""
+        _check_clickable(message, custom_id, user)
         channel = self.core.world.channel(message.channel_id)
         data: JSON = {"custom_id": custom_id, "component_type": component_type}
         if values is not None:
@@ -183,3 +187,25 @@ class InteractionBuilder:
             }
             return str(value.id)
         return value
+
+
+def _components(rows: list[JSON]) -> list[JSON]:
+    """Every component of a message, action rows and containers flattened."""
+    found: list[JSON] = []
+    for row in rows:
+        found.append(row)
+        found.extend(_components(row.get("components", [])))
+        if isinstance(row.get("accessory"), dict):
+            found.append(row["accessory"])
+    return found
+
+
+def _check_clickable(message: StoredMessage, custom_id: str, user: FakeUser) -> None:
+    usable = [
+        c for c in _components(message.components) if c.get("custom_id") and not c.get("disabled")
+    ]
+    if custom_id not in {c["custom_id"] for c in usable}:
+        raise ValueError(f"message {message.id} shows no usable component {custom_id!r}")
+    viewer = (message.interaction_metadata or {}).get("user", {}).get("id")
+    if message.ephemeral and viewer is not None and viewer != str(user.id):
+        raise ValueError(f"{user.username} cannot see ephemeral message {message.id}")

@@ -102,6 +102,7 @@ class FakeGuild:
     roles: dict[int, FakeRole] = field(default_factory=dict)
     members: dict[int, FakeMember] = field(default_factory=dict)
     channel_ids: list[int] = field(default_factory=list)
+    bot_removed: bool = False  # the bot was kicked (or left): it sees nothing of the guild
 
     @property
     def filesize_limit(self) -> int:

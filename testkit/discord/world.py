@@ -192,6 +192,8 @@ class World:
     # ----- permissions ------------------------------------------------------------------------
     def base_permissions(self, guild: FakeGuild, user_id: int) -> int:
         """Guild-level permissions of a member (all of them for the owner or administrators)."""
+        if guild.bot_removed and user_id == self.bot_user.id:
+            return 0  # no longer a member: every request for the guild is Missing Access
         if user_id == guild.owner_id:
             return perms.ALL_PERMISSIONS
         value = guild.roles[guild.id].permissions

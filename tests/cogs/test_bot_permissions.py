@@ -94,3 +94,15 @@ async def test_startup_logs_the_invite_and_channels_lacking_permissions(
     assert f"guild {guild.id}: channel {no_files.id} lacks Attach Files" in caplog.text
     assert f"channel {fine.id}" not in caplog.text
     assert f"channel {hidden.id}" not in caplog.text  # kept from the bot on purpose
+
+
+async def test_joining_a_server_logs_what_it_lacks(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="cogs.setup_check")
+    await harness.discord.remove_bot_from_guild(harness.guild)
+    await harness.discord.wait_for(lambda: harness.bot.get_guild(harness.guild.id) is None)
+    quiet = harness.discord.add_text_channel(harness.guild, "quiet", denied={"ADD_REACTIONS"})
+    await harness.discord.add_bot_to_guild(harness.guild)
+    await poll_until(lambda: f"joined guild {harness.guild.id}" in caplog.text, what="the join")
+    assert f"guild {harness.guild.id}: channel {quiet.id} lacks Add Reactions" in caplog.text

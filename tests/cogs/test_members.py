@@ -78,3 +78,33 @@ async def test_usage_shows_minutes_tokens_and_cost(
         f"**{format_duration(36000 - seconds)} left** · "
         "resets at 00:00 UTC, in 12 h",
     ]
+
+
+async def test_opting_out_offers_to_erase_what_is_stored_about_the_notes(
+    harness: Harness, distinct_voice_notes: list[bytes]
+) -> None:
+    storage = harness.bot.core.storage
+    notes = []
+    for index, data in enumerate(distinct_voice_notes[:2]):
+        harness.gemini.enqueue(Reply.json(transcript_reply(f"Note {index} words.")))
+        note = await harness.post_note(data)
+        await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))  # noqa: B023
+        notes.append(note)
+    replies = [reply.id for note in notes for reply in harness.bot_messages(note.id)]
+    keys = [job.result_key for n in notes for job in await storage.jobs_for_message(n.id)]
+    offer = await voicenotes(harness, harness.alice, "optout")
+    ((button,),) = [row["components"] for row in offer.components]
+    assert button["label"] == "Erase what you stored about my notes"
+
+    click = await harness.discord.click_button(offer, button["custom_id"], user=harness.alice)
+    done = await click.wait_response(timeout=20)
+    assert (
+        done.content
+        == "Done: I erased what I stored about 2 voice notes, and the replies I had posted."
+    )
+    assert done.flags & MessageFlag.EPHEMERAL
+    assert all(harness.discord.message(reply).deleted for reply in replies)
+    assert await storage.jobs_of_author(harness.alice.id) == []
+    assert [await storage.load_result(key or "") for key in keys] == [None, None]
+    (erased,) = [e for e in await storage.audit_log(harness.guild.id) if e.action == "optout.erase"]
+    assert erased.detail == {"jobs": 2}

@@ -15,7 +15,6 @@ import asyncio
 import base64
 import functools
 import secrets
-import subprocess
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -25,7 +24,6 @@ import pytest
 import pytest_asyncio
 
 from bot.storage import Delivery, Job, JobStatus, Storage
-from testkit.audio import ffmpeg_exe
 from testkit.discord import FakeChannel, FakeDiscord, FakeUser, StoredMessage
 from testkit.gemini import FakeGemini, RecordedRequest, Reply
 from tests.cogs.bot_process import BotProcess, bot_environment, database_url
@@ -53,38 +51,6 @@ def long_note_lines(index: int, count: int = 24) -> list[str]:
         f"Kestrel {index} line {line:02d}: " + "the quartz harbour stays calm tonight, " * 10
         for line in range(count)
     ]
-
-
-@pytest.fixture(scope="session")
-def distinct_notes(voice_note: Path, tmp_path_factory: pytest.TempPathFactory) -> list[bytes]:
-    """Voice messages with the same sound but different bytes (Ogg serial numbers), so
-    each is its own audio (no shared cached result) and Gemini requests tell them apart."""
-    out_dir = tmp_path_factory.mktemp("distinct-notes")
-    notes = []
-    for index in range(NOTES):
-        out = out_dir / f"note-{index}.ogg"
-        subprocess.run(
-            [
-                ffmpeg_exe(),
-                "-nostdin",
-                "-loglevel",
-                "error",
-                "-y",
-                "-i",
-                str(voice_note),
-                "-c",
-                "copy",
-                "-serial_offset",
-                str(1000 * (index + 1)),
-                str(out),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
-        notes.append(out.read_bytes())
-    assert len(set(notes)) == NOTES
-    return notes
 
 
 @dataclass
@@ -210,7 +176,7 @@ class World:
 
 
 @pytest_asyncio.fixture
-async def world(tmp_path: Path, distinct_notes: list[bytes]) -> AsyncIterator[World]:
+async def world(tmp_path: Path, distinct_voice_notes: list[bytes]) -> AsyncIterator[World]:
     """The fakes (with secrets unique to this test), the guild, and cleanup of every run."""
     token = f"restart-token.{secrets.token_hex(12)}"
     async with (
@@ -221,7 +187,7 @@ async def world(tmp_path: Path, distinct_notes: list[bytes]) -> AsyncIterator[Wo
         channel = discord.add_text_channel(guild, "general")
         alice = discord.make_user("alice")
         discord.add_member(guild, alice)
-        world = World(discord, gemini, channel, alice, tmp_path, distinct_notes)
+        world = World(discord, gemini, channel, alice, tmp_path, distinct_voice_notes[:NOTES])
         gemini.set_responder(world.answer)
         try:
             yield world

@@ -86,3 +86,20 @@ def claims_short_mp3(audio_fixture_dir: Path, speech_source: Path) -> Path:
     base = audio_fixture_dir / "claims"
     base.mkdir()
     return fx.mp3_claiming_short(base / "claims-short.mp3", speech_source, base, 11.0)
+
+
+DISTINCT_NOTES = 5
+
+
+@pytest.fixture(scope="session")
+def distinct_voice_notes(voice_note: Path, audio_fixture_dir: Path) -> list[bytes]:
+    """Voice messages with the same sound but different bytes (Ogg serial numbers), so
+    each is its own audio (no shared cached result) and Gemini requests tell them apart."""
+    notes = []
+    for index in range(DISTINCT_NOTES):
+        out = audio_fixture_dir / f"distinct-note-{index}.ogg"
+        serial = str(1000 * (index + 1))
+        fx.run_ffmpeg_sync("-i", str(voice_note), "-c", "copy", "-serial_offset", serial, str(out))
+        notes.append(out.read_bytes())
+    assert len(set(notes)) == DISTINCT_NOTES
+    return notes

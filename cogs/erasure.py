@@ -1,0 +1,85 @@
+"""Erasing what the bot made of voice notes: its posted replies and threads in Discord, then
+the stored jobs and results. One service for every way a note disappears: its message was
+deleted (alone or in bulk), or its author asked (after opting out)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+import discord
+
+from bot.storage import Job, JobStatus
+from bot.storage.ports import DeliveryLog, Erasure, JobQueue, ResultStore
+from cogs._common import AnyBot
+
+log = logging.getLogger(__name__)
+_BEST_EFFORT = (discord.HTTPException, discord.RateLimited)
+
+
+class EraserStore(JobQueue, DeliveryLog, ResultStore, Erasure, Protocol):
+    """Jobs, their posted parts, results, and wholesale erasure."""
+
+
+class Eraser:
+    """Deletes a job's traces, Discord's side first (best effort), then storage's."""
+
+    def __init__(self, bot: AnyBot, storage: EraserStore) -> None:
+        self._bot = bot
+        self._storage = storage
+
+    async def erase_message(self, message_id: int) -> int:
+        """A voice message is gone: erase every job made of it; how many."""
+        found = await self._storage.jobs_for_message(message_id)
+        for job in found:
+            await self.erase_job(job)
+        return len(found)
+
+    async def erase_job(self, job: Job) -> None:
+        """Delete the job's posted messages, its thread, and its stored transcripts (the
+        job row stays, ids only, until retention)."""
+        await self._withdraw(job)
+        keys = [job.result_key] if job.result_key else []
+        sha256 = None
+        if job.result_key and (document := await self._storage.load_result(job.result_key)):
+            sha256 = str(document.get("source", {}).get("sha256") or "") or None
+        await self._storage.forget_results(keys=keys, sha256=sha256)
+        log.info("job %d erased after its source message was deleted", job.id)
+
+    async def erase_author(self, user_id: int) -> int:
+        """Everything stored about one member's notes, job rows included; how many jobs."""
+        found = await self._storage.jobs_of_author(user_id)
+        for job in found:
+            await self._withdraw(job)
+        await self._storage.erase_jobs([job.id for job in found])
+        log.info("user %d: %d jobs erased on request", user_id, len(found))
+        return len(found)
+
+    async def _withdraw(self, job: Job) -> None:
+        """Stop the job if it is still waiting, and take down what it posted."""
+        if not job.status.is_final:
+            await self._storage.set_job_status(job.id, JobStatus.CANCELLED)
+        for delivery in await self._storage.deliveries(job.id):
+            await self._delete_message(delivery.channel_id, delivery.message_id)
+        if job.thread_id is not None:
+            await self._delete_thread(job.thread_id)
+
+    async def _delete_message(self, channel_id: int, message_id: int) -> None:
+        channel = self._bot.get_partial_messageable(channel_id)
+        try:
+            await channel.get_partial_message(message_id).delete()
+        except discord.NotFound:
+            pass  # already gone (with its thread, or by a moderator)
+        except _BEST_EFFORT as error:
+            log.info("could not delete message %d (%s)", message_id, _code(error))
+
+    async def _delete_thread(self, thread_id: int) -> None:
+        try:
+            await self._bot.http.delete_channel(thread_id, reason="voice note erased")
+        except _BEST_EFFORT as error:
+            # Without Manage Threads the (now empty) thread stays; its messages are gone.
+            log.info("could not delete thread %d (%s)", thread_id, _code(error))
+
+
+def _code(error: Any) -> object:
+    return getattr(error, "code", type(error).__name__)
