@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.timecodes import format_duration
 from cogs.members import OPTED_IN_TEXT, OPTED_OUT_TEXT
 from testkit.discord import FakeUser, MessageFlag, StoredMessage
-from testkit.gemini import Reply
+from testkit.gemini import Reply, TokenCounts
 from tests.helpers.harness import Harness, transcript_reply
 
 
@@ -48,7 +48,7 @@ async def test_usage_shows_minutes_tokens_and_cost(
     harness: Harness, voice_note_bytes: bytes
 ) -> None:
     harness.clock.advance_to_midday()
-    reply = Reply.json(transcript_reply("Counted."), usage=(600_000, 200_000))
+    reply = Reply.json(transcript_reply("Counted."), usage=TokenCounts(600_000, 200_000))
     harness.gemini.enqueue(reply)
     note = await harness.post_note(voice_note_bytes)
     await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
