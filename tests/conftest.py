@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from bot.gemini import GeminiService, RateLimiter, RetryPolicy, build_genai_client
 from bot.settings import Settings
 from testkit.gemini import FakeGemini
-from tests.helpers.clocks import SleepRecorder
+from tests.helpers.clocks import FakeClock, SleepRecorder
 
 pytest_plugins = [
     "tests.helpers.fakes",
@@ -42,11 +42,11 @@ def sleeps() -> SleepRecorder:
 
 @pytest_asyncio.fixture
 async def make_gemini_service(
-    fake_gemini: FakeGemini, make_settings: Any, sleeps: SleepRecorder
+    fake_gemini: FakeGemini, make_settings: Any, sleeps: SleepRecorder, clock: FakeClock
 ) -> AsyncIterator[Callable[..., GeminiService]]:
-    """Builds the real GeminiService and SDK, pointed at the fake, with instant retry waits;
-    keyword arguments override the service's (e.g. ``inline_limit_bytes``). Closed after
-    the test."""
+    """Builds the real GeminiService and SDK, pointed at the fake, with instant retry waits
+    and the test's clock (the one storage uses) for dating quota resets; keyword arguments
+    override the service's (e.g. ``inline_limit_bytes``). Closed after the test."""
     services: list[GeminiService] = []
 
     def build(**overrides: Any) -> GeminiService:
@@ -63,6 +63,7 @@ async def make_gemini_service(
             "inline_limit_bytes": settings.gemini_inline_limit_bytes,
             "max_output_tokens": settings.gemini_max_output_tokens,
             "sleep": sleeps,
+            "clock": clock,
         }
         services.append(GeminiService(build_genai_client(settings), **(arguments | overrides)))
         return services[-1]

@@ -7,12 +7,13 @@ from bot.storage._claims import ClaimsRepo
 from bot.storage._engine import create_engine, enable_wal, normalize_url
 from bot.storage._jobs import JobsRepo
 from bot.storage._migrations import migrate
+from bot.storage._pauses import PausesRepo
 from bot.storage._records import RecordsRepo
 from bot.storage._settings_repo import SettingsRepo
 from bot.storage._types import DEFAULT_RETENTION_S, Clock, utc_now
 
 
-class Storage(SettingsRepo, JobsRepo, ClaimsRepo, RecordsRepo, RepoBase):
+class Storage(SettingsRepo, JobsRepo, ClaimsRepo, PausesRepo, RecordsRepo, RepoBase):
     """The bot's one repository: every read and write of the database goes through here.
 
     Open with :meth:`open` (which migrates the schema) and :meth:`close` when done.
