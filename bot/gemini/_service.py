@@ -91,8 +91,11 @@ class GeminiService:
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings, limiter: RateLimiter) -> GeminiService:
-        """Build the service from settings (fails with ConfigError if the key is missing)."""
+    def from_settings(
+        cls, settings: Settings, limiter: RateLimiter, *, clock: Clock = utc_clock
+    ) -> GeminiService:
+        """Build the service from settings (fails with ConfigError if the key is missing);
+        ``clock`` dates quota resets (the bot's one clock, shared with storage)."""
         return cls(
             build_genai_client(settings),
             model=settings.gemini_model,
@@ -104,6 +107,7 @@ class GeminiService:
             timeout_s=settings.gemini_timeout_seconds,
             inline_limit_bytes=settings.gemini_inline_limit_bytes,
             max_output_tokens=settings.gemini_max_output_tokens,
+            clock=clock,
         )
 
     async def close(self) -> None:

@@ -258,7 +258,7 @@ class JobRunner:
         else:
             log.exception("job %d failed unexpectedly", job.id)
             user_error = VoiceNoteError(_UNEXPECTED)
-        await self._record_spend(job, user_error.usage, audio_s=0.0)
+        await self._record_failed_spend(job, user_error.usage)
         if isinstance(error, GeminiQuotaExhausted):
             await self._pause(job, error)
             return
@@ -283,6 +283,13 @@ class JobRunner:
             outcome=JobOutcome.REFUSED if refused else None,
             worker_id=self.worker_id,
         )
+
+    async def _record_failed_spend(self, job: Job, usage: Usage) -> None:
+        """Best effort: a failed attempt's tokens, no audio seconds (nothing was delivered)."""
+        try:
+            await self._record_spend(job, usage, audio_s=0.0)
+        except Exception:
+            log.exception("job %d: could not record what the failed attempt spent", job.id)
 
     async def _pause(self, job: Job, error: GeminiQuotaExhausted) -> None:
         """Pause the model for every process and put the job back, its attempt refunded:
