@@ -50,10 +50,12 @@ class Core:
     http: aiohttp.ClientSession
 
 
-def build_pipeline(settings: Settings, *, cache: ResultCache | None = None) -> Pipeline:
+def build_pipeline(
+    settings: Settings, *, cache: ResultCache | None = None, clock: Clock = utc_now
+) -> Pipeline:
     """The Gemini client, rate limiter, audio tools and pipeline, wired together."""
     limiter = RateLimiter(settings.gemini_requests_per_minute)
-    gemini = GeminiService.from_settings(settings, limiter)
+    gemini = GeminiService.from_settings(settings, limiter, clock=clock)
     return Pipeline(
         gemini,
         locate_audio_tools(),
@@ -67,10 +69,10 @@ def build_pipeline(settings: Settings, *, cache: ResultCache | None = None) -> P
 
 @asynccontextmanager
 async def open_pipeline(
-    settings: Settings, *, cache: ResultCache | None = None
+    settings: Settings, *, cache: ResultCache | None = None, clock: Clock = utc_now
 ) -> AsyncIterator[Pipeline]:
     """:func:`build_pipeline`, with Gemini's connections closed at the end."""
-    pipeline = build_pipeline(settings, cache=cache)
+    pipeline = build_pipeline(settings, cache=cache, clock=clock)
     try:
         yield pipeline
     finally:
@@ -90,7 +92,7 @@ async def open_core(settings: Settings, *, clock: Clock = utc_now) -> AsyncItera
         policy = Policy(storage, QuotaLimits.from_settings(settings), consent, clock=clock)
         cache = StoredResultCache(storage, ttl_s=settings.retention_s)
         async with (
-            open_pipeline(settings, cache=cache) as pipeline,
+            open_pipeline(settings, cache=cache, clock=clock) as pipeline,
             aiohttp.ClientSession() as http,
         ):
             yield Core(

@@ -4,9 +4,15 @@ Every failure the pipeline can meet becomes one of these. Each carries ``user_me
 plain words fit to show the person who sent the audio (no paths, no secrets, no traceback).
 ``BadInput`` means the person can fix it (exit code 2 on the CLI); ``ServiceError`` means an
 outside service failed after retries (exit code 1).
+
+Every error also carries ``usage``: what Gemini had already billed when it was raised (a
+job that fails after spending tokens still records them). The pipeline adds to it as the
+error travels up (:func:`charge`).
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from bot.model import Usage
 
@@ -17,6 +23,14 @@ class VoiceNoteError(Exception):
     def __init__(self, user_message: str) -> None:
         super().__init__(user_message)
         self.user_message = user_message
+        self.usage = Usage()
+
+
+def charge(error: VoiceNoteError, spent: Usage) -> VoiceNoteError:
+    """Add ``spent`` to what ``error`` says was billed before it; returns ``error`` (to be
+    re-raised as it is)."""
+    error.usage = error.usage + spent
+    return error
 
 
 class ConfigError(VoiceNoteError):
@@ -75,12 +89,43 @@ class GeminiUnavailable(ServiceError):
         self.retry_after_s = retry_after_s
 
 
+def quota_resume_text(resume_at: datetime) -> str:
+    """When Gemini's daily quota is back, e.g. ``08:00 UTC (midnight Pacific time)``."""
+    return f"{resume_at.astimezone(UTC):%H:%M} UTC (midnight Pacific time)"
+
+
+class GeminiQuotaExhausted(GeminiUnavailable):
+    """Gemini's daily quota (per project and per model) is used up until ``resume_at``:
+    midnight Pacific time, when Google resets it. Retrying earlier is pointless."""
+
+    def __init__(self, resume_at: datetime) -> None:
+        self.resume_at = resume_at.astimezone(UTC)
+        super().__init__(
+            f"Gemini's daily quota for this bot is used up until {quota_resume_text(resume_at)}."
+        )
+
+
 class GeminiRejected(ServiceError):
-    """Gemini refused the request (bad key, blocked content, invalid request)."""
+    """Gemini refused the request (bad key, no credit, unknown model, invalid request)."""
+
+
+class GeminiRefused(GeminiRejected):
+    """Gemini's safety filters refused the audio (a failed interaction with a safety code
+    such as ``prohibited_content``). Final: asking again gets the same answer. The message
+    stays neutral; ``codes`` (Gemini's words) are for the record, never for the member."""
+
+    def __init__(self, codes: tuple[str, ...], usage: Usage) -> None:
+        super().__init__("I couldn't transcribe this note.")
+        self.codes = codes
+        self.usage = usage
 
 
 class GeminiBadOutput(ServiceError):
     """Gemini answered, but never with a usable document within the retry budget."""
+
+    def __init__(self, user_message: str, usage: Usage | None = None) -> None:
+        super().__init__(user_message)
+        self.usage = usage or Usage()
 
 
 class TruncatedOutput(GeminiBadOutput):
@@ -93,9 +138,10 @@ class TruncatedOutput(GeminiBadOutput):
     """
 
     def __init__(self, text: str, usage: Usage) -> None:
-        super().__init__("Gemini's answer was cut off before it was usable; please try again.")
+        super().__init__(
+            "Gemini's answer was cut off before it was usable; please try again.", usage
+        )
         self.text = text
-        self.usage = usage
 
 
 class AudioToolError(ServiceError):

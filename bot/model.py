@@ -94,20 +94,24 @@ class Source(BaseModel):
 
 
 class Usage(BaseModel):
-    """Gemini usage for the whole job (all chunks and retries)."""
+    """Gemini usage for the whole job (all chunks and retries).
+
+    ``output_tokens`` excludes ``thought_tokens`` (Gemini reports thinking separately and
+    bills it as output); ``cached_tokens`` is the part of ``input_tokens`` served from
+    Gemini's cache (billed at the cached-input price).
+    """
 
     requests: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
+    thought_tokens: int = 0
+    cached_tokens: int = 0
     estimated_input_tokens: int = 0
 
     def __add__(self, other: Usage) -> Usage:
         """The sum of two usages."""
         return Usage(
-            requests=self.requests + other.requests,
-            input_tokens=self.input_tokens + other.input_tokens,
-            output_tokens=self.output_tokens + other.output_tokens,
-            estimated_input_tokens=self.estimated_input_tokens + other.estimated_input_tokens,
+            **{name: getattr(self, name) + getattr(other, name) for name in Usage.model_fields}
         )
 
 

@@ -49,7 +49,8 @@ class Settings(BaseSettings):
     gemini_max_output_tokens: int = Field(default=32768, ge=1024)
     gemini_inline_limit_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     price_input_per_million_tokens: float = Field(default=1.00, ge=0)
-    price_output_per_million_tokens: float = Field(default=2.50, ge=0)
+    price_output_per_million_tokens: float = Field(default=2.50, ge=0)  # thinking included
+    price_cached_input_per_million_tokens: float = Field(default=0.25, ge=0)
 
     # Daily audio quotas (UTC days; 0 = unlimited)
     quota_user_minutes_per_day: float = Field(default=60.0, ge=0)

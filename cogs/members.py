@@ -54,12 +54,19 @@ def _count(n: int, word: str) -> str:
     return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
+def _tokens(totals: UsageTotals) -> str:
+    """Tokens in (and how many came from Gemini's cache), out and spent thinking."""
+    cached = f" ({totals.tokens_cached:,} cached)" if totals.tokens_cached else ""
+    thinking = f" + {totals.tokens_thought:,} thinking" if totals.tokens_thought else ""
+    return f"{totals.tokens_in:,} tokens in{cached} / {totals.tokens_out:,} out{thinking}"
+
+
 def totals_line(label: str, totals: UsageTotals, prices: Prices) -> str:
     """One line of usage: audio, requests, tokens and the estimated cost."""
     return (
         f"{label}: **{format_duration(totals.audio_s)}** of audio · "
-        f"{_count(totals.requests, 'request')} · {totals.tokens_in:,} tokens in / "
-        f"{totals.tokens_out:,} out · ≈ {_dollars(prices.cost(totals))}"
+        f"{_count(totals.requests, 'request')} · {_tokens(totals)} · "
+        f"≈ {_dollars(prices.cost(totals))}"
     )
 
 
@@ -125,10 +132,7 @@ class MemberCommands(commands.GroupCog, group_name="voicenotes"):
                 self._prices,
                 allowance_line(server.today.audio_s, limits.guild_minutes, resets, exempt=False),
             )
-        lines.append(
-            f"-# Costs are estimates at ${self._prices.input_per_million:.2f} per million "
-            f"input tokens and ${self._prices.output_per_million:.2f} per million output tokens."
-        )
+        lines.append(_price_note(self._prices))
         await _reply(interaction, "\n".join(lines))
 
     @app_commands.command(name="optout", description="Never process my voice notes unless I ask")
@@ -152,6 +156,15 @@ class MemberCommands(commands.GroupCog, group_name="voicenotes"):
         action = "optout.set" if opted_out else "optout.clear"
         await self._storage.audit(interaction.guild_id, user_id, action, {})
         log.info("user %d: %s", user_id, action)
+
+
+def _price_note(prices: Prices) -> str:
+    """How the estimates are priced (thinking is billed as output)."""
+    return (
+        f"-# Costs are estimates at ${prices.input_per_million:.2f} per million input tokens "
+        f"(${prices.cached_input_per_million:.2f} when cached) and "
+        f"${prices.output_per_million:.2f} per million output and thinking tokens."
+    )
 
 
 async def _reply(

@@ -2,8 +2,9 @@
 
 * :class:`GeminiService` sends one schema-constrained request and parses the reply into a
   reply model (``_service``), sending audio inline or through the Files API (``_files``).
-* Every SDK detail (the client, its error classes, its usage fields) is in ``_sdk``; retries
-  are one bounded loop (``_retry``); a shared :class:`RateLimiter` paces requests.
+* Every SDK detail (the client, its error classes and codes, refusals, usage fields) is in
+  ``_sdk``; retries are one bounded loop (``_retry``); a shared :class:`RateLimiter` paces
+  requests; ``_quota`` knows when a used-up daily quota resets (midnight Pacific).
 * The ``Gemini*`` reply models (``_replies``) are both the JSON schema sent (``_schema``
   flattens them) and the parser; the prompts are plain text in ``_prompts``.
 """
@@ -17,6 +18,7 @@ from bot.gemini._prompts import (
     summary_prompt,
     transcript_prompt,
 )
+from bot.gemini._quota import quota_reset_after
 from bot.gemini._ratelimit import RateLimiter
 from bot.gemini._replies import (
     GeminiAnswer,
@@ -62,6 +64,7 @@ __all__ = [
     "estimate_audio_tokens",
     "gemini_schema",
     "merge_summary_prompt",
+    "quota_reset_after",
     "schema_fingerprint",
     "summary_prompt",
     "transcript_prompt",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from bot.errors import GeminiUnavailable
+from bot.gemini._quota import Clock, utc_clock
 from bot.gemini._sdk import Retryable, classify
 
 log = logging.getLogger(__name__)
@@ -36,18 +37,24 @@ class RetryPolicy:
 
 
 async def with_retries(
-    call: Callable[[int], Awaitable[T]], policy: RetryPolicy, sleep: Sleep, *, what: str
+    call: Callable[[int], Awaitable[T]],
+    policy: RetryPolicy,
+    sleep: Sleep,
+    *,
+    what: str,
+    clock: Clock = utc_clock,
 ) -> T:
     """``await call(attempt)`` until it succeeds, retrying transient SDK faults.
 
-    Raises the domain error a final fault maps to, or GeminiUnavailable once the attempts
-    are spent or a retry hint asks for a longer wait than the policy accepts.
+    Raises the domain error a final fault maps to (GeminiQuotaExhausted dated by ``clock``
+    for a used-up daily quota), or GeminiUnavailable once the attempts are spent or a retry
+    hint asks for a longer wait than the policy accepts.
     """
     for attempt in range(1, policy.attempts + 1):
         try:
             return await call(attempt)
         except Exception as error:
-            signal = classify(error)
+            signal = classify(error, clock())
             if not isinstance(signal, Retryable):
                 log.warning("gemini %s refused: %s", what, type(error).__name__)
                 raise signal from None

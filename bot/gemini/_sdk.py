@@ -3,14 +3,24 @@
 google-genai 3.x raises the Interactions API's errors from private modules
 (``google.genai._gaos...``), not as ``genai.errors.APIError``; the Files API uses another
 HTTP stack and raises ``genai.errors.ClientError``/``ServerError``. Every import of those
-lives here, so an SDK upgrade that moves them breaks one module (and its test), and the
-rest of the bot sees only :class:`Retryable` signals and the domain errors of
-:mod:`bot.errors`.
+lives here, so an SDK upgrade that moves them breaks one module (and
+``tests/bot/gemini/test_sdk.py``, which names what moved), and the rest of the bot sees
+only :class:`Retryable` signals and the domain errors of :mod:`bot.errors`.
+
+Errors are classified by the Interactions API's string code, ``{"error": {"code",
+"message"}}`` (Gemini's API errors page, Interactions API): ``rate_limit_exceeded`` (429,
+per-minute limits: retried with backoff or the server's hint), ``quota_exceeded`` (429, the
+daily quota: no retry before midnight Pacific), ``payment_required`` (402),
+``authentication`` (401), ``permission_denied`` (403), ``not_found``/``model_not_found``
+(404) and ``invalid_request`` are final; 5xx are retried. A body without a string code (the
+older RPC shape) falls back to the HTTP status.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from google import genai
@@ -21,15 +31,49 @@ from google.genai._gaos.errors.no_response_error import NoResponseError
 from google.genai._gaos.lib import compat_errors  # where the Interactions API's errors live
 from google.genai.interactions import Interaction
 
-from bot.errors import GeminiRejected
+from bot.errors import GeminiQuotaExhausted, GeminiRejected
+from bot.gemini._quota import quota_reset_after
 from bot.model import Usage
 
-__all__ = ["Interaction", "Retryable", "classify", "new_client", "usage_of"]
+__all__ = [
+    "SAFETY_CODES",
+    "Interaction",
+    "Retryable",
+    "classify",
+    "compat_errors",
+    "error_code",
+    "new_client",
+    "refusal_codes",
+    "usage_of",
+]
 
 OVERLOADED = "Gemini is overloaded right now; please try again in a few minutes."
 TOO_SLOW = "Gemini took too long to answer; please try again in a few minutes."
 UNREACHABLE = "I couldn't reach Gemini right now; please try again in a few minutes."
 _BAD_KEY = "Gemini refused the API key; the bot owner needs to check it."
+_FINAL = {  # Interactions API code → what the person is told (the owner must act)
+    "authentication": _BAD_KEY,
+    "payment_required": (
+        "Gemini refused the request: the bot's Gemini credit is used up. "
+        "The bot owner needs to add funds."
+    ),
+    "permission_denied": (
+        "Gemini denied this bot's API key access to the model; the bot owner needs to check "
+        "the key's project and permissions."
+    ),
+    "model_not_found": (
+        "Gemini doesn't know the model this bot is set to use; the bot owner needs to check "
+        "GEMINI_MODEL."
+    ),
+}
+_FINAL["not_found"] = _FINAL["model_not_found"]
+_CODE_OF_STATUS = {401: "authentication", 402: "payment_required", 403: "permission_denied"}
+_CODE_OF_STATUS[404] = "not_found"
+
+# Codes in a failed interaction's ``errors`` that mean Gemini's safety filters refused the
+# content (Gemini's safety guidance: blocked prompts and responses). ``recitation`` is not
+# one: it is a bad answer, retried like any other.
+SAFETY_CODES = frozenset({"safety", "prohibited_content", "spii", "blocklist", "content_blocked"})
 
 
 @dataclass(frozen=True)
@@ -53,12 +97,49 @@ def new_client(api_key: str, *, base_url: str | None, timeout_s: float) -> genai
     return genai.Client(api_key=api_key, http_options=http_options)
 
 
-def _retry_after(error: compat_errors.APIStatusError) -> float | None:
-    value = error.response.headers.get("retry-after")
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
+def _retry_hint(error: compat_errors.APIStatusError, now: datetime) -> float | None:
+    """The server's retry hint: ``retry-after-ms``, or ``Retry-After`` in seconds or as an
+    HTTP date (RFC 9110 §10.2.3), as the SDK itself reads them."""
+    headers = error.response.headers
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            return max(0.0, float(value) * scale)
+        except ValueError:
+            pass
+        try:
+            return max(0.0, (parsedate_to_datetime(value) - now).total_seconds())
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
+def error_code(error: compat_errors.APIStatusError) -> str | None:
+    """The string ``code`` of an Interactions API error body, lower-cased; None for other
+    shapes (the RPC shape's ``code`` is the HTTP status, an int)."""
+    body: Any = error.body
+    inner = body.get("error") if isinstance(body, dict) else None
+    code = inner.get("code") if isinstance(inner, dict) else None
+    return code.strip().lower() if isinstance(code, str) and code.strip() else None
+
+
+def _classify_status(error: compat_errors.APIStatusError, now: datetime) -> Retryable | Exception:
+    code, status = error_code(error), error.status_code or 0
+    if code == "quota_exceeded":
+        return GeminiQuotaExhausted(quota_reset_after(now))
+    if code == "rate_limit_exceeded" or status == 429:
+        return Retryable(f"rate limited (429 {code or 'no code'})", _retry_hint(error, now))
+    if status >= 500 or status in (408, 409):
+        return Retryable(f"server error ({status} {code or 'no code'})", _retry_hint(error, now))
+    final = _FINAL.get(code or _CODE_OF_STATUS.get(status, ""))
+    if final is not None:
+        return GeminiRejected(final)
+    body = str(getattr(error, "body", ""))
+    if "API key" in body or "API_KEY" in body:  # the RPC shape's 400 API_KEY_INVALID
+        return GeminiRejected(_BAD_KEY)
+    return GeminiRejected(f"Gemini rejected the request ({code or f'HTTP {status}'}).")
 
 
 _TRANSIENT = (
@@ -70,24 +151,12 @@ _TRANSIENT = (
 )
 
 
-def _classify_status(error: compat_errors.APIStatusError) -> Retryable | Exception:
-    if isinstance(error, compat_errors.RateLimitError):
-        return Retryable("rate limited (429)", _retry_after(error))
-    if isinstance(error, compat_errors.InternalServerError | compat_errors.ConflictError):
-        return Retryable(f"server error ({error.status_code})", _retry_after(error))
-    if isinstance(error, compat_errors.AuthenticationError | compat_errors.PermissionDeniedError):
-        return GeminiRejected(_BAD_KEY)
-    body = str(getattr(error, "body", ""))
-    if "API key" in body or "API_KEY" in body:
-        return GeminiRejected(_BAD_KEY)
-    return GeminiRejected(f"Gemini rejected the request (HTTP {error.status_code}).")
-
-
-def classify(error: Exception) -> Retryable | Exception:
-    """Map an SDK exception to a :class:`Retryable` signal or a final domain error; an
-    exception that is not the SDK's is returned as it is (a bug of ours must surface)."""
+def classify(error: Exception, now: datetime) -> Retryable | Exception:
+    """Map an SDK exception to a :class:`Retryable` signal or a final domain error (``now``
+    dates a quota reset); an exception that is not the SDK's is returned as it is (a bug
+    of ours must surface)."""
     if isinstance(error, compat_errors.APIStatusError):
-        return _classify_status(error)
+        return _classify_status(error, now)
     if isinstance(error, compat_errors.APITimeoutError | TimeoutError):
         return Retryable(type(error).__name__, None, TOO_SLOW)
     if isinstance(error, compat_errors.APIConnectionError):
@@ -102,11 +171,42 @@ def classify(error: Exception) -> Retryable | Exception:
     return error
 
 
+def _code_name(code: str) -> str:
+    """An error code's last word: the SDK documents ``Error.code`` as "a URI that
+    identifies the error type", so ``.../prohibited_content`` and ``prohibited_content``
+    are the same code."""
+    return code.strip().rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1].lower()
+
+
+def refusal_codes(interaction: Interaction) -> tuple[str, ...]:
+    """The safety codes of a failed interaction: non-empty means Gemini refused the content
+    (``Interaction.errors`` is ``list[Error]``, each with optional ``code``/``message``)."""
+    if interaction.status != "failed":
+        return ()
+    codes = (_code_name(error.code) for error in interaction.errors or () if error.code)
+    return tuple(code for code in codes if code in SAFETY_CODES)
+
+
 def usage_of(interaction: Interaction) -> Usage:
-    """What one interaction cost, as the SDK reports it."""
+    """What one interaction cost, as the SDK reports it.
+
+    ``total_output_tokens`` does NOT include thinking: the SDK documents it as the tokens
+    "across all the generated responses" and ``total_thought_tokens`` separately ("tokens of
+    thoughts for thinking models"), and its own tests build ``total_tokens`` as input +
+    output + thought (``tests/interactions/test_automatic_continuation.py``), as
+    generateContent's ``candidates_token_count`` excludes ``thoughts_token_count``. Thoughts
+    are billed at the output price, so both are kept. ``total_cached_tokens`` is the cached
+    part of ``total_input_tokens`` (included in it, billed at the cached price).
+    """
     usage: Any = getattr(interaction, "usage", None)
+
+    def count(name: str) -> int:
+        return int(getattr(usage, name, None) or 0)
+
     return Usage(
         requests=1,
-        input_tokens=int(getattr(usage, "total_input_tokens", None) or 0),
-        output_tokens=int(getattr(usage, "total_output_tokens", None) or 0),
+        input_tokens=count("total_input_tokens"),
+        output_tokens=count("total_output_tokens"),
+        thought_tokens=count("total_thought_tokens"),
+        cached_tokens=count("total_cached_tokens"),
     )

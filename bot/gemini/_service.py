@@ -2,8 +2,10 @@
 
 Retries live in :mod:`._retry` and only there (the SDK's own loop is off). Output problems
 are handled here: a reply cut at the token limit raises :class:`bot.errors.TruncatedOutput`
-(the pipeline recovers or salvages), an empty, failed or invalid reply is asked for again a
-bounded number of times.
+(the pipeline recovers or salvages), a safety refusal raises :class:`bot.errors.
+GeminiRefused` at once (asking again gets the same answer), an empty, failed or invalid
+reply is asked for again a bounded number of times. Whatever is raised carries the usage
+already billed by this call's attempts.
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ from typing import Any, Generic, TypeVar
 from google import genai
 from pydantic import BaseModel, ValidationError
 
-from bot.errors import GeminiBadOutput, TruncatedOutput
+from bot.errors import GeminiBadOutput, GeminiRefused, TruncatedOutput, VoiceNoteError, charge
 from bot.gemini._files import AudioInput, AudioParts
 from bot.gemini._prompts import SYSTEM_INSTRUCTION
+from bot.gemini._quota import Clock, utc_clock
 from bot.gemini._ratelimit import RateLimiter
 from bot.gemini._retry import RetryPolicy, with_retries
 from bot.gemini._schema import gemini_schema
-from bot.gemini._sdk import Interaction, new_client, usage_of
+from bot.gemini._sdk import Interaction, new_client, refusal_codes, usage_of
 from bot.model import Usage
 from bot.settings import Settings
 
@@ -69,8 +72,10 @@ class GeminiService:
         inline_limit_bytes: int,
         max_output_tokens: int,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Clock = utc_clock,
     ) -> None:
         self.model = model
+        self._clock = clock
         self._client = client
         self._limiter = limiter
         self._retry = retry
@@ -86,8 +91,11 @@ class GeminiService:
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings, limiter: RateLimiter) -> GeminiService:
-        """Build the service from settings (fails with ConfigError if the key is missing)."""
+    def from_settings(
+        cls, settings: Settings, limiter: RateLimiter, *, clock: Clock = utc_clock
+    ) -> GeminiService:
+        """Build the service from settings (fails with ConfigError if the key is missing);
+        ``clock`` dates quota resets (the bot's one clock, shared with storage)."""
         return cls(
             build_genai_client(settings),
             model=settings.gemini_model,
@@ -99,6 +107,7 @@ class GeminiService:
             timeout_s=settings.gemini_timeout_seconds,
             inline_limit_bytes=settings.gemini_inline_limit_bytes,
             max_output_tokens=settings.gemini_max_output_tokens,
+            clock=clock,
         )
 
     async def close(self) -> None:
@@ -136,15 +145,18 @@ class GeminiService:
     ) -> ModelReply[T]:
         """Ask until a reply parses, within the output-retry budget."""
         for attempt in range(1, self._retry.output_attempts + 2):
-            interaction = await self._create(parts, response_model, max_tokens)
+            try:
+                interaction = await self._create(parts, response_model, max_tokens)
+            except VoiceNoteError as error:
+                charge(error, usage)  # earlier attempts of this call were billed
+                raise
             usage = usage + usage_of(interaction)
-            text = interaction.output_text or ""
-            if interaction.status == "incomplete":
-                raise TruncatedOutput(text, usage)
-            value = _parse(text, response_model, interaction.status, attempt)
+            value = _judge(interaction, response_model, usage, attempt)
             if value is not None:
                 return ModelReply(value, usage)
-        raise GeminiBadOutput("Gemini's answer came back unusable several times; please try again.")
+        raise GeminiBadOutput(
+            "Gemini's answer came back unusable several times; please try again.", usage
+        )
 
     async def _create(
         self, parts: list[dict[str, Any]], response_model: type[BaseModel], max_tokens: int | None
@@ -182,7 +194,22 @@ class GeminiService:
             )
             return result
 
-        return await with_retries(once, self._retry, self._sleep, what="request")
+        return await with_retries(once, self._retry, self._sleep, what="request", clock=self._clock)
+
+
+def _judge(
+    interaction: Interaction, response_model: type[T], usage: Usage, attempt: int
+) -> T | None:
+    """The parsed reply; None (logged) when this attempt produced nothing usable; raises
+    TruncatedOutput for a cut reply and GeminiRefused for a safety refusal (final)."""
+    text = interaction.output_text or ""
+    if interaction.status == "incomplete":
+        raise TruncatedOutput(text, usage)
+    codes = refusal_codes(interaction)
+    if codes:
+        log.warning("gemini refused the content: codes=%s (attempt %d)", ",".join(codes), attempt)
+        raise GeminiRefused(codes, usage)
+    return _parse(text, response_model, interaction.status, attempt)
 
 
 def _parse(text: str, response_model: type[T], status: str, attempt: int) -> T | None:

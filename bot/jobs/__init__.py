@@ -20,7 +20,7 @@ from bot.jobs._policy import (
     UsageReport,
     is_quota_exempt,
 )
-from bot.jobs._ports import JobPolicy, JobPort, JobStore, SourceGone
+from bot.jobs._ports import JobPolicy, JobPort, JobStore, QueuedForGemini, SourceGone
 from bot.jobs._runner import JobRunner, RunnerConfig
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "Policy",
     "PolicyStore",
     "Prices",
+    "QueuedForGemini",
     "QuotaLimits",
     "RunnerConfig",
     "SourceGone",

@@ -59,22 +59,33 @@ class QuotaLimits:
 
 @dataclass(frozen=True)
 class Prices:
-    """Gemini prices, in dollars per million tokens, for cost estimates."""
+    """Gemini prices, in dollars per million tokens, for cost estimates.
+
+    Gemini bills thinking at the output price (its pricing page: "output price, including
+    thinking tokens") and input served from its cache at a lower cached-input price; the
+    cached tokens are part of the input count, so they are billed once, at that price.
+    """
 
     input_per_million: float
     output_per_million: float
+    cached_input_per_million: float = 0.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Prices:
         """The prices configured by the bot's operator."""
         return cls(
-            settings.price_input_per_million_tokens, settings.price_output_per_million_tokens
+            settings.price_input_per_million_tokens,
+            settings.price_output_per_million_tokens,
+            settings.price_cached_input_per_million_tokens,
         )
 
     def cost(self, totals: UsageTotals) -> float:
         """The estimated cost of ``totals`` in dollars."""
-        spent = totals.tokens_in * self.input_per_million
-        return (spent + totals.tokens_out * self.output_per_million) / 1_000_000
+        cached = min(totals.tokens_cached, totals.tokens_in)
+        spent = (totals.tokens_in - cached) * self.input_per_million
+        spent += cached * self.cached_input_per_million
+        spent += (totals.tokens_out + totals.tokens_thought) * self.output_per_million
+        return spent / 1_000_000
 
 
 @dataclass(frozen=True)

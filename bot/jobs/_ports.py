@@ -8,19 +8,33 @@ platform implements only that.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
 from bot.audio import AudioLimits
-from bot.errors import VoiceNoteError
+from bot.errors import VoiceNoteError, quota_resume_text
 from bot.model import TranscriptDocument
 from bot.pipeline import Progress
 from bot.storage import Job
-from bot.storage.ports import JobClaims, JobQueue, ResultStore, UsageLedger
+from bot.storage.ports import GeminiPauses, JobClaims, JobQueue, ResultStore, UsageLedger
 
 
 class SourceGone(VoiceNoteError):
     """The message or attachment disappeared before the job could read it."""
+
+
+class QueuedForGemini(VoiceNoteError):
+    """Not a failure: the job waits, queued, for Gemini's daily quota to reset at
+    ``resume_at``; told once to its requester (``deliver_failure(..., will_retry=True)``),
+    whose note is processed automatically then."""
+
+    def __init__(self, resume_at: datetime) -> None:
+        self.resume_at = resume_at
+        super().__init__(
+            "Gemini's daily quota for this bot is used up; your note is queued and will be "
+            f"processed after {quota_resume_text(resume_at)}."
+        )
 
 
 class JobPort(Protocol):
@@ -53,5 +67,5 @@ class JobPolicy(Protocol):
         """Raise a VoiceNoteError (e.g. QuotaExceeded) to refuse ``audio_s`` of Gemini time."""
 
 
-class JobStore(JobQueue, JobClaims, ResultStore, UsageLedger, Protocol):
-    """The job rows, their claims and results, and usage records."""
+class JobStore(JobQueue, JobClaims, ResultStore, UsageLedger, GeminiPauses, Protocol):
+    """The job rows, their claims and results, usage records and Gemini pauses."""

@@ -9,6 +9,13 @@ their lease lapses) and several processes sharing one PostgreSQL.
 A job's result is the cache entry the pipeline kept it under: the row refers to it (and
 says whether it was reused), so a job claimed again after a crash delivers that entry
 instead of paying Gemini twice.
+
+Gemini's answers shape three paths. A used-up daily quota (``quota_exceeded``) pauses the
+model in storage until midnight Pacific: the job goes back to the queue with its attempt
+refunded, no worker of any process starts a job needing Gemini until then, and each waiting
+requester is told once when work resumes. A safety refusal is final, with a neutral message
+and the ``refused`` outcome on the row. Whatever a failed attempt spent is recorded (tokens,
+not audio seconds: the daily allowances count audio that was delivered).
 """
 
 from __future__ import annotations
@@ -20,13 +27,22 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 
-from bot.errors import BadInput, GeminiUnavailable, OptedOut, QuotaExceeded, VoiceNoteError
+from bot.errors import (
+    BadInput,
+    GeminiQuotaExhausted,
+    GeminiRefused,
+    GeminiUnavailable,
+    OptedOut,
+    QuotaExceeded,
+    VoiceNoteError,
+)
 from bot.jobs._cache import parse_document
-from bot.jobs._ports import JobPolicy, JobPort, JobStore, SourceGone
-from bot.model import TranscriptDocument
+from bot.jobs._ports import JobPolicy, JobPort, JobStore, QueuedForGemini, SourceGone
+from bot.model import TranscriptDocument, Usage
 from bot.pipeline import Pipeline, Processed, Progress, billable_seconds, reused_as
-from bot.storage import Job, JobRequest, JobStatus
+from bot.storage import Job, JobOutcome, JobRequest, JobStatus
 
 log = logging.getLogger(__name__)
 _GAVE_UP = "I couldn't finish this audio: processing it failed several times. Sorry!"
@@ -121,12 +137,25 @@ class JobRunner:
     async def _claim(self) -> Job | None:
         try:
             await self._report_given_up()
+            model = self._pipeline.gemini.model
+            paused_until = await self._store.gemini_paused_until(model)
+            if paused_until is not None:
+                await self._tell_paused(paused_until)
             return await self._store.claim_next_job(
-                self.worker_id, lease_s=self._config.lease_s, max_attempts=self._config.max_attempts
+                self.worker_id,
+                lease_s=self._config.lease_s,
+                max_attempts=self._config.max_attempts,
+                gemini_model=model,  # while paused, only jobs that need nothing from it
             )
         except Exception:
             log.exception("claiming a job failed; retrying shortly")
             return None
+
+    async def _tell_paused(self, resume_at: datetime) -> None:
+        """Tell each requester waiting on paused Gemini work, once per job and pause."""
+        for job in await self._store.claim_pause_notices(resume_at):
+            log.info("job %d: told it waits for Gemini's quota reset", job.id)
+            await self._safely_tell(job, QueuedForGemini(resume_at), will_retry=True)
 
     async def _report_given_up(self) -> None:
         """Tell the requesters of jobs that crashed their worker too often."""
@@ -181,16 +210,24 @@ class JobRunner:
         return reused_as(document, job.filename or "audio")
 
     async def _record_usage(self, job: Job, processed: Processed) -> None:
-        document = processed.document
-        if processed.reused or not document.usage.requests:  # a cache hit or silence
+        if processed.reused:  # a cache hit spent nothing
             return
-        source = document.source
+        source = processed.document.source
+        seconds = billable_seconds(source.duration_s, source.range_start_s, source.range_end_s)
+        await self._record_spend(job, processed.document.usage, audio_s=seconds)
+
+    async def _record_spend(self, job: Job, usage: Usage, *, audio_s: float) -> None:
+        """Record what Gemini billed (nothing to record for silence or a cache hit)."""
+        if not usage.requests:
+            return
         await self._store.add_usage(
             guild_id=job.guild_id,
             user_id=job.requester_id,
-            audio_s=billable_seconds(source.duration_s, source.range_start_s, source.range_end_s),
-            tokens_in=document.usage.input_tokens,
-            tokens_out=document.usage.output_tokens,
+            audio_s=audio_s,
+            tokens_in=usage.input_tokens,
+            tokens_out=usage.output_tokens,
+            tokens_thought=usage.thought_tokens,
+            tokens_cached=usage.cached_tokens,
         )
 
     async def _produce(self, job: Job) -> Processed:
@@ -221,6 +258,10 @@ class JobRunner:
         else:
             log.exception("job %d failed unexpectedly", job.id)
             user_error = VoiceNoteError(_UNEXPECTED)
+        await self._record_failed_spend(job, user_error.usage)
+        if isinstance(error, GeminiQuotaExhausted):
+            await self._pause(job, error)
+            return
         will_retry = (
             isinstance(error, GeminiUnavailable)
             and not isinstance(error, _FINAL_ERRORS)
@@ -234,12 +275,43 @@ class JobRunner:
             await self._store.set_job_status(job.id, JobStatus.QUEUED, worker_id=self.worker_id)
             self._wake.set()
             return
+        refused = isinstance(error, GeminiRefused)
         await self._store.set_job_status(
-            job.id, JobStatus.FAILED, error=type(user_error).__name__, worker_id=self.worker_id
+            job.id,
+            JobStatus.FAILED,
+            error=_error_text(user_error),
+            outcome=JobOutcome.REFUSED if refused else None,
+            worker_id=self.worker_id,
         )
+
+    async def _record_failed_spend(self, job: Job, usage: Usage) -> None:
+        """Best effort: a failed attempt's tokens, no audio seconds (nothing was delivered)."""
+        try:
+            await self._record_spend(job, usage, audio_s=0.0)
+        except Exception:
+            log.exception("job %d: could not record what the failed attempt spent", job.id)
+
+    async def _pause(self, job: Job, error: GeminiQuotaExhausted) -> None:
+        """Pause the model for every process and put the job back, its attempt refunded:
+        the quota is not the note's fault. Its requester is told by :meth:`_tell_paused`."""
+        model = self._pipeline.gemini.model
+        log.warning("gemini daily quota used up for %s; paused until %s", model, error.resume_at)
+        await self._store.pause_gemini(model, resume_at=error.resume_at, reason="quota_exceeded")
+        await self._store.set_job_status(
+            job.id, JobStatus.QUEUED, worker_id=self.worker_id, refund_attempt=True
+        )
+        self._wake.set()
 
     async def _safely_tell(self, job: Job, error: VoiceNoteError, *, will_retry: bool) -> None:
         try:
             await self._port.deliver_failure(job, error, will_retry=will_retry)
         except Exception:
             log.exception("job %d: could not report the failure", job.id)
+
+
+def _error_text(error: VoiceNoteError) -> str:
+    """The ``error`` column: the error's type, and for a refusal Gemini's codes (its words
+    for the category, never the member's content)."""
+    if isinstance(error, GeminiRefused):
+        return f"GeminiRefused: {', '.join(error.codes)}"
+    return type(error).__name__

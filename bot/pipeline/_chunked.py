@@ -4,6 +4,8 @@ Gemini's output budget holds roughly 10–15 minutes of dense speech, so long au
 silences (bot.audio._prepare), each chunk is transcribed concurrently under a bound, and the pieces
 are stitched with exact absolute times. A chunk whose reply is cut at the token limit is
 split in two and retried; a chunk too short to split keeps what was complete, marked partial.
+When a chunk fails for good the others are cancelled (their answers would be thrown away)
+and the error carries what the finished ones cost, so the job still records it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.audio import AudioChunk, AudioTools, PreparedAudio, cut_range
-from bot.errors import TruncatedOutput
+from bot.errors import TruncatedOutput, VoiceNoteError, charge
 from bot.gemini import AudioInput, GeminiService, GeminiTranscript, PromptOptions, transcript_prompt
 from bot.model import Flag, Segment, Usage
 from bot.pipeline._repair import has_repetition_loop, repair_flags, repair_segments
@@ -72,20 +74,31 @@ class ChunkTranscriber:
         self, chunks: list[AudioChunk], progress: ChunkProgress | None = None
     ) -> list[ChunkResult]:
         """Every chunk, concurrently under the bound, in offset order."""
+        finished: list[ChunkResult] = []
         done = 0
 
-        async def one(chunk: AudioChunk) -> list[ChunkResult]:
+        async def one(chunk: AudioChunk) -> None:
             nonlocal done
             async with self._semaphore:
-                results = await self.transcribe_chunk(chunk)
+                finished.extend(await self.transcribe_chunk(chunk))
             done += 1
             if progress is not None:
                 await progress(done, len(chunks))
-            return results
 
-        nested = await asyncio.gather(*(one(chunk) for chunk in chunks))
-        flat = [result for results in nested for result in results]
-        return sorted(flat, key=lambda result: result.offset_s)
+        tasks = [asyncio.create_task(one(chunk)) for chunk in chunks]
+        try:
+            await asyncio.gather(*tasks)
+        except BaseException as error:
+            for task in tasks:
+                task.cancel()
+            outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+            if isinstance(error, VoiceNoteError):
+                spent = [r.usage for r in finished] + [
+                    o.usage for o in outcomes if isinstance(o, VoiceNoteError) and o is not error
+                ]
+                charge(error, sum(spent, Usage()))
+            raise
+        return sorted(finished, key=lambda result: result.offset_s)
 
     async def transcribe_chunk(self, chunk: AudioChunk) -> list[ChunkResult]:
         """One chunk; split in halves and retried when the reply is cut at the token limit."""
@@ -95,18 +108,26 @@ class ChunkTranscriber:
             if chunk.duration_s < 2 * MIN_SPLIT_S:
                 return [self._salvage(chunk, cut)]
             log.info("chunk at %.0fs cut at the token limit; splitting", chunk.offset_s)
-            halves = await self._halves(chunk)
-            results = [await self.transcribe_chunk(half) for half in halves]
-            merged = [r for rs in results for r in rs]
+            merged: list[ChunkResult] = []
+            try:
+                for half in await self._halves(chunk):
+                    merged.extend(await self.transcribe_chunk(half))
+            except VoiceNoteError as error:
+                charge(error, sum((r.usage for r in merged), cut.usage))
+                raise
             merged[0].usage = merged[0].usage + cut.usage
             return merged
 
     async def _request(self, chunk: AudioChunk) -> ChunkResult:
         usage = Usage()
         for attempt in (1, 2):
-            reply = await self._gemini.structured(
-                prompt=self._prompt, response_model=GeminiTranscript, audio=_as_input(chunk)
-            )
+            try:
+                reply = await self._gemini.structured(
+                    prompt=self._prompt, response_model=GeminiTranscript, audio=_as_input(chunk)
+                )
+            except VoiceNoteError as error:
+                charge(error, usage)  # a first reply that looped was billed too
+                raise
             usage = usage + reply.usage
             contents = [segment.content for segment in reply.value.segments]
             if attempt == 1 and has_repetition_loop(contents):

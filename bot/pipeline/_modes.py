@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from bot.audio import AudioChunk, AudioTools, PreparedAudio, split_at_silences
-from bot.errors import GeminiBadOutput, TruncatedOutput
+from bot.errors import GeminiBadOutput, TruncatedOutput, VoiceNoteError, charge
 from bot.gemini import (
     AudioInput,
     GeminiAnswer,
@@ -76,8 +76,12 @@ async def transcribe(
     await on_chunk(0, len(chunks))
     results = await transcriber.transcribe_all(chunks, on_chunk)
     usage = sum((r.usage for r in results), Usage())
-    usage = usage + await reconcile_speakers(gemini, results)
-    summary, summary_usage = await _overall_summary(gemini, results, options)
+    try:
+        usage = usage + await reconcile_speakers(gemini, results)
+        summary, summary_usage = await _overall_summary(gemini, results, options)
+    except VoiceNoteError as error:
+        charge(error, usage)  # the chunks were paid for
+        raise
     return _fill_transcript(document, results, summary, usage + summary_usage)
 
 

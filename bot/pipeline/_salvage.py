@@ -30,7 +30,7 @@ def salvage_or_raise(cut: TruncatedOutput, model: type[R]) -> R:
             return model.model_validate(candidate)
         except ValidationError:
             continue
-    raise GeminiBadOutput(cut.user_message)
+    raise GeminiBadOutput(cut.user_message, cut.usage)
 
 
 def _closers(prefix: str) -> str | None:

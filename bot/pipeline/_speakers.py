@@ -2,8 +2,11 @@
 
 Each chunk is transcribed on its own, so "Speaker 1" in part 2 need not be "Speaker 1" in
 part 1. One cheap text-only request shows Gemini a few lines of each part-local speaker and
-asks for one labelling of the whole recording. If that fails the labels are kept and the
-document says so: a wrong merge would be worse than an honest caveat.
+asks for one labelling of the whole recording. If that fails for any reason (a reply cut at
+the token limit included: :class:`bot.errors.TruncatedOutput` is a ``VoiceNoteError``) the
+labels are kept and the document says so: a wrong merge would be worse than an honest
+caveat, and failing a job whose chunks are paid for would be worse still. What the failed
+request cost is still counted.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from bot.pipeline._chunked import ChunkResult
 log = logging.getLogger(__name__)
 _SAMPLES_PER_SPEAKER = 3
 _SAMPLE_CHARS = 160
+SPEAKERS_NOT_RECONCILED = "Speaker labels were assigned per part and may not match across parts."
 
 
 def _samples(chunks: list[ChunkResult]) -> str:
@@ -68,10 +72,8 @@ async def reconcile_speakers(gemini: GeminiService, chunks: list[ChunkResult]) -
         reply = await gemini.structured(prompt=_prompt(chunks), response_model=GeminiSpeakerMap)
     except VoiceNoteError as error:
         log.warning("speaker reconciliation failed: %s", type(error).__name__)
-        chunks[0].warnings.append(
-            "Speaker labels were assigned per part and may not match across parts."
-        )
-        return Usage()
+        chunks[0].warnings.append(SPEAKERS_NOT_RECONCILED)
+        return error.usage
     known = {(part, seg.speaker) for part, c in enumerate(chunks, 1) for seg in c.segments}
     mapping = {
         (link.part, link.label): link.speaker.strip()

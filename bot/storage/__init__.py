@@ -1,5 +1,5 @@
-"""The bot's one repository: settings, jobs, deliveries, cached results, usage, opt-outs
-and the audit log, on SQLite (the default) or PostgreSQL (several bot processes).
+"""The bot's one repository: settings, jobs, deliveries, cached results, usage, opt-outs,
+Gemini pauses and the audit log, on SQLite (the default) or PostgreSQL (several bot processes).
 
 No SQL lives anywhere else. Rows are frozen dataclasses, datetimes are timezone-aware UTC,
 Discord ids are plain ints. See :class:`Storage`.
@@ -17,6 +17,7 @@ from bot.storage._types import (
     Delivery,
     GuildSettings,
     Job,
+    JobOutcome,
     JobRequest,
     JobStatus,
     ReplyStyle,
@@ -34,6 +35,7 @@ __all__ = [
     "Delivery",
     "GuildSettings",
     "Job",
+    "JobOutcome",
     "JobRequest",
     "JobStatus",
     "ReplyStyle",

@@ -8,8 +8,9 @@ worker meanwhile is re-checked and dropped. On SQLite the statement runs under t
 database write lock (``BEGIN IMMEDIATE``), which makes it atomic on its own.
 
 Claimable: queued jobs, and running/delivering jobs whose lease expired (their worker
-died) while they have attempts left. Fairness: the candidate from the server with the fewest
-jobs being worked on right now comes first, then the oldest.
+died) while they have attempts left; while the worker's Gemini model is paused (a used-up
+daily quota), only those whose result is already stored. Fairness: the candidate from the
+server with the fewest jobs being worked on right now comes first, then the oldest.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, update
 
 from bot.storage._base import RepoBase, fetch_one
 from bot.storage._jobs import job_from_row
-from bot.storage._schema import jobs
+from bot.storage._schema import gemini_pauses, jobs
 from bot.storage._types import ACTIVE_STATUSES, Job, JobStatus
 
 DEFAULT_MAX_ATTEMPTS = 3
@@ -32,11 +33,20 @@ def _expired(table: Any, now: datetime) -> ColumnElement[bool]:
     return and_(table.c.status.in_(_ACTIVE), table.c.lease_until < now)
 
 
-def _claimable(table: Any, now: datetime, max_attempts: int) -> ColumnElement[bool]:
-    return or_(
+def _claimable(
+    table: Any, now: datetime, max_attempts: int, gemini_model: str | None
+) -> ColumnElement[bool]:
+    claimable = or_(
         table.c.status == JobStatus.QUEUED.value,
         and_(_expired(table, now), table.c.attempts < max_attempts),
     )
+    if gemini_model is None:
+        return claimable
+    # While the model is paused only jobs whose result is stored (they need nothing more from
+    # Gemini) are claimable. Checked in the claiming statement itself, so a job put back by
+    # the worker that recorded the pause can never be claimed by one that looked earlier.
+    paused = exists().where(gemini_pauses.c.model == gemini_model, gemini_pauses.c.resume_at > now)
+    return and_(claimable, or_(table.c.result_key.is_not(None), ~paused))
 
 
 class ClaimsRepo(RepoBase):
@@ -47,7 +57,7 @@ class ClaimsRepo(RepoBase):
             return stmt.with_for_update(skip_locked=True)
         return stmt
 
-    def _pick_stmt(self, now: datetime, max_attempts: int) -> Select[Any]:
+    def _pick_stmt(self, now: datetime, max_attempts: int, gemini_model: str | None) -> Select[Any]:
         cand = jobs.alias("cand")
         busy = jobs.alias("busy")
         busy_in_guild = (
@@ -63,7 +73,7 @@ class ClaimsRepo(RepoBase):
         )
         pick = (
             select(cand.c.id)
-            .where(_claimable(cand, now, max_attempts))
+            .where(_claimable(cand, now, max_attempts, gemini_model))
             .order_by(busy_in_guild, cand.c.created_at, cand.c.id)
             .limit(1)
         )
@@ -92,19 +102,27 @@ class ClaimsRepo(RepoBase):
         return [job_from_row(row) for row in rows]
 
     async def claim_next_job(
-        self, worker_id: str, *, lease_s: float, max_attempts: int = DEFAULT_MAX_ATTEMPTS
+        self,
+        worker_id: str,
+        *,
+        lease_s: float,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        gemini_model: str | None = None,
     ) -> Job | None:
         """Claim the next job for ``worker_id``, or None when there is nothing to do.
 
         The job becomes RUNNING, claimed by the worker until ``now + lease_s`` (renew with
         :meth:`renew_lease`), and its ``attempts`` goes up by one. Jobs whose worker died
         ``max_attempts`` times are not claimed again: see :meth:`give_up_exhausted`.
+        With ``gemini_model``, a job that still needs Gemini is not claimed while that model
+        is paused (:meth:`PausesRepo.pause_gemini`).
         """
         now = self._now()
-        pick = self._pick_stmt(now, max_attempts).scalar_subquery()
+        pick = self._pick_stmt(now, max_attempts, gemini_model).scalar_subquery()
+        claimable = _claimable(jobs, now, max_attempts, gemini_model)
         stmt = (
             update(jobs)
-            .where(jobs.c.id == pick, _claimable(jobs, now, max_attempts))
+            .where(jobs.c.id == pick, claimable)
             .values(
                 status=JobStatus.RUNNING.value,
                 attempts=jobs.c.attempts + 1,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, fields
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 
 from bot.model import Mode
 from bot.options import JobOptions, JobSpec, Origin, OutputMode
@@ -22,6 +22,7 @@ from bot.storage._types import (
     UNFINISHED_STATUSES,
     Delivery,
     Job,
+    JobOutcome,
     JobRequest,
     JobStatus,
 )
@@ -58,6 +59,7 @@ def job_from_row(row: Any) -> Job:
     data["status"] = JobStatus(data["status"])
     data["private"] = bool(data["private"])
     data["result_reused"] = bool(data["result_reused"])
+    data["outcome"] = JobOutcome(data["outcome"]) if data["outcome"] else None
     return Job(**data)
 
 
@@ -70,11 +72,16 @@ def _request_columns(req: JobRequest) -> dict[str, Any]:
 
 
 def _status_values(
-    status: JobStatus, error: str | None, result_key: str | None, result_reused: bool
+    status: JobStatus,
+    error: str | None,
+    result_key: str | None,
+    result_reused: bool,
+    outcome: JobOutcome | None,
 ) -> dict[str, Any]:
     values: dict[str, Any] = {
         "status": status.value,
         "error": None if error is None else error[:MAX_ERROR_CHARS],
+        "outcome": None if outcome is None else outcome.value,
     }
     if result_key is not None:
         values.update(result_key=result_key, result_reused=result_reused)
@@ -119,18 +126,24 @@ class JobsRepo(RepoBase):
         result_key: str | None = None,
         result_reused: bool = False,
         worker_id: str | None = None,
+        outcome: JobOutcome | None = None,
+        refund_attempt: bool = False,
     ) -> bool:
         """Move a job to ``status``; returns whether the row changed.
 
-        ``error`` is always written (None clears it); ``result_key`` (the cache entry
-        holding the job's result) and ``result_reused`` (it came from the cache) only when a
-        key is given.
+        ``error`` and ``outcome`` are always written (None clears them); ``result_key``
+        (the cache entry holding the job's result) and ``result_reused`` (it came from the
+        cache) only when a key is given. ``refund_attempt`` gives back the attempt its
+        claim counted (a job put back for a reason that is not its own, e.g. a Gemini
+        quota pause, must not draw nearer to being given up).
         Back to QUEUED releases the claim; a final status ends the lease. With
         ``worker_id``, the change only happens while that worker still holds the job
         (claimed by it and running or delivering), so a worker whose lease expired and
         was taken over, or whose job was cancelled, cannot overwrite the outcome.
         """
-        values = _status_values(JobStatus(status), error, result_key, result_reused)
+        values = _status_values(JobStatus(status), error, result_key, result_reused, outcome)
+        if refund_attempt:
+            values["attempts"] = case((jobs.c.attempts > 0, jobs.c.attempts - 1), else_=0)
         stmt = update(jobs).where(jobs.c.id == job_id)
         if worker_id is not None:
             stmt = stmt.where(

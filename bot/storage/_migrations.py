@@ -145,6 +145,20 @@ _V1_RECORDS = (
     "CREATE INDEX ix_audit_guild_id ON audit_log (guild_id, id)",
 )
 
+_V3_GEMINI = (
+    """CREATE TABLE gemini_pauses (
+        model TEXT PRIMARY KEY,
+        resume_at {ts} NOT NULL,
+        reason TEXT NOT NULL,
+        created_at {ts} NOT NULL
+    )""",
+    "ALTER TABLE jobs ADD COLUMN outcome TEXT",
+    "ALTER TABLE jobs ADD COLUMN pause_told_until {ts}",
+    "CREATE INDEX ix_jobs_guild_outcome ON jobs (guild_id, outcome)",
+    "ALTER TABLE usage_records ADD COLUMN tokens_thought BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE usage_records ADD COLUMN tokens_cached BIGINT NOT NULL DEFAULT 0",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -155,6 +169,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         2,
         "jobs refer to their cached result and remember whether it was reused",
         ("ALTER TABLE jobs ADD COLUMN result_reused BOOLEAN NOT NULL DEFAULT FALSE",),
+    ),
+    Migration(
+        3,
+        "Gemini quota pauses, job outcomes and pause notices, thought and cached tokens",
+        _V3_GEMINI,
     ),
     Migration(
         4,

@@ -58,15 +58,26 @@ class RecordsRepo(RepoBase):
         return int(deleted.rowcount)
 
     async def add_usage(
-        self, *, guild_id: int | None, user_id: int, audio_s: float, tokens_in: int, tokens_out: int
+        self,
+        *,
+        guild_id: int | None,
+        user_id: int,
+        audio_s: float,
+        tokens_in: int,
+        tokens_out: int,
+        tokens_thought: int = 0,
+        tokens_cached: int = 0,
     ) -> None:
-        """Record one processed request: audio seconds and Gemini tokens in and out."""
+        """Record one processed request: audio seconds and Gemini tokens in, out (thinking
+        apart: billed as output) and cached (the part of ``tokens_in`` served from cache)."""
         stmt = usage_records.insert().values(
             guild_id=guild_id,
             user_id=user_id,
             audio_s=float(audio_s),
             tokens_in=tokens_in,
             tokens_out=tokens_out,
+            tokens_thought=tokens_thought,
+            tokens_cached=tokens_cached,
             created_at=self._now(),
         )
         async with self._write() as conn:
@@ -78,19 +89,19 @@ class RecordsRepo(RepoBase):
         """Totals of the usage recorded at or after ``since``, optionally for one server
         and/or one user (e.g. for a daily quota)."""
         u = usage_records.c
+        tokens = (u.tokens_in, u.tokens_out, u.tokens_thought, u.tokens_cached)
         stmt = select(
             func.count(),
             func.coalesce(func.sum(u.audio_s), 0.0),
-            func.coalesce(func.sum(u.tokens_in), 0),
-            func.coalesce(func.sum(u.tokens_out), 0),
+            *(func.coalesce(func.sum(column), 0) for column in tokens),
         ).where(u.created_at >= since)
         if guild_id is not None:
             stmt = stmt.where(u.guild_id == guild_id)
         if user_id is not None:
             stmt = stmt.where(u.user_id == user_id)
         async with self._read() as conn:
-            requests, audio_s, tokens_in, tokens_out = (await conn.execute(stmt)).one()
-        return UsageTotals(int(requests), float(audio_s), int(tokens_in), int(tokens_out))
+            requests, audio_s, *sums = (await conn.execute(stmt)).one()
+        return UsageTotals(int(requests), float(audio_s), *(int(value) for value in sums))
 
     async def audit(
         self, guild_id: int | None, actor_id: int, action: str, detail: dict[str, Any]

@@ -122,6 +122,8 @@ jobs = Table(
     Column("reply_channel_id", BigInteger, nullable=True),
     Column("thread_id", BigInteger, nullable=True),
     Column("result_reused", Boolean, nullable=False, default=False),
+    Column("outcome", Text, nullable=True),
+    _ts("pause_told_until", nullable=True),
 )
 
 deliveries = Table(
@@ -160,6 +162,17 @@ usage_records = Table(
     Column("audio_s", Float, nullable=False),
     Column("tokens_in", BigInteger, nullable=False),
     Column("tokens_out", BigInteger, nullable=False),
+    _ts("created_at"),
+    Column("tokens_thought", BigInteger, nullable=False, default=0),
+    Column("tokens_cached", BigInteger, nullable=False, default=0),
+)
+
+gemini_pauses = Table(
+    "gemini_pauses",
+    metadata,
+    Column("model", Text, primary_key=True),
+    _ts("resume_at"),
+    Column("reason", Text, nullable=False),
     _ts("created_at"),
 )
 

@@ -54,6 +54,13 @@ class JobStatus(StrEnum):
         return self in FINAL_STATUSES
 
 
+class JobOutcome(StrEnum):
+    """Why a job ended the way it did, where its status alone does not say (queryable, e.g.
+    for moderators reviewing what Gemini refused)."""
+
+    REFUSED = "refused"  # Gemini's safety filters refused the audio (final, not retried)
+
+
 FINAL_STATUSES = frozenset({JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED})
 ACTIVE_STATUSES = frozenset({JobStatus.RUNNING, JobStatus.DELIVERING})
 UNFINISHED_STATUSES = frozenset({JobStatus.QUEUED, *ACTIVE_STATUSES})
@@ -125,6 +132,8 @@ class Job(JobRequest):
     reply_channel_id: int | None
     thread_id: int | None
     result_reused: bool = False  # the result came from the cache: this job spent nothing
+    outcome: JobOutcome | None = None
+    pause_told_until: datetime | None = None  # the Gemini pause its requester was told of
 
 
 @dataclass(frozen=True)
@@ -141,12 +150,18 @@ class Delivery:
 
 @dataclass(frozen=True)
 class UsageTotals:
-    """Sums over usage records: how many requests, audio seconds and tokens."""
+    """Sums over usage records: how many requests, audio seconds and tokens.
+
+    ``tokens_out`` excludes ``tokens_thought`` (both billed as output); ``tokens_cached`` is
+    the part of ``tokens_in`` Gemini served from its cache.
+    """
 
     requests: int = 0
     audio_s: float = 0.0
     tokens_in: int = 0
     tokens_out: int = 0
+    tokens_thought: int = 0
+    tokens_cached: int = 0
 
 
 @dataclass(frozen=True)

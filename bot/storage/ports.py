@@ -17,6 +17,7 @@ from bot.storage._types import (
     Delivery,
     GuildSettings,
     Job,
+    JobOutcome,
     JobRequest,
     JobStatus,
     UsageTotals,
@@ -85,8 +86,11 @@ class JobQueue(Protocol):
         result_key: str | None = None,
         result_reused: bool = False,
         worker_id: str | None = None,
+        outcome: JobOutcome | None = None,
+        refund_attempt: bool = False,
     ) -> bool:
-        """Move a job to ``status`` (only while ``worker_id`` holds it, when given)."""
+        """Move a job to ``status`` (only while ``worker_id`` holds it, when given);
+        ``refund_attempt`` gives back the attempt its claim counted."""
 
     async def queue_position(self, job_id: int) -> int:
         """How many queued jobs were submitted before this one."""
@@ -102,9 +106,15 @@ class JobClaims(Protocol):
     """Workers claiming jobs with leases."""
 
     async def claim_next_job(
-        self, worker_id: str, *, lease_s: float, max_attempts: int = ...
+        self,
+        worker_id: str,
+        *,
+        lease_s: float,
+        max_attempts: int = ...,
+        gemini_model: str | None = None,
     ) -> Job | None:
-        """Claim the next job for ``worker_id``, or None when there is nothing to do."""
+        """Claim the next job for ``worker_id``, or None when there is nothing to do (with
+        ``gemini_model``: no job that still needs Gemini while that model is paused)."""
 
     async def renew_lease(self, job_id: int, worker_id: str, lease_s: float) -> bool:
         """Extend the worker's lease; False when it no longer holds the job."""
@@ -153,14 +163,36 @@ class UsageLedger(Protocol):
     """What was spent, by whom and where."""
 
     async def add_usage(
-        self, *, guild_id: int | None, user_id: int, audio_s: float, tokens_in: int, tokens_out: int
+        self,
+        *,
+        guild_id: int | None,
+        user_id: int,
+        audio_s: float,
+        tokens_in: int,
+        tokens_out: int,
+        tokens_thought: int = 0,
+        tokens_cached: int = 0,
     ) -> None:
-        """Record one processed job."""
+        """Record one processed job (or the tokens a failed attempt spent)."""
 
     async def usage_since(
         self, *, since: datetime, guild_id: int | None = None, user_id: int | None = None
     ) -> UsageTotals:
         """Totals recorded at or after ``since``, for a server and/or a user."""
+
+
+class GeminiPauses(Protocol):
+    """Pauses of Gemini work per model (a used-up daily quota), obeyed by every process."""
+
+    async def pause_gemini(self, model: str, *, resume_at: datetime, reason: str) -> None:
+        """Pause work for ``model`` until ``resume_at`` (pauses only ever extend)."""
+
+    async def gemini_paused_until(self, model: str) -> datetime | None:
+        """When work for ``model`` may resume; None when it is not paused."""
+
+    async def claim_pause_notices(self, resume_at: datetime) -> list[Job]:
+        """Queued jobs waiting for Gemini not yet told of the pause ending at ``resume_at``;
+        each returned to exactly one caller."""
 
 
 class Retention(Protocol):

@@ -14,7 +14,7 @@ import aiohttp
 import discord
 
 from bot.errors import OptedOut, VoiceNoteError
-from bot.jobs import SourceGone
+from bot.jobs import QueuedForGemini, SourceGone
 from bot.model import TranscriptDocument
 from bot.options import Origin
 from bot.pipeline import Progress
@@ -115,7 +115,7 @@ class DiscordDelivery:
             await self.status.react(job, None)
             return
         text = f"⚠️ {error.user_message}"
-        if will_retry:
+        if will_retry and not isinstance(error, QueuedForGemini):  # that one says when
             text += " I'll retry automatically shortly."
         await self._transport(job).post_failure(job, text)
         if not will_retry:

@@ -1,22 +1,29 @@
 """A fake Gemini API on 127.0.0.1 that the real google-genai SDK talks to.
 
-See :mod:`testkit.gemini._server` for the wire format it speaks and the faults it scripts;
-the ``fake_gemini`` fixture lives in :mod:`tests.helpers.fakes`.
+See :mod:`testkit.gemini._server` for the wire format it speaks and the faults it scripts,
+:mod:`testkit.gemini._replies` for the Interactions API's error codes it sends and
+:mod:`testkit.gemini._usage` for how it counts tokens; the ``fake_gemini`` fixture lives in
+:mod:`tests.helpers.fakes`.
 """
 
 from testkit.gemini._replies import (
     QUOTA_MESSAGE,
+    SAFETY_CODES,
     ContinuationReply,
     ErrorReply,
     JsonObject,
     Reply,
     SlowReply,
     TextReply,
+    TokenCounts,
 )
 from testkit.gemini._server import FakeGemini, RecordedRequest, make_client
+from testkit.gemini._usage import AUDIO_TOKENS_PER_SECOND, text_tokens
 
 __all__ = [
+    "AUDIO_TOKENS_PER_SECOND",
     "QUOTA_MESSAGE",
+    "SAFETY_CODES",
     "ContinuationReply",
     "ErrorReply",
     "FakeGemini",
@@ -25,5 +32,7 @@ __all__ = [
     "Reply",
     "SlowReply",
     "TextReply",
+    "TokenCounts",
     "make_client",
+    "text_tokens",
 ]

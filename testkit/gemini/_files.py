@@ -1,4 +1,4 @@
-"""The Files API half of the fake Gemini server, as google-genai 3.4.0 drives it.
+"""The Files API half of the fake Gemini server, as google-genai 3.6 drives it.
 
 ``client.aio.files.upload`` sends ``POST /upload/{v}/files`` with ``X-Goog-Upload-Protocol:
 resumable`` and ``X-Goog-Upload-Command: start`` (body ``{"file": {"mime_type", "size_bytes"}}``,
@@ -22,8 +22,8 @@ from typing import Literal, TypeAlias
 
 from aiohttp import web
 
-from testkit.gemini._replies import ErrorReply, JsonObject
-from testkit.gemini._wire import error_response, invalid_argument, now_iso
+from testkit.gemini._replies import JsonObject
+from testkit.gemini._wire import RpcError, now_iso, rpc_error_response, rpc_invalid_argument
 
 FileState: TypeAlias = Literal["PROCESSING", "ACTIVE", "FAILED"]
 KeyCheck: TypeAlias = Callable[[web.Request], web.Response | None]
@@ -86,11 +86,11 @@ class UploadedFile:
 
 def _not_found(file_id: str) -> web.Response:
     message = f"You do not have permission to access the File {file_id} or it may not exist."
-    return error_response(ErrorReply(403, "PERMISSION_DENIED", message))
+    return rpc_error_response(RpcError(403, "PERMISSION_DENIED", message))
 
 
-def _upload_error(reply: ErrorReply) -> web.Response:
-    return error_response(reply, headers={"X-Goog-Upload-Status": "final"})
+def _upload_error(error: RpcError) -> web.Response:
+    return rpc_error_response(error, headers={"X-Goog-Upload-Status": "final"})
 
 
 class FileStore:
@@ -133,17 +133,18 @@ class FileStore:
         if headers.get("X-Goog-Upload-Protocol") != "resumable" or (
             headers.get("X-Goog-Upload-Command") != "start"
         ):
-            return error_response(invalid_argument("The fake only speaks resumable uploads."))
+            message = "The fake only speaks resumable uploads."
+            return rpc_error_response(rpc_invalid_argument(message))
         meta = (json.loads(await request.text() or "{}") or {}).get("file") or {}
         size = int(headers.get("X-Goog-Upload-Header-Content-Length", meta.get("size_bytes", 0)))
         mime = headers.get("X-Goog-Upload-Header-Content-Type") or meta.get("mime_type")
         if not mime:
-            return error_response(invalid_argument("Missing upload content type."))
+            return rpc_error_response(rpc_invalid_argument("Missing upload content type."))
         if size > MAX_FILE_BYTES:
-            return error_response(invalid_argument("File is larger than 2 GB."))
+            return rpc_error_response(rpc_invalid_argument("File is larger than 2 GB."))
         name = meta.get("name") or f"files/fake{next(self._ids):06d}"
         if name in self.uploads:
-            return error_response(ErrorReply(409, "ALREADY_EXISTS", f"{name} already exists."))
+            return rpc_error_response(RpcError(409, "ALREADY_EXISTS", f"{name} already exists."))
         origin = f"{request.scheme}://{request.host}"
         version = request.match_info["version"]
         upload = UploadedFile(
@@ -163,18 +164,18 @@ class FileStore:
     async def _chunk(self, request: web.Request) -> web.Response:
         upload = self._sessions.get(request.query["upload_id"])
         if upload is None:
-            return _upload_error(ErrorReply(404, "NOT_FOUND", "Unknown upload id."))
+            return _upload_error(RpcError(404, "NOT_FOUND", "Unknown upload id."))
         command = request.headers.get("X-Goog-Upload-Command", "")
         offset = int(request.headers.get("X-Goog-Upload-Offset", "-1"))
         if "upload" not in command or offset != len(upload.data):
             message = f"Bad chunk: command {command!r}, offset {offset} != {len(upload.data)}."
-            return _upload_error(invalid_argument(message))
+            return _upload_error(rpc_invalid_argument(message))
         upload.data += await request.read()
         if "finalize" not in command:
             return web.Response(headers={"X-Goog-Upload-Status": "active"})
         if len(upload.data) != upload.size_bytes:
             message = f"Upload size {len(upload.data)} != declared {upload.size_bytes}."
-            return _upload_error(invalid_argument(message))
+            return _upload_error(rpc_invalid_argument(message))
         del self._sessions[request.query["upload_id"]]
         if upload.polls_left == 0:
             upload.state = upload.final_state

@@ -3,6 +3,14 @@
 A test queues one :class:`Reply` per ``interactions.create`` request it expects. Build them
 with the classmethods on :class:`Reply` (``Reply.json``, ``Reply.error``, ``Reply.slow``...);
 the subclasses are what the server dispatches on.
+
+Errors use the Interactions API's own shape, ``{"error": {"code": "<string>", "message"}}``
+with the codes of Gemini's API errors page for the Interactions API
+(ai.google.dev/gemini-api/docs/troubleshooting): ``invalid_request`` (400),
+``authentication`` (401), ``payment_required`` (402), ``permission_denied`` (403),
+``not_found``/``model_not_found`` (404), ``rate_limit_exceeded`` and ``quota_exceeded``
+(429), and the 5xx codes. The older ``{"code": <int>, "status": "RESOURCE_EXHAUSTED"}``
+shape belongs to ``generateContent`` and the Files API (:mod:`testkit.gemini._wire`).
 """
 
 from __future__ import annotations
@@ -26,13 +34,20 @@ ReplyStatus: TypeAlias = Literal[
     "queued",
 ]
 
-# Input tokens reported when a reply does not say: a fixed number keeps cost tests simple.
-DEFAULT_INPUT_TOKENS = 1000
+# Codes in a failed interaction's ``errors`` when Gemini's safety filters blocked the
+# request or its answer (Gemini's safety guidance: blocked prompts and responses).
+# ``recitation`` (the answer would recite training data) is not among them.
+SAFETY_CODES = ("safety", "prohibited_content", "spii", "blocklist", "content_blocked")
 
 QUOTA_MESSAGE = (
     "You exceeded your current quota, please check your plan and billing details. For more "
     "information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits."
 )
+RATE_LIMIT_MESSAGE = (
+    "Resource has been exhausted: too many requests per minute for this model. Please retry "
+    "later; see https://ai.google.dev/gemini-api/docs/rate-limits."
+)
+PAYMENT_MESSAGE = "Your prepaid credit is used up. Add funds to your billing account."
 OVERLOADED_MESSAGE = "The model is overloaded. Please try again later."
 INTERNAL_MESSAGE = (
     "An internal error has occurred. Please retry or report in "
@@ -40,9 +55,19 @@ INTERNAL_MESSAGE = (
 )
 
 
-def default_usage(text: str) -> tuple[int, int]:
-    """Usage reported when a reply gives none: fixed input, ~4 characters per output token."""
-    return DEFAULT_INPUT_TOKENS, max(1, len(text) // 4)
+@dataclass(frozen=True)
+class TokenCounts:
+    """Usage to report instead of the one the fake computes from the request.
+
+    ``output`` excludes ``thought`` (Gemini reports thinking separately: the SDK's own tests
+    build ``total_tokens = input + output + thought``); ``cached`` is the part of ``input``
+    served from a cache.
+    """
+
+    input: int
+    output: int
+    thought: int = 0
+    cached: int = 0
 
 
 @dataclass(frozen=True)
@@ -51,71 +76,79 @@ class Reply:
 
     @classmethod
     def json(
-        cls,
-        obj: Any,
-        *,
-        status: ReplyStatus = "completed",
-        usage: tuple[int, int] | None = None,
+        cls, obj: Any, *, status: ReplyStatus = "completed", usage: TokenCounts | None = None
     ) -> TextReply:
-        """The model answers ``json.dumps(obj)``; ``usage`` is ``(input, output)`` tokens."""
+        """The model answers ``json.dumps(obj)``; ``usage`` overrides the computed usage."""
         return TextReply(json.dumps(obj, ensure_ascii=False), status=status, usage=usage)
 
     @classmethod
     def text(
-        cls,
-        raw_text: str,
-        *,
-        status: ReplyStatus = "completed",
-        usage: tuple[int, int] | None = None,
+        cls, raw_text: str, *, status: ReplyStatus = "completed", usage: TokenCounts | None = None
     ) -> TextReply:
         """The model answers ``raw_text`` verbatim (invalid JSON, empty string...)."""
         return TextReply(raw_text, status=status, usage=usage)
 
     @classmethod
-    def truncated(cls, obj: Any, *, usage: tuple[int, int] | None = None) -> TextReply:
+    def truncated(cls, obj: Any, *, usage: TokenCounts | None = None) -> TextReply:
         """``json.dumps(obj)`` cut roughly in half with ``status="incomplete"`` (token limit)."""
         full = json.dumps(obj, ensure_ascii=False)
         return TextReply(full[: len(full) // 2], status="incomplete", usage=usage)
 
     @classmethod
-    def failed(cls, message: str = "The model failed to generate a response.") -> TextReply:
-        """HTTP 200 with ``status="failed"``, no output steps and one entry in ``errors``."""
-        return TextReply(None, status="failed", usage=None, error_message=message)
+    def failed(
+        cls, message: str = "The model failed to generate a response.", *, code: str | None = None
+    ) -> TextReply:
+        """HTTP 200 with ``status="failed"``, no output steps and one entry in ``errors``
+        (``{"code", "message"}``, as the SDK's ``Interaction.errors`` types it)."""
+        return TextReply(None, status="failed", error_message=message, error_code=code)
+
+    @classmethod
+    def refused(cls, code: str = "prohibited_content") -> TextReply:
+        """A safety refusal: a failed interaction whose error carries a safety ``code``
+        (one of :data:`SAFETY_CODES`). The input is still billed; nothing is generated."""
+        return cls.failed("The request was blocked by safety filters.", code=code)
 
     @classmethod
     def error(
-        cls,
-        http_status: int,
-        status_name: str,
-        message: str,
-        *,
-        retry_after: float | None = None,
+        cls, http_status: int, code: str, message: str, *, retry_after: float | None = None
     ) -> ErrorReply:
-        """A Google error body ``{"error": {"code", "message", "status"}}``.
+        """An Interactions API error body ``{"error": {"code", "message"}}``.
 
-        ``retry_after`` (seconds) sends a ``Retry-After`` header and a ``RetryInfo`` detail.
+        ``retry_after`` (seconds) sends a ``Retry-After`` header, the one retry hint an HTTP
+        answer can carry whatever its body's shape.
         """
-        return ErrorReply(http_status, status_name, message, retry_after=retry_after)
+        return ErrorReply(http_status, code, message, retry_after=retry_after)
 
     @classmethod
     def rate_limited(cls, *, retry_after: float | None = None) -> ErrorReply:
-        """429 RESOURCE_EXHAUSTED, as Gemini answers when the quota is used up."""
-        return cls.error(429, "RESOURCE_EXHAUSTED", QUOTA_MESSAGE, retry_after=retry_after)
+        """429 ``rate_limit_exceeded``: a per-minute (or per-second) limit, worth a backoff."""
+        return cls.error(429, "rate_limit_exceeded", RATE_LIMIT_MESSAGE, retry_after=retry_after)
+
+    @classmethod
+    def quota_exceeded(cls) -> ErrorReply:
+        """429 ``quota_exceeded``: the daily quota (per project and model) is used up until
+        it resets at midnight Pacific time (Gemini's rate-limits page)."""
+        return cls.error(429, "quota_exceeded", QUOTA_MESSAGE)
+
+    @classmethod
+    def payment_required(cls) -> ErrorReply:
+        """402 ``payment_required``: prepaid credit exhausted; retrying cannot help."""
+        return cls.error(402, "payment_required", PAYMENT_MESSAGE)
 
     @classmethod
     def unavailable(cls, *, retry_after: float | None = None) -> ErrorReply:
-        """503 UNAVAILABLE ("The model is overloaded")."""
-        return cls.error(503, "UNAVAILABLE", OVERLOADED_MESSAGE, retry_after=retry_after)
+        """503 ("The model is overloaded")."""
+        return cls.error(503, "unavailable", OVERLOADED_MESSAGE, retry_after=retry_after)
 
     @classmethod
     def internal(cls) -> ErrorReply:
-        """500 INTERNAL."""
-        return cls.error(500, "INTERNAL", INTERNAL_MESSAGE)
+        """500."""
+        return cls.error(500, "internal_error", INTERNAL_MESSAGE)
 
     @classmethod
     def bad_request(cls, message: str) -> ErrorReply:
-        """400 INVALID_ARGUMENT with ``message``."""
-        return cls.error(400, "INVALID_ARGUMENT", message)
+        """400 ``invalid_request`` with ``message``."""
+        return cls.error(400, "invalid_request", message)
 
     @classmethod
     def slow(cls, seconds: float, then: Reply) -> SlowReply:
@@ -128,7 +161,7 @@ class Reply:
         first_text_part: str,
         second_text_part: str,
         *more_parts: str,
-        usage: tuple[int, int] | None = None,
+        usage: TokenCounts | None = None,
     ) -> ContinuationReply:
         """Text spread over several hops linked by ``continuation_token``.
 
@@ -166,20 +199,17 @@ class TextReply(Reply):
 
     body_text: str | None
     status: str = "completed"
-    usage: tuple[int, int] | None = None
+    usage: TokenCounts | None = None
     error_message: str | None = None
-
-    def tokens(self) -> tuple[int, int]:
-        """The ``(input, output)`` tokens to report."""
-        return self.usage if self.usage is not None else default_usage(self.body_text or "")
+    error_code: str | None = None
 
 
 @dataclass(frozen=True)
 class ErrorReply(Reply):
-    """An HTTP error in Google's format."""
+    """An HTTP error in the Interactions API's format."""
 
     http_status: int
-    status_name: str
+    code: str
     message: str
     retry_after: float | None = None
 
@@ -197,4 +227,4 @@ class ContinuationReply(Reply):
     """Text delivered over ``len(parts)`` hops."""
 
     parts: tuple[str, ...]
-    usage: tuple[int, int] | None = None
+    usage: TokenCounts | None = None

@@ -1,4 +1,4 @@
-"""A fake Gemini API on 127.0.0.1 that the real google-genai SDK (3.4.0) can talk to.
+"""A fake Gemini API on 127.0.0.1 that the real google-genai SDK (3.6) can talk to.
 
 Point the SDK at it with :func:`make_client` (``HttpOptions(base_url=fake.base_url)``), queue
 answers with :meth:`FakeGemini.enqueue` and assert on :attr:`FakeGemini.requests` and
@@ -11,45 +11,48 @@ Wire format (read from ``google/genai/_gaos``): ``interactions.create`` is
 "generation_config", "store", "system_instruction"}`` (the SDK wraps a bare list of content
 blocks into one ``user_input`` step). The answer is an ``Interaction``: ``{"id", "status",
 "steps": [{"type": "model_output", "content": [{"type": "text", "text"}]}], "usage":
-{"total_input_tokens", "total_output_tokens", "total_tokens"}}``. ``output_text`` is not on
-the wire: the SDK joins the text items of the trailing ``model_output`` steps (stopping at a
-``user_input`` step or a non-text item); it is ``""`` (never None) when there is no text.
+{"total_input_tokens", "total_output_tokens", "total_thought_tokens", "total_tokens"},
+"errors": [{"code", "message"}]}``. ``output_text`` is not on the wire: the SDK joins the
+text items of the trailing ``model_output`` steps; it is ``""`` (never None) without text.
+Usage is computed from the request (:mod:`testkit.gemini._usage`: 32 tokens per audio
+second, measured by decoding the audio, plus the prompt and some thinking) unless a reply
+gives :class:`TokenCounts`.
 
-Exceptions the SDK raises (verified by ``test_gemini_fake.py``). Interactions errors are NOT
-``google.genai.errors.APIError``; they come from ``google.genai._gaos.lib.compat_errors``
-(re-exported by ``google.genai._interactions``), all subclasses of ``APIStatusError`` with
-``.status_code`` and ``.body`` (the parsed ``{"error": {...}}``):
+Errors are the Interactions API's ``{"error": {"code": "<string>", "message"}}`` (see
+:mod:`testkit.gemini._replies`). The SDK raises them from ``google.genai._gaos.lib.
+compat_errors`` (re-exported by ``google.genai._interactions``), NOT as
+``google.genai.errors.APIError``: subclasses of ``APIStatusError`` with ``.status_code``
+and ``.body`` (the parsed ``{"error": {...}}``), verified by ``test_gemini_fake*.py``:
 
-* 400 → ``BadRequestError``; 403 → ``PermissionDeniedError``; 404 → ``NotFoundError``;
-  429 → ``RateLimitError``; any 5xx → ``InternalServerError``; other 4xx → ``APIStatusError``.
+* 400 → ``BadRequestError``; 401 → ``AuthenticationError``; 403 → ``PermissionDeniedError``;
+  404 → ``NotFoundError``; 429 → ``RateLimitError``; any 5xx → ``InternalServerError``;
+  other 4xx (402) → ``APIStatusError``.
 * Timeout → ``APITimeoutError`` (an ``APIConnectionError``, not an ``APIStatusError``).
-  Timeouts are *not* retried, whatever ``attempts`` says.
 * A failure on a continuation hop after the first → ``google.genai.errors.
   ContinuationInterruptedError`` (with ``partial_interaction`` and the token).
-* The SDK retries 408/409/429/5xx by itself: ``attempts`` requests in all (default 5, backoff
-  0.5 s doubling to 8 s), then raises the last error. ``Retry-After`` (or ``retry-after-ms``)
-  replaces the computed delay with no upper bound (``max_delay`` does not cap it).
+* The SDK retries 408/409/429/5xx by itself: ``attempts`` requests in all (default 5), then
+  raises the last error. ``Retry-After`` replaces the computed delay with no upper bound.
 
-The Files API goes through the older client and raises ``google.genai.errors.ClientError``
-(4xx) / ``ServerError`` (5xx), with ``.code``, ``.status`` and ``.message``.
+The Files API goes through the older client and speaks the Google RPC error shape; the SDK
+raises ``google.genai.errors.ClientError`` (4xx) / ``ServerError`` (5xx) for it.
 
-Refusals, as Google words them: a wrong key is 400 INVALID_ARGUMENT "API key not valid"; no
-key at all is 403 PERMISSION_DENIED (Google's answer to unregistered callers). Also 400 for
-the schema keywords in :mod:`testkit.gemini._schema`, audio MIME types outside
-:data:`ALLOWED_AUDIO_MIME_TYPES`, bodies over :attr:`FakeGemini.inline_limit_bytes` (20 MB)
-and file URIs that are unknown, deleted or not ACTIVE.
+Refusals: a wrong or missing key is 401 ``authentication`` on interactions (400
+INVALID_ARGUMENT / 403 on the Files API); 400 ``invalid_request`` for the schema keywords in
+:mod:`testkit.gemini._schema`, audio MIME types outside :data:`ALLOWED_AUDIO_MIME_TYPES`,
+audio ffmpeg cannot decode, bodies over :attr:`FakeGemini.inline_limit_bytes` (20 MB) and
+file URIs that are unknown or deleted (``failed_precondition`` when not ACTIVE).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import itertools
 import json
-import time
 from collections import deque
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, TypeAlias
 
@@ -65,20 +68,23 @@ from testkit.gemini._replies import (
     Reply,
     SlowReply,
     TextReply,
-    default_usage,
+    TokenCounts,
 )
-from testkit.gemini._schema import example_for, response_schema_of
+from testkit.gemini._requests import RecordedRequest
+from testkit.gemini._schema import example_for
+from testkit.gemini._usage import AudioMeter, RequestCost, prompt_tokens, thinking_level
 from testkit.gemini._validate import (
     ALLOWED_AUDIO_MIME_TYPES,
     INLINE_LIMIT_BYTES,
-    content_blocks,
     validate_interaction,
 )
 from testkit.gemini._wire import (
-    api_key_error,
+    Outcome,
     error_response,
+    files_key_error,
     interaction_payload,
-    invalid_argument,
+    interactions_key_error,
+    invalid_request,
     presented_key,
     redacted_headers,
 )
@@ -94,47 +100,7 @@ __all__ = [
 ]
 
 DEFAULT_API_KEY = "test-key-not-real"
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One ``interactions`` request as the fake received it (the API key left out)."""
-
-    method: str
-    path: str
-    api_version: str
-    body: JsonObject
-    headers: Mapping[str, str]
-    had_valid_key: bool
-    time: float = field(default_factory=time.monotonic)  # time.monotonic() on arrival
-
-    @property
-    def model(self) -> str | None:
-        """The ``model`` field."""
-        model = self.body.get("model")
-        return model if isinstance(model, str) else None
-
-    @property
-    def input_parts(self) -> list[JsonObject]:
-        """The content blocks of ``input`` (text and audio parts, in order)."""
-        return content_blocks(self.body.get("input"))
-
-    @property
-    def audio_parts(self) -> list[JsonObject]:
-        """The audio content blocks of ``input``."""
-        return [part for part in self.input_parts if part.get("type") == "audio"]
-
-    @property
-    def response_schema(self) -> JsonObject | None:
-        """The JSON schema in ``response_format``, typed or bare."""
-        return response_schema_of(self.body)
-
-    @property
-    def continuation_token(self) -> str | None:
-        """The ``continuation_token`` of a continuation hop."""
-        token = self.body.get("continuation_token")
-        return token if isinstance(token, str) and token else None
-
+_UNDECODABLE = "Unable to process input audio: the audio could not be decoded."
 
 Responder: TypeAlias = Callable[[RecordedRequest], Reply]
 
@@ -143,7 +109,8 @@ Responder: TypeAlias = Callable[[RecordedRequest], Reply]
 class _PendingContinuation:
     parts: tuple[str, ...]
     hop_id: str
-    usage: tuple[int, int] | None
+    usage: TokenCounts | None
+    cost: RequestCost
 
 
 def default_reply(request: RecordedRequest) -> Reply:
@@ -173,11 +140,12 @@ class FakeGemini:
         self.api_key = api_key
         self.inline_limit_bytes = inline_limit_bytes
         self.requests: list[RecordedRequest] = []
-        self.files = FileStore(self._key_check, processing_polls=file_processing_polls)
+        self.files = FileStore(self._files_key_check, processing_polls=file_processing_polls)
         self._queue: deque[Reply] = deque()
         self._responder: Responder | None = None
         self._pending: dict[str, _PendingContinuation] = {}
         self._ids = itertools.count(1)
+        self._meter = AudioMeter()
         self._runner: web.AppRunner | None = None
         self._base_url: str | None = None
         self._closing = asyncio.Event()
@@ -242,8 +210,8 @@ class FakeGemini:
     ) -> None:
         await self.stop()
 
-    def _key_check(self, request: web.Request) -> web.Response | None:
-        return api_key_error(request, self.api_key)
+    def _files_key_check(self, request: web.Request) -> web.Response | None:
+        return files_key_error(request, self.api_key)
 
     def _record(self, request: web.Request, body: JsonObject) -> RecordedRequest:
         record = RecordedRequest(
@@ -264,19 +232,40 @@ class FakeGemini:
         except ValueError:
             parsed = None
         record = self._record(request, parsed if isinstance(parsed, dict) else {})
-        refused = self._key_check(request)
+        refused = interactions_key_error(request, self.api_key)
         if refused is not None:
             return refused
         if not isinstance(parsed, dict):
-            return error_response(invalid_argument("Invalid JSON payload received."))
+            return error_response(invalid_request("Invalid JSON payload received."))
         problem = validate_interaction(
             record.body, raw_size=len(raw), limit=self.inline_limit_bytes, files=self.files
         )
         if problem is not None:
             return error_response(problem)
         token = record.continuation_token
-        reply = self._continue(record, token) if token else self._next_reply(record)
-        return await self._answer(reply, record)
+        if token:
+            return await self._continue(record, token)
+        cost = await self._cost(record)
+        if cost is None:
+            return error_response(invalid_request(_UNDECODABLE))
+        return await self._answer(self._next_reply(record), record, cost)
+
+    async def _cost(self, record: RecordedRequest) -> RequestCost | None:
+        """The request's billable input; None when one of its audio parts cannot be decoded."""
+        seconds = 0.0
+        for block in record.audio_parts:
+            measured = await self._meter.seconds(self._audio_bytes(block))
+            if measured is None:
+                return None
+            seconds += measured
+        prompt = prompt_tokens(record.body, record.text_parts)
+        return RequestCost(seconds, prompt, thinking_level(record.body))
+
+    def _audio_bytes(self, block: JsonObject) -> bytes:
+        if block.get("data") is not None:
+            return base64.b64decode(str(block["data"]))
+        upload = self.files.lookup_uri(str(block.get("uri")))
+        return upload.data if upload is not None else b""
 
     def _next_reply(self, record: RecordedRequest) -> Reply:
         if self._queue:
@@ -285,53 +274,66 @@ class FakeGemini:
             return self._responder(record)
         return default_reply(record)
 
-    def _continue(self, record: RecordedRequest, token: str) -> Reply:
+    async def _continue(self, record: RecordedRequest, token: str) -> web.Response:
+        """A continuation hop: answered from the reply that started it, billed like it (the
+        context is processed again whether it is re-sent or stored)."""
         pending = self._pending.pop(token, None)
         if pending is None:
-            return Reply.bad_request("Invalid continuation_token.")
+            return error_response(invalid_request("Invalid continuation_token."))
         stateful = record.body.get("store") is not False
         if stateful and record.body.get("previous_interaction_id") != pending.hop_id:
-            return Reply.bad_request("continuation_token does not belong to this interaction.")
+            message = "continuation_token does not belong to this interaction."
+            return error_response(invalid_request(message))
         if not stateful and not record.body.get("input"):
-            return Reply.bad_request("input is required to continue with store=false.")
-        return ContinuationReply(pending.parts, usage=pending.usage)
+            message = "input is required to continue with store=false."
+            return error_response(invalid_request(message))
+        reply = ContinuationReply(pending.parts, usage=pending.usage)
+        return await self._answer(reply, record, pending.cost)
 
-    async def _answer(self, reply: Reply, record: RecordedRequest) -> web.Response:
+    async def _answer(
+        self, reply: Reply, record: RecordedRequest, cost: RequestCost
+    ) -> web.Response:
         match reply:
             case SlowReply(seconds=seconds, then=then):
                 await self._pause(seconds)
-                return await self._answer(then, record)
+                return await self._answer(then, record, cost)
             case ErrorReply():
                 return error_response(reply)
             case ContinuationReply(parts=parts, usage=usage):
-                return self._hop(record, parts, usage)
+                return self._hop(record, parts, usage, cost)
             case TextReply():
-                payload = interaction_payload(
-                    interaction_id=self._new_id(),
-                    model=record.model or "",
+                generated = reply.status != "failed"
+                outcome = Outcome(
                     status=reply.status,
                     text=reply.body_text,
-                    usage=reply.tokens(),
+                    usage=reply.usage or cost.counts(reply.body_text, generated=generated),
                     error_message=reply.error_message,
+                    error_code=reply.error_code,
                 )
-                return web.json_response(payload)
+                return web.json_response(self._payload(outcome, record))
         raise TypeError(f"not a reply the fake can send: {reply!r}")
 
+    def _payload(
+        self, outcome: Outcome, record: RecordedRequest, *, hop_id: str | None = None, **extra: Any
+    ) -> JsonObject:
+        return interaction_payload(
+            outcome, interaction_id=hop_id or self._new_id(), model=record.model or "", **extra
+        )
+
     def _hop(
-        self, record: RecordedRequest, parts: tuple[str, ...], usage: tuple[int, int] | None
+        self,
+        record: RecordedRequest,
+        parts: tuple[str, ...],
+        usage: TokenCounts | None,
+        cost: RequestCost,
     ) -> web.Response:
         hop_id, token = self._new_id(), None
         if len(parts) > 1:
             token = f"fake-continuation-{next(self._ids)}"
-            self._pending[token] = _PendingContinuation(parts[1:], hop_id, usage)
-        payload = interaction_payload(
-            interaction_id=hop_id,
-            model=record.model or "",
-            status="requires_continuation" if token else "completed",
-            text=parts[0],
-            usage=usage or default_usage(parts[0]),
-            continuation_token=token,
-        )
+            self._pending[token] = _PendingContinuation(parts[1:], hop_id, usage, cost)
+        status = "requires_continuation" if token else "completed"
+        outcome = Outcome(status, parts[0], usage or cost.counts(parts[0]))
+        payload = self._payload(outcome, record, hop_id=hop_id, continuation_token=token)
         return web.json_response(payload)
 
     def _new_id(self) -> str:
@@ -343,7 +345,7 @@ class FakeGemini:
 
     async def _unknown_route(self, request: web.Request) -> web.Response:
         message = f"The fake does not serve {request.method} {request.path}."
-        return error_response(ErrorReply(404, "NOT_FOUND", message))
+        return error_response(ErrorReply(404, "not_found", message))
 
 
 def make_client(

@@ -2,7 +2,8 @@
 
 The fake is stricter than the service where that keeps our code honest: flat schemas only,
 audio MIME types from Gemini's documented list, inline requests under 20 MB, and file URIs
-only of uploaded files that reached ACTIVE.
+only of uploaded files that reached ACTIVE. Refusals use the Interactions API's error codes
+(``invalid_request``, ``failed_precondition``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 from testkit.gemini._files import FileStore
 from testkit.gemini._replies import ErrorReply, JsonObject
 from testkit.gemini._schema import find_unsupported_keyword, response_schema_of
-from testkit.gemini._wire import invalid_argument
+from testkit.gemini._wire import invalid_request
 
 ALLOWED_AUDIO_MIME_TYPES = frozenset(
     {
@@ -60,16 +61,16 @@ def content_blocks(input_value: Any) -> list[JsonObject]:
 
 
 def _unsupported_mime(mime: str) -> ErrorReply:
-    return invalid_argument(f"Unsupported MIME type: {mime}")
+    return invalid_request(f"Unsupported MIME type: {mime}")
 
 
 def _check_uri(uri: str, mime: Any, files: FileStore) -> ErrorReply | None:
     upload = files.lookup_uri(uri)
     if upload is None:
-        return invalid_argument(f"File {uri} does not exist or is not accessible.")
+        return invalid_request(f"File {uri} does not exist or is not accessible.")
     if upload.state != "ACTIVE":
         message = f"The File {upload.file_id} is not in an ACTIVE state and usage is not allowed."
-        return ErrorReply(400, "FAILED_PRECONDITION", message)
+        return ErrorReply(400, "failed_precondition", message)
     effective = mime or upload.mime_type
     return None if effective in ALLOWED_AUDIO_MIME_TYPES else _unsupported_mime(effective)
 
@@ -77,17 +78,17 @@ def _check_uri(uri: str, mime: Any, files: FileStore) -> ErrorReply | None:
 def _check_audio(block: JsonObject, index: int, files: FileStore) -> ErrorReply | None:
     mime, data, uri = block.get("mime_type"), block.get("data"), block.get("uri")
     if (data is None) == (uri is None):
-        return invalid_argument(f"input.content[{index}]: audio needs exactly one of data, uri.")
+        return invalid_request(f"input.content[{index}]: audio needs exactly one of data, uri.")
     if uri is not None:
         return _check_uri(str(uri), mime, files)
     if not mime:
-        return invalid_argument(f"input.content[{index}]: mime_type is required for audio.")
+        return invalid_request(f"input.content[{index}]: mime_type is required for audio.")
     if mime not in ALLOWED_AUDIO_MIME_TYPES:
         return _unsupported_mime(str(mime))
     try:
         base64.b64decode(str(data), validate=True)
     except (binascii.Error, ValueError):
-        return invalid_argument(
+        return invalid_request(
             f"Invalid value at 'input.content[{index}].data' (TYPE_BYTES), Base64 decoding failed."
         )
     return None
@@ -98,7 +99,7 @@ def _check_schema(body: JsonObject) -> ErrorReply | None:
     if found is None:
         return None
     keyword, path = found
-    return invalid_argument(
+    return invalid_request(
         f"Invalid JSON payload received. Unsupported keyword '{keyword}' at "
         f"'response_format.{path}': Gemini accepts a subset of JSON Schema; inline it."
     )
@@ -109,12 +110,12 @@ def validate_interaction(
 ) -> ErrorReply | None:
     """The error Gemini would answer ``body`` with (``raw_size`` bytes on the wire), if any."""
     if raw_size > limit:
-        return invalid_argument(f"Request payload size exceeds the limit: {limit} bytes.")
+        return invalid_request(f"Request payload size exceeds the limit: {limit} bytes.")
     if not isinstance(body.get("model"), str) and "agent" not in body:
-        return invalid_argument("Either model or agent must be set.")
+        return invalid_request("Either model or agent must be set.")
     has_context = body.get("continuation_token") or body.get("previous_interaction_id")
     if not body.get("input") and not has_context:
-        return invalid_argument("input is required.")
+        return invalid_request("input is required.")
     schema_error = _check_schema(body)
     if schema_error is not None:
         return schema_error

@@ -1,19 +1,29 @@
-"""Wire format of the fake Gemini server: interaction bodies, Google error bodies, API keys.
+"""Wire format of the fake Gemini server: interaction bodies, error bodies, API keys.
 
-Shapes follow what google-genai 3.4.0 parses (``google/genai/_gaos/types/interactions``):
-an ``Interaction`` is ``{"id", "status", "model", "created", "updated", "steps": [...],
-"usage": {...}}``; errors are ``{"error": {"code": <int>, "message", "status", "details"}}``.
+Shapes follow what google-genai 3.6 parses (``google/genai/_gaos/types/interactions``): an
+``Interaction`` is ``{"id", "status", "model", "created", "updated", "steps": [...],
+"usage": {...}, "errors": [{"code", "message"}]}``.
+
+Two error shapes, as Google's documentation separates them (the API errors page of
+ai.google.dev/gemini-api/docs/troubleshooting):
+
+* the **Interactions API**: ``{"error": {"code": "<string>", "message"}}``, with codes such
+  as ``invalid_request`` or ``quota_exceeded`` (:func:`error_response`);
+* the older **Google RPC** shape ``{"error": {"code": <int>, "message", "status",
+  "details"}}`` of ``generateContent`` and the Files API (:func:`rpc_error_response`), which
+  the fake's Files API keeps speaking.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
-from testkit.gemini._replies import ErrorReply, JsonObject
+from testkit.gemini._replies import ErrorReply, JsonObject, TokenCounts
 
 API_KEY_HEADER = "x-goog-api-key"
 
@@ -29,43 +39,56 @@ def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def usage_payload(input_tokens: int, output_tokens: int) -> JsonObject:
-    """The ``usage`` object of an interaction."""
-    return {
-        "total_input_tokens": input_tokens,
-        "total_output_tokens": output_tokens,
-        "total_tokens": input_tokens + output_tokens,
+def usage_payload(counts: TokenCounts) -> JsonObject:
+    """The ``usage`` object of an interaction. Thought and cached counts appear only when
+    non-zero (the API leaves zero counts out, so readers must treat them as optional)."""
+    usage: JsonObject = {
+        "total_input_tokens": counts.input,
+        "total_output_tokens": counts.output,
+        "total_tokens": counts.input + counts.output + counts.thought,
     }
+    if counts.thought:
+        usage["total_thought_tokens"] = counts.thought
+    if counts.cached:
+        usage["total_cached_tokens"] = counts.cached
+    return usage
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one interaction body says: status, text (None: no steps) and errors."""
+
+    status: str
+    text: str | None
+    usage: TokenCounts
+    error_message: str | None = None
+    error_code: str | None = None
 
 
 def interaction_payload(
-    *,
-    interaction_id: str,
-    model: str,
-    status: str,
-    text: str | None,
-    usage: tuple[int, int],
-    continuation_token: str | None = None,
-    error_message: str | None = None,
+    outcome: Outcome, *, interaction_id: str, model: str, continuation_token: str | None = None
 ) -> JsonObject:
-    """An ``Interaction`` body; ``text=None`` gives no steps at all."""
+    """An ``Interaction`` body."""
     stamp = now_iso()
     steps: list[JsonObject] = []
-    if text is not None:
-        steps.append({"type": "model_output", "content": [{"type": "text", "text": text}]})
+    if outcome.text is not None:
+        steps.append({"type": "model_output", "content": [{"type": "text", "text": outcome.text}]})
     payload: JsonObject = {
         "id": interaction_id,
         "model": model,
-        "status": status,
+        "status": outcome.status,
         "created": stamp,
         "updated": stamp,
         "steps": steps,
-        "usage": usage_payload(*usage),
+        "usage": usage_payload(outcome.usage),
     }
     if continuation_token is not None:
         payload["continuation_token"] = continuation_token
-    if error_message is not None:
-        payload["errors"] = [{"message": error_message}]
+    if outcome.error_message is not None:
+        error: JsonObject = {"message": outcome.error_message}
+        if outcome.error_code is not None:
+            error["code"] = outcome.error_code
+        payload["errors"] = [error]
     return payload
 
 
@@ -73,44 +96,49 @@ def _retry_after_header(seconds: float) -> str:
     return str(int(seconds)) if float(seconds).is_integer() else repr(float(seconds))
 
 
-def error_body(reply: ErrorReply, details: list[JsonObject] | None = None) -> JsonObject:
-    """``{"error": {...}}`` for ``reply``; ``retry_after`` adds a ``RetryInfo`` detail."""
-    error: JsonObject = {
-        "code": reply.http_status,
-        "message": reply.message,
-        "status": reply.status_name,
-    }
-    all_details = list(details or [])
+def error_response(reply: ErrorReply) -> web.Response:
+    """An Interactions API error: ``{"error": {"code", "message"}}`` (and ``Retry-After``)."""
+    headers = {}
     if reply.retry_after is not None:
-        all_details.append(
-            {
-                "@type": "type.googleapis.com/google.rpc.RetryInfo",
-                "retryDelay": f"{_retry_after_header(reply.retry_after)}s",
-            }
-        )
-    if all_details:
-        error["details"] = all_details
-    return {"error": error}
+        headers["Retry-After"] = _retry_after_header(reply.retry_after)
+    body = {"error": {"code": reply.code, "message": reply.message}}
+    return web.json_response(body, status=reply.http_status, headers=headers)
 
 
-def error_response(
-    reply: ErrorReply,
+def invalid_request(message: str) -> ErrorReply:
+    """400 ``invalid_request``."""
+    return ErrorReply(400, "invalid_request", message)
+
+
+@dataclass(frozen=True)
+class RpcError:
+    """An error in the Google RPC shape (Files API)."""
+
+    http_status: int
+    status: str
+    message: str
+
+
+def rpc_error_response(
+    error: RpcError,
     *,
     details: list[JsonObject] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> web.Response:
-    """The HTTP response for ``reply`` (JSON body, optional ``Retry-After``)."""
-    all_headers = dict(headers or {})
-    if reply.retry_after is not None:
-        all_headers["Retry-After"] = _retry_after_header(reply.retry_after)
-    return web.json_response(
-        error_body(reply, details), status=reply.http_status, headers=all_headers
-    )
+    """``{"error": {"code": <int>, "message", "status", "details"}}``."""
+    body: JsonObject = {
+        "code": error.http_status,
+        "message": error.message,
+        "status": error.status,
+    }
+    if details:
+        body["details"] = details
+    return web.json_response({"error": body}, status=error.http_status, headers=headers)
 
 
-def invalid_argument(message: str) -> ErrorReply:
-    """400 INVALID_ARGUMENT."""
-    return ErrorReply(400, "INVALID_ARGUMENT", message)
+def rpc_invalid_argument(message: str) -> RpcError:
+    """400 INVALID_ARGUMENT (Files API)."""
+    return RpcError(400, "INVALID_ARGUMENT", message)
 
 
 def _key_error_info() -> JsonObject:
@@ -127,18 +155,31 @@ def presented_key(request: web.Request) -> str | None:
     return request.headers.get(API_KEY_HEADER) or request.query.get("key")
 
 
-def api_key_error(request: web.Request, expected: str) -> web.Response | None:
-    """Google's answer to a wrong or missing key, or None when the key is right.
+def interactions_key_error(request: web.Request, expected: str) -> web.Response | None:
+    """The Interactions API's answer to a wrong or missing key, or None when it is right:
+    401 ``authentication`` ("the API key is missing, invalid, or expired", as the API
+    errors page describes the code)."""
+    key = presented_key(request)
+    if key == expected:
+        return None
+    message = _KEY_INVALID_MESSAGE if key else _KEY_MISSING_MESSAGE
+    return error_response(ErrorReply(401, "authentication", message))
 
-    A wrong key is 400 INVALID_ARGUMENT "API key not valid"; no key at all is 403
-    PERMISSION_DENIED "Method doesn't allow unregistered callers", as Google answers.
+
+def files_key_error(request: web.Request, expected: str) -> web.Response | None:
+    """The Files API's answer to a wrong or missing key, or None when it is right.
+
+    A wrong key is 400 INVALID_ARGUMENT "API key not valid" with an ``API_KEY_INVALID``
+    detail; no key at all is 403 PERMISSION_DENIED "Method doesn't allow unregistered
+    callers", as Google answers on its RPC-style endpoints.
     """
     key = presented_key(request)
     if key == expected:
         return None
     if not key:
-        return error_response(ErrorReply(403, "PERMISSION_DENIED", _KEY_MISSING_MESSAGE))
-    return error_response(invalid_argument(_KEY_INVALID_MESSAGE), details=[_key_error_info()])
+        return rpc_error_response(RpcError(403, "PERMISSION_DENIED", _KEY_MISSING_MESSAGE))
+    invalid = rpc_invalid_argument(_KEY_INVALID_MESSAGE)
+    return rpc_error_response(invalid, details=[_key_error_info()])
 
 
 def redacted_headers(headers: Mapping[str, Any]) -> dict[str, str]:

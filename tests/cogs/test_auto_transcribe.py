@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 
 from bot.audio import WORKSPACE_PREFIX
+from bot.gemini import quota_reset_after
 from testkit.discord import FakeAttachment, MessageFlag, StoredMessage
 from testkit.gemini import Reply
 from tests.helpers.harness import Harness, transcript_reply
@@ -169,6 +170,30 @@ async def test_gemini_overloaded_is_explained_and_retried(
     texts = [m.content for m in harness.bot_messages()]
     assert any("Gemini is overloaded right now" in t and "retry" in t for t in texts)
     assert any("After the storm." in t for t in texts)
+
+
+async def test_a_used_up_daily_quota_says_when_the_note_will_be_done_and_does_it_then(
+    harness: Harness, voice_note_bytes: bytes
+) -> None:
+    harness.gemini.set_responder(lambda _r: Reply.quota_exceeded())
+    note = await harness.post_note(voice_note_bytes)
+
+    def told() -> list[str]:
+        return [m.content for m in harness.bot_messages() if "daily quota" in m.content]
+
+    await harness.discord.wait_for(lambda: bool(told()))
+    resume = quota_reset_after(harness.clock())
+    (message,) = told()
+    assert message == (
+        "⚠️ Gemini's daily quota for this bot is used up; your note is queued and will be "
+        f"processed after {resume:%H:%M} UTC (midnight Pacific time)."
+    )  # when, plainly: no "retry shortly"
+    assert not harness.discord.reactions_on(note).get("⚠️")  # not a failure
+    harness.gemini.set_responder(lambda _r: Reply.json(transcript_reply("After midnight.")))
+    harness.clock.advance((resume - harness.clock()).total_seconds())  # no job runs meanwhile
+    await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
+    assert any("After midnight." in m.content for m in harness.bot_messages())
+    assert len(told()) == 1  # told once
 
 
 async def test_ordinary_messages_and_bots_are_ignored(harness: Harness) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.timecodes import format_duration
 from cogs.members import OPTED_IN_TEXT, OPTED_OUT_TEXT
 from testkit.discord import FakeUser, MessageFlag, StoredMessage
-from testkit.gemini import Reply
+from testkit.gemini import Reply, TokenCounts
 from tests.helpers.harness import Harness, transcript_reply
 
 
@@ -48,14 +48,17 @@ async def test_usage_shows_minutes_tokens_and_cost(
     harness: Harness, voice_note_bytes: bytes
 ) -> None:
     harness.clock.advance_to_midday()
-    reply = Reply.json(transcript_reply("Counted."), usage=(600_000, 200_000))
+    spent = TokenCounts(600_000, 200_000, thought=100_000, cached=400_000)
+    reply = Reply.json(transcript_reply("Counted."), usage=spent)
     harness.gemini.enqueue(reply)
     note = await harness.post_note(voice_note_bytes)
     await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
     (transcript,) = harness.bot_messages(note.id)
     seconds = harness.json_attachment(transcript)["source"]["duration_s"]
     audio = format_duration(seconds)
-    line = f"**{audio}** of audio · 1 request · 600,000 tokens in / 200,000 out · ≈ $1.10"
+    # 200k fresh input at $1, 400k cached at $0.25, 200k output + 100k thinking at $2.50.
+    tokens = "600,000 tokens in (400,000 cached) / 200,000 out + 100,000 thinking"
+    line = f"**{audio}** of audio · 1 request · {tokens} · ≈ $1.05"
     mine = (await voicenotes(harness, harness.alice, "usage")).content.splitlines()
     assert mine == [
         "**Your usage**",
@@ -63,8 +66,8 @@ async def test_usage_shows_minutes_tokens_and_cost(
         f"Last 30 days: {line}",
         f"Daily allowance: {audio} of 1 h used, **{format_duration(3600 - seconds)} left** · "
         "resets at 00:00 UTC, in 12 h",
-        "-# Costs are estimates at $1.00 per million input tokens and $2.50 per million output "
-        "tokens.",
+        "-# Costs are estimates at $1.00 per million input tokens ($0.25 when cached) and "
+        "$2.50 per million output and thinking tokens.",
     ]
     owner = harness.discord.make_user("owner")
     harness.discord.add_member(harness.guild, owner, permissions=["MANAGE_GUILD"])

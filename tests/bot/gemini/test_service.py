@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
 from bot.errors import GeminiBadOutput, GeminiRejected, GeminiUnavailable, TruncatedOutput
 from bot.gemini import AudioInput, GeminiService, GeminiTranscript, estimate_audio_tokens
-from testkit.gemini import FakeGemini, Reply
+from testkit.gemini import FakeGemini, Reply, TokenCounts
 from tests.helpers.clocks import SleepRecorder
 
 GOOD = {
@@ -28,13 +28,6 @@ GOOD = {
 }
 
 
-@pytest.fixture
-def audio(tmp_path: Path) -> AudioInput:
-    path = tmp_path / "clip.ogg"
-    path.write_bytes(b"OggS" + bytes(4000))
-    return AudioInput(path=path, mime_type="audio/ogg", size_bytes=4004, duration_s=3.0)
-
-
 async def ask(service: GeminiService, audio: AudioInput) -> GeminiTranscript:
     reply = await service.structured(prompt="p", response_model=GeminiTranscript, audio=audio)
     return reply.value
@@ -43,7 +36,7 @@ async def ask(service: GeminiService, audio: AudioInput) -> GeminiTranscript:
 async def test_request_carries_the_schema_audio_and_privacy_options(
     fake_gemini: FakeGemini, gemini_service: GeminiService, audio: AudioInput
 ) -> None:
-    fake_gemini.enqueue(Reply.json(GOOD, usage=(96, 40)))
+    fake_gemini.enqueue(Reply.json(GOOD, usage=TokenCounts(96, 40)))
     reply = await gemini_service.structured(
         prompt="Transcribe", response_model=GeminiTranscript, audio=audio
     )
@@ -139,9 +132,11 @@ async def test_continuation_hops_are_joined_by_the_sdk(
 async def test_a_refused_key_is_final_and_never_echoed(
     fake_gemini: FakeGemini, gemini_service: GeminiService, audio: AudioInput
 ) -> None:
-    fake_gemini.enqueue(Reply.error(400, "INVALID_ARGUMENT", "API key not valid."))
+    real_key = fake_gemini.api_key
+    fake_gemini.api_key = "the-key-gemini-expects"  # the service sends another: 401
     with pytest.raises(GeminiRejected, match="API key") as caught:
         await ask(gemini_service, audio)
+    assert real_key not in str(caught.value)
     assert fake_gemini.api_key not in str(caught.value)
     assert len(fake_gemini.requests) == 1
 
@@ -155,15 +150,14 @@ async def test_slow_replies_time_out_and_count_as_unavailable(
 
 
 async def test_large_audio_goes_through_the_files_api_and_is_deleted(
-    fake_gemini: FakeGemini, gemini_service: GeminiService, tmp_path: Path
+    fake_gemini: FakeGemini,
+    make_gemini_service: Callable[..., GeminiService],
+    audio: AudioInput,
 ) -> None:
-    path = tmp_path / "big.ogg"
-    path.write_bytes(b"OggS" + bytes(21 * 1024 * 1024))
-    big = AudioInput(
-        path=path, mime_type="audio/ogg", size_bytes=path.stat().st_size, duration_s=5400.0
-    )
+    path = audio.path
+    service = make_gemini_service(inline_limit_bytes=audio.size_bytes)  # stands for 20 MB
     fake_gemini.enqueue(Reply.json(GOOD))
-    await ask(gemini_service, big)
+    await ask(service, audio)
     audio_part = fake_gemini.requests[0].audio_parts[0]
     assert "uri" in audio_part
     assert "data" not in audio_part
