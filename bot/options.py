@@ -91,13 +91,16 @@ class JobSpec:
 
     ``output`` is what the reply shows (a server's output mode, for automatic replies);
     ``quota_exempt`` is decided where the requester's roles are known (the Discord layer)
-    and lifts the per-user daily quota only. Server limits are not copied in here: the job
-    policy reads them when it applies them, so every entry point gets the same rules.
+    and lifts the per-user daily quota only. ``forwarded_by`` names the member who forwarded
+    a note whose original the bot could not read (the reply says so). Server limits are not
+    copied in here: the job policy reads them when it applies them, so every entry point
+    gets the same rules.
     """
 
     options: JobOptions = field(default_factory=JobOptions)
     output: OutputMode = OutputMode.BOTH
     quota_exempt: bool = False
+    forwarded_by: int | None = None  # who forwarded a note whose original was out of reach
 
     @property
     def mode(self) -> Mode:

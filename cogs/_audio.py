@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import discord
 
+from cogs._forward import shared_attachments
+
 AUDIO_SUFFIXES = frozenset(
     {
         "ogg",
@@ -37,5 +39,5 @@ def is_audio_attachment(attachment: discord.Attachment) -> bool:
 
 
 def first_audio(message: discord.Message) -> discord.Attachment | None:
-    """The message's first audio attachment, if any."""
-    return next((a for a in message.attachments if is_audio_attachment(a)), None)
+    """The message's first audio attachment (a forwarded one too), if any."""
+    return next((a for a in shared_attachments(message) if is_audio_attachment(a)), None)

@@ -18,6 +18,7 @@ from bot.options import JobOptions, JobSpec, Origin, OutputMode
 from bot.storage import AutoMode, GuildSettings, JobRequest
 from bot.storage.ports import JobQueue, SettingsReader
 from cogs._audio import is_audio_attachment
+from cogs._forward import NoteAuthor, shared_attachments
 from cogs.delivery import WORKING, DiscordDelivery
 from cogs.members import is_exempt_member
 
@@ -28,30 +29,38 @@ class AutoStore(SettingsReader, JobQueue, Protocol):
     """Settings to decide, the queue to report a position."""
 
 
-def auto_spec(settings: GuildSettings | None, *, quota_exempt: bool) -> JobSpec:
+def auto_spec(
+    settings: GuildSettings | None, *, quota_exempt: bool, forwarded_by: int | None = None
+) -> JobSpec:
     """What an automatic reply does in a server (or a DM, with ``settings`` None)."""
     output = settings.output_mode if settings else OutputMode.BOTH
     mode = Mode.SUMMARY if output is OutputMode.SUMMARY else Mode.TRANSCRIPT
     translate_to = settings.translate_to if settings else "English"
     options = JobOptions(mode=mode, translate_to=translate_to)
-    return JobSpec(options=options, output=output, quota_exempt=quota_exempt)
+    return JobSpec(
+        options=options, output=output, quota_exempt=quota_exempt, forwarded_by=forwarded_by
+    )
 
 
 def auto_job_request(
-    message: discord.Message, attachment: discord.Attachment, settings: GuildSettings | None
+    message: discord.Message,
+    attachment: discord.Attachment,
+    settings: GuildSettings | None,
+    author: NoteAuthor,
 ) -> JobRequest:
     """The job for one attachment of an incoming message (same key on every redelivery)."""
+    exempt = is_exempt_member(message.author, settings)
     return JobRequest(
         dedupe_key=f"auto:{message.id}:{attachment.id}",
         origin=Origin.AUTO,
-        spec=auto_spec(settings, quota_exempt=is_exempt_member(message.author, settings)),
+        spec=auto_spec(settings, quota_exempt=exempt, forwarded_by=author.forwarded_by),
         channel_id=message.channel.id,
         guild_id=message.guild.id if message.guild else None,
         message_id=message.id,
         attachment_id=attachment.id,
         attachment_url=attachment.url,
         filename=attachment.filename,
-        author_id=message.author.id,
+        author_id=author.user_id,
         requester_id=message.author.id,
     )
 
@@ -84,24 +93,28 @@ class AutoTranscribe(commands.Cog):
     def _wanted(self, message: discord.Message, mode: AutoMode) -> list[discord.Attachment]:
         if mode is AutoMode.OFF:
             return []
+        attachments = shared_attachments(message)
         if mode is AutoMode.VOICE:
-            return [a for a in message.attachments if a.is_voice_message()]
-        return [a for a in message.attachments if is_audio_attachment(a)]
+            return [a for a in attachments if a.is_voice_message()]
+        return [a for a in attachments if is_audio_attachment(a)]
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         """Queue a job per qualifying attachment; a redelivered message queues nothing, and
         the notes of members who opted out are left alone without a word."""
-        if message.author.bot or not message.attachments:
+        if message.author.bot or not shared_attachments(message):
             return
         mode, settings = await self._auto_mode(message)
         wanted = self._wanted(message, mode)
-        if wanted and not await self._consent.allows_auto(message.author.id):
+        if not wanted:
+            return
+        author = await NoteAuthor.of(message)
+        if not await self._consent.allows_auto(author.user_id):
             log.info("message %d: author opted out; not processed", message.id)
             return
         for attachment in wanted:
             job, created = await self._runner.submit(
-                auto_job_request(message, attachment, settings)
+                auto_job_request(message, attachment, settings, author)
             )
             if created:
                 await self._delivery.react(job, WORKING)

@@ -23,6 +23,7 @@ from bot.storage.ports import JobQueue, SettingsReader
 from bot.timecodes import parse_user_timecode
 from cogs._audio import first_audio, is_audio_attachment
 from cogs._common import AnyBot, language_autocomplete
+from cogs._forward import NoteAuthor
 from cogs.delivery import NO_MENTIONS, queued_text
 from cogs.members import is_exempt_member
 
@@ -35,6 +36,34 @@ class CommandStore(SettingsReader, JobQueue, Protocol):
 
 def _time(value: str | None, field: str) -> float | None:
     return parse_user_timecode(value, field=field) if value else None
+
+
+def command_request(
+    interaction: Interaction,
+    spec: JobSpec,
+    attachment: discord.Attachment,
+    private: bool,
+    message: discord.Message | None,
+    author: NoteAuthor | None,
+) -> JobRequest:
+    """The job of one command (keyed by its interaction: a retried event is one job)."""
+    origin = Origin.CONTEXT if message is not None else Origin.SLASH
+    return JobRequest(
+        dedupe_key=f"{origin.value}:{interaction.id}",
+        origin=origin,
+        spec=spec,
+        channel_id=interaction.channel_id or interaction.user.id,
+        guild_id=interaction.guild_id,
+        message_id=message.id if message else None,
+        attachment_id=attachment.id,
+        attachment_url=attachment.url,
+        filename=attachment.filename,
+        author_id=author.user_id if author else interaction.user.id,
+        requester_id=interaction.user.id,
+        interaction_id=interaction.id,
+        interaction_token=interaction.token,
+        private=private,
+    )
 
 
 class VoiceCommands(commands.Cog):
@@ -70,6 +99,7 @@ class VoiceCommands(commands.Cog):
         *,
         private: bool,
         message: discord.Message | None = None,
+        author: NoteAuthor | None = None,
     ) -> None:
         """Acknowledge, record the job and say where it stands in the queue. Everything that
         can be refused without a download (the options, the attachment's type) is checked
@@ -77,23 +107,12 @@ class VoiceCommands(commands.Cog):
         if not is_audio_attachment(attachment):
             raise InvalidOptions(f"{attachment.filename[:80]} doesn't look like audio or video.")
         await interaction.response.defer(ephemeral=private, thinking=True)
-        origin = Origin.CONTEXT if message is not None else Origin.SLASH
-        request = JobRequest(
-            dedupe_key=f"{origin.value}:{interaction.id}",
-            origin=origin,
-            spec=JobSpec(options=options, quota_exempt=await self._exempt(interaction)),
-            channel_id=interaction.channel_id or interaction.user.id,
-            guild_id=interaction.guild_id,
-            message_id=message.id if message else None,
-            attachment_id=attachment.id,
-            attachment_url=attachment.url,
-            filename=attachment.filename,
-            author_id=message.author.id if message else interaction.user.id,
-            requester_id=interaction.user.id,
-            interaction_id=interaction.id,
-            interaction_token=interaction.token,
-            private=private,
+        spec = JobSpec(
+            options=options,
+            quota_exempt=await self._exempt(interaction),
+            forwarded_by=author.forwarded_by if author else None,
         )
+        request = command_request(interaction, spec, attachment, private, message, author)
         job, _ = await self._runner.submit(request)
         ahead = await self._store.queue_position(job.id)
         if ahead > 0:
@@ -170,15 +189,18 @@ class VoiceCommands(commands.Cog):
         attachment = first_audio(message)
         if attachment is None:
             raise InvalidOptions("That message has no audio or video attachment.")
+        author = await NoteAuthor.of(message)
         await self._consent.require(  # before any work: refused at once, privately
-            author_id=message.author.id,
+            author_id=author.user_id,
             requester_id=interaction.user.id,
             guild_id=interaction.guild_id,
             moderator=interaction.permissions.manage_messages,
             detail={"channel_id": message.channel.id, "message_id": message.id, "mode": mode},
         )
         options = JobOptions(mode=mode)
-        await self._queue(interaction, options, attachment, private=False, message=message)
+        await self._queue(
+            interaction, options, attachment, private=False, message=message, author=author
+        )
 
     async def menu_transcribe(self, interaction: Interaction, message: discord.Message) -> None:
         """Message menu: Transcribe voice note."""

@@ -37,7 +37,12 @@ def dump_spec(spec: JobSpec) -> str:
     options = asdict(spec.options)
     del options["mode"]
     return dump_json(
-        {"options": options, "output": spec.output.value, "quota_exempt": spec.quota_exempt}
+        {
+            "options": options,
+            "output": spec.output.value,
+            "quota_exempt": spec.quota_exempt,
+            "forwarded_by": spec.forwarded_by,
+        }
     )
 
 
@@ -48,6 +53,7 @@ def load_spec(mode: str, text: str) -> JobSpec:
         options=JobOptions(mode=Mode(mode), **data["options"]),
         output=OutputMode(data["output"]),
         quota_exempt=bool(data["quota_exempt"]),
+        forwarded_by=data.get("forwarded_by"),  # absent from jobs stored before forwards
     )
 
 

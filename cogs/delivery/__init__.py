@@ -102,7 +102,10 @@ class DiscordDelivery:
     async def deliver(self, job: Job, document: TranscriptDocument) -> None:
         """Post the reply; parts already recorded (before a crash) are not posted again."""
         plan = compose_reply(
-            document, inline_cap=self._inline_cap, show_summary=job.spec.shows_summary
+            document,
+            inline_cap=self._inline_cap,
+            show_summary=job.spec.shows_summary,
+            forwarded_by=job.spec.forwarded_by,
         )
         await self._transport(job).post_reply(job, plan)
         await self.status.finish(job)

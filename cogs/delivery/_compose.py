@@ -32,12 +32,24 @@ def _attachments(document: TranscriptDocument) -> list[tuple[str, bytes]]:
     return [(name, data) for name, data in files if len(data) <= MAX_ATTACHMENT_BYTES]
 
 
+def forwarded_line(forwarder_id: int) -> str:
+    """Said first in the reply to a forward whose original the bot could not read (the
+    mention only names: replies allow no mentions)."""
+    return f"-# ↪ Forwarded by <@{forwarder_id}>; I can't read the original message."
+
+
 def compose_reply(
-    document: TranscriptDocument, *, inline_cap: int, show_summary: bool = True
+    document: TranscriptDocument,
+    *,
+    inline_cap: int,
+    show_summary: bool = True,
+    forwarded_by: int | None = None,
 ) -> ReplyPlan:
     """At most ``inline_cap`` messages of text; past that a note points to the attachments,
     which always carry the whole result. Nothing is lost, and a channel isn't flooded."""
     lines = render_discord_lines(document, show_summary=show_summary)
+    if forwarded_by is not None:
+        lines = [forwarded_line(forwarded_by), *lines]
     messages = split_messages(lines)
     if len(messages) > inline_cap:
         kept = messages[: max(1, inline_cap - 1)]

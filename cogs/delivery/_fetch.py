@@ -10,6 +10,7 @@ import discord
 from bot.audio import LinkExpired, download
 from bot.jobs import SourceGone
 from bot.storage import Job
+from cogs._forward import shared_attachments
 
 _GONE = "The audio is no longer available on Discord; please send it again."
 _DELETED = "The voice message was deleted before I could transcribe it."
@@ -38,7 +39,7 @@ class AudioFetcher:
     async def _fresh_url(self, job: Job) -> str:
         message = await self.source_message(job)
         if message is not None:
-            for attachment in message.attachments:
+            for attachment in shared_attachments(message):  # a forward's snapshot too
                 if attachment.id == job.attachment_id:
                     return attachment.url
         raise SourceGone(_DELETED)

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
 from .core import Core
 from .gateway import GatewaySession
 from .interaction_builder import InteractionBuilder
 from .interactions import FakeInteraction
-from .messages import MessageDraft
+from .messages import FORWARD, MessageDraft
 from .models import JSON, FakeAttachment, FakeGuild, FakeUser, MessageFlag, StoredMessage
 from .rest_messages import reaction_event
 from .waiting import poll_until
@@ -99,6 +100,30 @@ class ScenarioActions:
         msg = self.message(message)
         msg.deleted = True
         await self._core.dispatch_delete(msg)
+
+    async def forward_message(
+        self, channel: ChannelRef, forwarder: FakeUser, original: MessageRef
+    ) -> StoredMessage:
+        """``forwarder`` forwards ``original`` into ``channel``: a message with no content or
+        attachments of its own, a ``message_reference`` of type 1 (FORWARD) to the original,
+        and the original frozen in ``message_snapshots`` (without its author)."""
+        source = self.message(original)
+        reference: JSON = {
+            "type": FORWARD,
+            "message_id": str(source.id),
+            "channel_id": str(source.channel_id),
+        }
+        if source.guild_id is not None:
+            reference["guild_id"] = str(source.guild_id)
+        target = self._core.world.channel(channel)
+        guild = self._core.world.guild_of(target)
+        if guild is not None and forwarder.id not in guild.members:
+            self._core.world.add_member(guild, forwarder)
+        draft = MessageDraft(message_reference=reference)
+        msg = self._core.store.create(target, forwarder, draft)
+        msg.forwarded = replace(source, attachments=list(source.attachments))
+        await self._core.dispatch_message(msg)
+        return msg
 
     async def bulk_delete_messages(self, messages: Iterable[MessageRef]) -> None:
         """A moderator deletes several messages of one channel at once (or a purge bot

@@ -74,6 +74,16 @@ def hide_content(event: str, data: JSON, *, intents: int, bot_id: int) -> JSON:
         return data
     if any(m.get("id") == str(bot_id) for m in data.get("mentions", [])):
         return data
+    stripped = _without_content(data)
+    if "message_snapshots" in stripped:  # a forward's copy is content too
+        stripped["message_snapshots"] = [
+            {"message": _without_content(snapshot["message"])}
+            for snapshot in stripped["message_snapshots"]
+        ]
+    return stripped
+
+
+def _without_content(data: JSON) -> JSON:
     stripped = copy.copy(data)
     for key in _CONTENT_FIELDS:
         if key in stripped:

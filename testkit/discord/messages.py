@@ -25,6 +25,20 @@ from .world import World
 
 NONCE_WINDOW_SECONDS = 300.0
 REPLY = 19
+FORWARD = 1  # message_reference.type of a forward (0 is a reply)
+SNAPSHOT_FIELDS = (
+    "type",
+    "content",
+    "embeds",
+    "attachments",
+    "timestamp",
+    "edited_timestamp",
+    "flags",
+    "mentions",
+    "mention_roles",
+    "sticker_items",
+    "components",
+)
 _USER_MENTION = re.compile(r"<@!?(\d+)>")
 _ROLE_MENTION = re.compile(r"<@&(\d+)>")
 
@@ -212,12 +226,21 @@ class MessageStore:
         )
         if gateway and msg.guild_id is not None:
             data["guild_id"] = str(msg.guild_id)
+        if msg.forwarded is not None:
+            data["message_snapshots"] = [{"message": self._snapshot(msg.forwarded)}]
         ref = msg.message_reference
         if msg.type == REPLY and ref and ref.get("message_id"):
             target = self.messages.get(int(ref["message_id"]))
             alive = target is not None and not target.deleted
             data["referenced_message"] = self.payload(target) if alive and target else None
         return data
+
+    def _snapshot(self, original: StoredMessage) -> JSON:
+        """A forward's ``message_snapshots[].message``: the subset of message fields
+        Discord documents for a snapshot, with no author, id or channel (see
+        resources/message#message-snapshot-object)."""
+        full = self.payload(original)
+        return {key: full[key] for key in SNAPSHOT_FIELDS if key in full}
 
     def _resolve_mentions(self, msg: StoredMessage) -> None:
         allowed = msg.allowed_mentions

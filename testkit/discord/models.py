@@ -245,6 +245,7 @@ class StoredMessage:
     sent_payload: JSON | None = None
     edits: list[JSON] = field(default_factory=list)
     reactions: dict[str, list[int]] = field(default_factory=dict)
+    forwarded: StoredMessage | None = None  # a forward: the frozen copy of the original
 
     @property
     def ephemeral(self) -> bool:
