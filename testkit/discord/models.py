@@ -292,3 +292,6 @@ class RecordedRequest:
     status: int = 0
     response: Any = None
     at: float = 0.0
+    code: int | None = None  # Discord's JSON error code of a refusal
+    scope: str | None = None  # X-RateLimit-Scope of a 429
+    injected: bool = False  # refused by ``fail_next`` or ``exhaust_bucket``, on purpose
