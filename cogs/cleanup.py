@@ -73,11 +73,27 @@ class Cleanup(commands.Cog):
             log.info("could not delete message %d (%s)", message_id, error.code)
 
     async def _delete_thread(self, thread_id: int) -> None:
-        try:
-            await self._bot.http.delete_channel(thread_id, reason="voice message deleted")
-        except discord.HTTPException as error:
+        thread = await self._thread(thread_id)
+        if thread is None:
+            return  # already gone
+        if not thread.permissions_for(thread.guild.me).manage_threads:
             # Without Manage Threads the (now empty) thread stays; its messages are gone.
+            # Not even asked: Discord would refuse, and each 403 counts toward its IP ban.
+            log.info("thread %d stays: no Manage Threads permission", thread_id)
+            return
+        try:
+            await thread.delete(reason="voice message deleted")
+        except discord.HTTPException as error:
             log.info("could not delete thread %d (%s)", thread_id, error.code)
+
+    async def _thread(self, thread_id: int) -> discord.Thread | None:
+        channel = self._bot.get_channel(thread_id)
+        if channel is None:
+            try:
+                channel = await self._bot.fetch_channel(thread_id)
+            except discord.HTTPException:
+                return None
+        return channel if isinstance(channel, discord.Thread) else None
 
     async def _forget_results(self, job: Job) -> None:
         keys = [job.result_key] if job.result_key else []

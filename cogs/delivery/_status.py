@@ -8,7 +8,9 @@ message lives in the memory of the process that posted it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from collections.abc import Awaitable, Callable
 
 import discord
@@ -41,6 +43,9 @@ class StatusBoard:
         self._client = client
         self._store = store
         self._messages: dict[int, StatusMessage] = {}
+        self._reaction_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
 
     async def quiet(self, job: Job) -> bool:
         """Whether the job's server asked for no reactions or progress messages."""
@@ -86,10 +91,21 @@ class StatusBoard:
             return
         message = channel.get_partial_message(job.message_id)
         me = self._client.user
-        try:
-            if emoji != WORKING and me is not None:
-                await message.remove_reaction(WORKING, me)
-            if emoji is not None:
-                await message.add_reaction(emoji)
-        except discord.HTTPException as error:
-            log.info("job %d: reaction %s failed (%s)", job.id, emoji, error.code)
+        async with self._reaction_lock(job.channel_id):
+            try:
+                if emoji != WORKING and me is not None:
+                    await message.remove_reaction(WORKING, me)
+                if emoji is not None:
+                    await message.add_reaction(emoji)
+            except discord.HTTPException as error:
+                log.info("job %d: reaction %s failed (%s)", job.id, emoji, error.code)
+
+    def _reaction_lock(self, channel_id: int) -> asyncio.Lock:
+        """One reaction change at a time per channel. Adding and removing reactions share
+        one rate-limit bucket per channel (one change per 0.25 s), which discord.py only
+        learns from a response: a change racing another job's on a route discord.py has not
+        used yet would be refused with a 429, an invalid request in Discord's count."""
+        lock = self._reaction_locks.get(channel_id)
+        if lock is None:
+            lock = self._reaction_locks[channel_id] = asyncio.Lock()
+        return lock

@@ -80,8 +80,14 @@ async def _fetch_thread(client: discord.Client, message: discord.Message) -> Mes
 
 
 def can_thread(message: discord.Message) -> bool:
-    """Threads only hang off messages in text and announcement channels."""
-    return isinstance(message.channel, discord.TextChannel) and message.guild is not None
+    """Threads only hang off messages in text and announcement channels, and only where the
+    bot may create one and post in it: a request Discord would refuse is never made (each
+    403 counts toward Discord's invalid-request ban)."""
+    channel, guild = message.channel, message.guild
+    if not isinstance(channel, discord.TextChannel) or guild is None:
+        return False
+    granted = channel.permissions_for(guild.me)
+    return granted.create_public_threads and granted.send_messages_in_threads
 
 
 async def auto_reply_target(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import pytest
+
 from testkit.discord import FakeAttachment, MessageFlag, StoredMessage
 from testkit.gemini import Reply
 from tests.helpers.harness import Harness, transcript_reply
@@ -88,10 +90,15 @@ async def test_long_transcript_is_split_under_2000_chars_and_nothing_is_lost(
     assert all(line.strip() in text.data.decode() for line in lines)
 
 
+@pytest.mark.parametrize("cache_knows", [True, False], ids=["known", "stale-cache"])
 async def test_thread_denied_falls_back_to_a_reply(
-    harness: Harness, voice_note_bytes: bytes
+    harness: Harness, voice_note_bytes: bytes, cache_knows: bool
 ) -> None:
-    harness.discord.set_bot_permissions(harness.channel, denied={"CREATE_PUBLIC_THREADS"})
+    harness.discord.set_bot_permissions(
+        harness.channel, denied={"CREATE_PUBLIC_THREADS"}, notify=cache_knows
+    )
+    if not cache_knows:  # the bot's cache still says it may: it asks once, and is refused
+        harness.discord.expect_rejection(status=403, code=50013)
     harness.gemini.enqueue(Reply.json(transcript_reply("Reply please.")))
     note = await harness.post_note(voice_note_bytes)
     await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
@@ -99,9 +106,10 @@ async def test_thread_denied_falls_back_to_a_reply(
     (reply,) = harness.bot_messages(harness.channel)
     assert reply.message_reference is not None
     assert int(reply.message_reference["message_id"]) == note.id
-    assert (
-        len(harness.discord.requests_to("POST", r"/channels/\d+/messages/\d+/threads")) == 1
-    )  # tried once, no loop
+    tries = harness.discord.requests_to("POST", r"/channels/\d+/messages/\d+/threads")
+    # Not asked when the bot knows it may not (a 403 counts toward Discord's IP ban);
+    # asked once, with no loop, when its cache was stale.
+    assert len(tries) == (0 if cache_knows else 1)
 
 
 async def test_voice_message_in_an_existing_thread_is_answered_in_place(

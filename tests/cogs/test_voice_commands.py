@@ -127,6 +127,7 @@ async def test_context_menu_on_a_message_without_audio(harness: Harness) -> None
 async def test_expired_token_delivers_in_the_channel(
     harness: Harness, voice_note_bytes: bytes
 ) -> None:
+    harness.discord.expect_rejection(status=401, code=50027)  # the followup, token dead
     harness.gemini.enqueue(Reply.slow(1.0, Reply.json(transcript_reply("Late but here."))))
     interaction = await harness.discord.invoke_slash_command(
         "transcribe",
@@ -186,6 +187,7 @@ async def test_a_refusal_of_a_public_command_is_only_shown_to_the_requester(
 async def test_an_attachment_that_vanished_after_the_token_expired_is_reported_by_dm(
     harness: Harness, voice_note_bytes: bytes
 ) -> None:
+    harness.discord.expect_rejection(status=401, code=50027)  # the followups, token dead
     harness.gemini.set_responder(lambda _r: Reply.slow(1.5, Reply.json(transcript_reply("x"))))
     for _ in range(2):  # both workers busy: the command's job waits in the queue
         note = await harness.post_note(voice_note_bytes)
