@@ -11,7 +11,7 @@ from discord.ext import commands, tasks
 
 from bot.storage import Job, JobStatus
 from bot.storage.ports import DeliveryLog, JobQueue, ResultStore, Retention
-from cogs._common import AnyBot
+from cogs._common import DISCORD_REFUSALS, AnyBot, refusal
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +69,8 @@ class Cleanup(commands.Cog):
             await channel.get_partial_message(message_id).delete()
         except discord.NotFound:
             pass  # already gone (with its thread, or by a moderator)
-        except discord.HTTPException as error:
-            log.info("could not delete message %d (%s)", message_id, error.code)
+        except DISCORD_REFUSALS as error:  # the stored transcripts are forgotten all the same
+            log.info("could not delete message %d (%s)", message_id, refusal(error))
 
     async def _delete_thread(self, thread_id: int) -> None:
         thread = await self._thread(thread_id)
@@ -83,15 +83,16 @@ class Cleanup(commands.Cog):
             return
         try:
             await thread.delete(reason="voice message deleted")
-        except discord.HTTPException as error:
-            log.info("could not delete thread %d (%s)", thread_id, error.code)
+        except DISCORD_REFUSALS as error:
+            log.info("could not delete thread %d (%s)", thread_id, refusal(error))
 
     async def _thread(self, thread_id: int) -> discord.Thread | None:
         channel = self._bot.get_channel(thread_id)
         if channel is None:
             try:
                 channel = await self._bot.fetch_channel(thread_id)
-            except discord.HTTPException:
+            except DISCORD_REFUSALS as error:
+                log.info("could not look up thread %d (%s)", thread_id, refusal(error))
                 return None
         return channel if isinstance(channel, discord.Thread) else None
 

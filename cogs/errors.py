@@ -14,6 +14,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import VoiceNoteError
+from cogs._common import DISCORD_REFUSALS, refusal
 from cogs._permissions import PERMISSION_NAMES
 
 log = logging.getLogger(__name__)
@@ -57,8 +58,10 @@ async def answer(interaction: Interaction, text: str) -> None:
     if isinstance(channel, discord.abc.Messageable):
         try:
             await channel.send(f"{interaction.user.mention} {text}", allowed_mentions=mentions)
-        except discord.HTTPException:
-            log.warning("interaction %d: could not answer anywhere", interaction.id)
+        except DISCORD_REFUSALS as error:
+            log.warning(
+                "interaction %d: could not answer anywhere (%s)", interaction.id, refusal(error)
+            )
 
 
 class VoiceNotesTree(app_commands.CommandTree[Any]):

@@ -20,7 +20,7 @@ from bot.jobs._policy import (
     UsageReport,
     is_quota_exempt,
 )
-from bot.jobs._ports import JobPolicy, JobPort, JobStore, SourceGone
+from bot.jobs._ports import JobPolicy, JobPort, JobStore, PlatformBusy, SourceGone
 from bot.jobs._runner import JobRunner, RunnerConfig
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "JobPort",
     "JobRunner",
     "JobStore",
+    "PlatformBusy",
     "Policy",
     "PolicyStore",
     "Prices",

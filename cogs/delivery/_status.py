@@ -3,7 +3,8 @@
 A queued note gets "Queued: N ahead", edited into progress for audio long enough to have
 parts, and removed when the job is answered. Automatic jobs also swap reactions on the
 source message (⏳ while working, then ✅ or ⚠️). Quiet servers get neither. The status
-message lives in the memory of the process that posted it.
+message lives in the memory of the process that posted it. All of it is a courtesy: a
+refusal or a long rate limit is logged, never raised.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import discord
 from bot.options import Origin
 from bot.storage import Job
 from bot.storage.ports import SettingsReader
+from cogs._common import DISCORD_REFUSALS, refusal
 
 log = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -64,8 +66,8 @@ class StatusBoard:
                 await existing.edit(content=text, allowed_mentions=NO_MENTIONS)
             else:
                 self._messages[job.id] = await post(job, text)
-        except discord.HTTPException as error:
-            log.info("job %d: status update failed (%s)", job.id, error.code)
+        except DISCORD_REFUSALS as error:
+            log.info("job %d: status update failed (%s)", job.id, refusal(error))
 
     def forget(self, job: Job) -> None:
         """The status message is gone (deleted with the thinking message)."""
@@ -78,8 +80,8 @@ class StatusBoard:
             return
         try:
             await status.delete()
-        except discord.HTTPException:
-            log.info("job %d: could not remove the status message", job.id)
+        except DISCORD_REFUSALS as error:
+            log.info("job %d: could not remove the status message (%s)", job.id, refusal(error))
 
     async def react(self, job: Job, emoji: str | None) -> None:
         """Swap the working reaction on the source message (auto jobs, unless quiet);
@@ -97,8 +99,8 @@ class StatusBoard:
                     await message.remove_reaction(WORKING, me)
                 if emoji is not None:
                     await message.add_reaction(emoji)
-            except discord.HTTPException as error:
-                log.info("job %d: reaction %s failed (%s)", job.id, emoji, error.code)
+            except DISCORD_REFUSALS as error:
+                log.info("job %d: reaction %s failed (%s)", job.id, emoji, refusal(error))
 
     def _reaction_lock(self, channel_id: int) -> asyncio.Lock:
         """One reaction change at a time per channel. Adding and removing reactions share

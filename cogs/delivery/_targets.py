@@ -11,6 +11,7 @@ import discord
 
 from bot.storage import Job, ReplyStyle
 from bot.storage.ports import ReplyTargets, SettingsReader
+from cogs._common import refusal
 
 log = logging.getLogger(__name__)
 INTERACTION_TOKEN_LIFETIME = timedelta(minutes=15)
@@ -61,11 +62,14 @@ async def _create_thread(
             name=thread_name(message.author.display_name, message.created_at),
             auto_archive_duration=1440,
         )
+    except discord.RateLimited as error:  # a thread is a nicety: not worth the wait
+        log.info("job %d: no thread (%s); replying instead", job.id, refusal(error))
+        return None
     except discord.HTTPException as error:
         if error.code == THREAD_EXISTS:  # made before a crash: thread id = message id
             existing = message.guild.get_thread(message.id) if message.guild else None
             return existing or await _fetch_thread(client, message)
-        log.info("job %d: no thread (code %s); replying instead", job.id, error.code)
+        log.info("job %d: no thread (%s); replying instead", job.id, refusal(error))
         return None
     await storage.set_job_reply_target(job.id, reply_channel_id=thread.id, thread_id=thread.id)
     return thread

@@ -29,7 +29,9 @@ from testkit.gemini import FakeGemini
 from tests.helpers.clocks import OffsetClock
 from tests.helpers.polling import wait_no_unfinished_jobs
 
-FAST_RUNNER = RunnerConfig(concurrency=2, lease_s=10.0, retry_delay_s=0.3, idle_poll_s=0.2)
+FAST_RUNNER = RunnerConfig(
+    concurrency=2, lease_s=10.0, retry_delay_s=0.3, idle_poll_s=0.2, max_platform_wait_s=0.5
+)
 
 
 def transcript_reply(*lines: str, summary: str = "A short test note.") -> dict[str, Any]:
