@@ -103,7 +103,9 @@ async def auto_reply_target(
     settings = await storage.guild_settings(job.guild_id) if job.guild_id else None
     wants_thread = settings is None or settings.reply_style is ReplyStyle.THREAD
     if wants_thread and can_thread(message):
-        thread = await _create_thread(client, message, storage, job)
+        # The thread may exist already (a status message of this job made it): thread id =
+        # message id, so asking again would only be refused with 160004.
+        thread = message.thread or await _create_thread(client, message, storage, job)
         if thread is not None:
             return thread, None
     return message.channel, message

@@ -212,7 +212,8 @@ class StoredMessage:
     """A message as the fake stores it, plus what the bot sent to create it.
 
     ``sent_payload`` is the JSON (or ``payload_json``) exactly as received, ``allowed_mentions``
-    is what the sender asked for (``None`` when absent), attachments keep their bytes.
+    is what the request that last set the content asked for (``None`` when absent: an edit
+    without it is parsed with the defaults again), attachments keep their bytes.
     """
 
     id: int

@@ -13,11 +13,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from testkit.discord import FakeChannel, FakeDiscord, running_bot
+from testkit.discord import FakeChannel, FakeDiscord, FakeGuild, FakeUser, running_bot
 
 OGG = b"OggS\x00\x02" + bytes(range(256)) * 8
 THREAD_NAME = "Transcript of alice's voice note, recorded " + "very " * 40
@@ -106,3 +107,25 @@ async def bot_in(
         cached = bot.get_channel(channel.id)
         assert isinstance(cached, discord.TextChannel)
         yield bot, cached
+
+
+async def raw(
+    fake: FakeDiscord, method: str, path: str, **kwargs: Any
+) -> tuple[int, Any, dict[str, str]]:
+    """One request with the bot token, straight to the fake: status, body, headers."""
+    headers = {"Authorization": f"Bot {fake.token}"}
+    async with (
+        aiohttp.ClientSession(headers=headers) as http,
+        http.request(method, fake.api_base + path, **kwargs) as response,
+    ):
+        body = await response.json() if response.content_type == "application/json" else None
+        return response.status, body, dict(response.headers)
+
+
+def small_world(fake: FakeDiscord) -> tuple[FakeGuild, FakeChannel, FakeUser]:
+    """A guild with a #general channel and a member, alice."""
+    guild = fake.add_guild()
+    general = fake.add_text_channel(guild, "general")
+    alice = fake.make_user("alice")
+    fake.add_member(guild, alice)
+    return guild, general, alice

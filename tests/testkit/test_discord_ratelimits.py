@@ -4,27 +4,12 @@ real discord.py client and a raw HTTP client that ignores the headers."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
-import aiohttp
 import discord
 import pytest
 
 from testkit.discord import BucketLimit, FakeDiscord, point_discord_py_at
-from tests.testkit.discord_bot import bot_in
-
-
-async def raw(
-    fake: FakeDiscord, method: str, path: str, **kwargs: Any
-) -> tuple[int, Any, dict[str, str]]:
-    """One request with the bot token, straight to the fake: status, body, headers."""
-    headers = {"Authorization": f"Bot {fake.token}"}
-    async with (
-        aiohttp.ClientSession(headers=headers) as http,
-        http.request(method, fake.api_base + path, **kwargs) as response,
-    ):
-        body = await response.json() if response.content_type == "application/json" else None
-        return response.status, body, dict(response.headers)
+from tests.testkit.discord_bot import bot_in, raw
 
 
 async def test_responses_carry_the_bucket_of_their_route_and_channel(
