@@ -44,7 +44,13 @@ async def fake_discord(request: pytest.FixtureRequest) -> AsyncIterator[FakeDisc
     async with FakeDiscord() as fake:
         with point_discord_py_at(fake):
             yield fake
-    tally = _tally(request.config)
+    check_fake_discord(fake, request.config)
+
+
+def check_fake_discord(fake: FakeDiscord, config: pytest.Config) -> None:
+    """After a test: count its invalid requests for the summary, then fail it on unknown
+    routes and on refusals it did not provoke (for tests that start their own fake)."""
+    tally = _tally(config)
     tally.total += fake.invalid_request_count
     tally.unprovoked += sum(1 for r in fake.unexpected_rejections if is_invalid(r))
     tally.tests += fake.invalid_request_count > 0
