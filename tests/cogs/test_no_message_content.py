@@ -47,6 +47,23 @@ def _seen_by_bot(discord: FakeDiscord, note: StoredMessage) -> dict[str, object]
     return event.data
 
 
+async def _menu_and_command(
+    discord: FakeDiscord, note: StoredMessage, memo: FakeAttachment
+) -> list[str]:
+    """The note's author runs the context menu on it, then /transcribe on ``memo``; what
+    each got back."""
+    alice = note.author
+    menu = await discord.invoke_message_command(
+        "Transcribe voice note", user=alice, target_message=note
+    )
+    (from_menu,) = await menu.wait_followups(1, timeout=30)
+    slash = await discord.invoke_slash_command(
+        "transcribe", user=alice, channel=note.channel_id, options={"attachment": memo}
+    )
+    (from_slash,) = await slash.wait_followups(1, timeout=30)
+    return [from_menu.content, from_slash.content]
+
+
 async def test_without_message_content_commands_and_menus_still_transcribe(
     fake_discord: FakeDiscord,
     fake_gemini: FakeGemini,
@@ -62,23 +79,15 @@ async def test_without_message_content_commands_and_menus_still_transcribe(
     fake_gemini.set_responder(lambda _r: Reply.json(transcript_reply("Heard all the same.")))
     env = bot_environment(fake_discord, fake_gemini, tmp_path / "data", LOG_LEVEL="INFO")
     run = await BotProcess.start(env, cwd=tmp_path, log_path=tmp_path / "bot.log")
+    memo = FakeAttachment("memo.mp3", format_files["mp3"].read_bytes(), "audio/mpeg")
     try:
         await run.wait_connected(fake_discord, 0)
         note = await fake_discord.post_voice_message(channel, alice, voice_note_bytes)
-        menu = await fake_discord.invoke_message_command(
-            "Transcribe voice note", user=alice, target_message=note
-        )
-        (from_menu,) = await menu.wait_followups(1, timeout=30)
-        memo = FakeAttachment("memo.mp3", format_files["mp3"].read_bytes(), "audio/mpeg")
-        slash = await fake_discord.invoke_slash_command(
-            "transcribe", user=alice, channel=channel, options={"attachment": memo}
-        )
-        (from_slash,) = await slash.wait_followups(1, timeout=30)
+        answers = await _menu_and_command(fake_discord, note, memo)
         jobs = await _jobs_by_origin(tmp_path / "data")
     finally:
         await run.ensure_stopped()
-    assert "Heard all the same." in from_menu.content
-    assert "Heard all the same." in from_slash.content
+    assert all("Heard all the same." in answer for answer in answers)
     # Asked with the intent, refused (4014), connected again without it.
     intents = [identify["intents"] for identify in fake_discord.identify_payloads]
     assert [bool(i & MESSAGE_CONTENT) for i in intents] == [True, False]
