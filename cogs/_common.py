@@ -1,4 +1,5 @@
-"""Small pieces the cogs share: the bot type and the language option's autocomplete."""
+"""Small pieces the cogs share: the bot type, Discord's refusals, the language option's
+autocomplete."""
 
 from __future__ import annotations
 
@@ -9,6 +10,18 @@ from discord import app_commands
 from discord.ext import commands
 
 AnyBot = commands.Bot | commands.AutoShardedBot
+# What a Discord request may end in besides success: an answer refusing it, or
+# discord.RateLimited, which is no HTTPException: discord.py raises it, possibly before
+# sending anything, when a route's wait would pass max_ratelimit_timeout.
+DISCORD_REFUSALS = (discord.HTTPException, discord.RateLimited)
+
+
+def refusal(error: discord.HTTPException | discord.RateLimited) -> str:
+    """A refusal in a few words for the logs: ``code 50013``, ``rate limited for 120s``."""
+    if isinstance(error, discord.RateLimited):
+        return f"rate limited for {error.retry_after:.0f}s"
+    return f"code {error.code}"
+
 
 LANGUAGES = [
     "English",

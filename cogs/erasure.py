@@ -5,16 +5,15 @@ deleted (alone or in bulk), or its author asked (after opting out)."""
 from __future__ import annotations
 
 import logging
-from typing import Any, Protocol
+from typing import Protocol
 
 import discord
 
 from bot.storage import Job, JobStatus
 from bot.storage.ports import DeliveryLog, Erasure, JobQueue, ResultStore
-from cogs._common import AnyBot
+from cogs._common import DISCORD_REFUSALS, AnyBot, refusal
 
 log = logging.getLogger(__name__)
-_BEST_EFFORT = (discord.HTTPException, discord.RateLimited)
 
 
 class EraserStore(JobQueue, DeliveryLog, ResultStore, Erasure, Protocol):
@@ -70,16 +69,31 @@ class Eraser:
             await channel.get_partial_message(message_id).delete()
         except discord.NotFound:
             pass  # already gone (with its thread, or by a moderator)
-        except _BEST_EFFORT as error:
-            log.info("could not delete message %d (%s)", message_id, _code(error))
+        except DISCORD_REFUSALS as error:  # the stored transcripts are forgotten all the same
+            log.info("could not delete message %d (%s)", message_id, refusal(error))
 
     async def _delete_thread(self, thread_id: int) -> None:
-        try:
-            await self._bot.http.delete_channel(thread_id, reason="voice note erased")
-        except _BEST_EFFORT as error:
+        thread = await self._thread(thread_id)
+        if thread is None:
+            return  # already gone
+        if not thread.permissions_for(thread.guild.me).manage_threads:
             # Without Manage Threads the (now empty) thread stays; its messages are gone.
-            log.info("could not delete thread %d (%s)", thread_id, _code(error))
+            # Not even asked: Discord would refuse, and each 403 counts toward its IP ban.
+            log.info("thread %d stays: no Manage Threads permission", thread_id)
+            return
+        try:
+            await thread.delete(reason="voice note erased")
+        except DISCORD_REFUSALS as error:
+            log.info("could not delete thread %d (%s)", thread_id, refusal(error))
 
-
-def _code(error: Any) -> object:
-    return getattr(error, "code", type(error).__name__)
+    async def _thread(self, thread_id: int) -> discord.Thread | None:
+        channel = self._bot.get_channel(thread_id)
+        if channel is None:
+            try:
+                channel = await self._bot.fetch_channel(thread_id)
+            except discord.NotFound:
+                return None
+            except DISCORD_REFUSALS as error:
+                log.info("could not look up thread %d (%s)", thread_id, refusal(error))
+                return None
+        return channel if isinstance(channel, discord.Thread) else None

@@ -16,6 +16,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import VoiceNoteError
+from cogs._common import DISCORD_REFUSALS, refusal
 from cogs._permissions import PERMISSION_NAMES
 
 log = logging.getLogger(__name__)
@@ -97,8 +98,10 @@ async def answer(interaction: Interaction, text: str) -> None:
         try:
             if await step(interaction, text):
                 return
-        except discord.HTTPException as error:
-            log.info("interaction %d: %s failed (%s)", interaction.id, step.__name__, error.code)
+        except DISCORD_REFUSALS as error:
+            log.info(
+                "interaction %d: %s failed (%s)", interaction.id, step.__name__, refusal(error)
+            )
     log.warning("interaction %d: could not answer anywhere", interaction.id)
 
 

@@ -20,7 +20,14 @@ from bot.jobs._policy import (
     UsageReport,
     is_quota_exempt,
 )
-from bot.jobs._ports import JobPolicy, JobPort, JobStore, QueuedForGemini, SourceGone
+from bot.jobs._ports import (
+    JobPolicy,
+    JobPort,
+    JobStore,
+    PlatformBusy,
+    QueuedForGemini,
+    SourceGone,
+)
 from bot.jobs._runner import JobRunner, RunnerConfig
 
 __all__ = [
@@ -32,6 +39,7 @@ __all__ = [
     "JobPort",
     "JobRunner",
     "JobStore",
+    "PlatformBusy",
     "Policy",
     "PolicyStore",
     "Prices",

@@ -37,6 +37,19 @@ class QueuedForGemini(VoiceNoteError):
         )
 
 
+class PlatformBusy(VoiceNoteError):
+    """The chat platform asked to wait ``retry_after_s`` before the job's next request (a
+    long rate limit). Nothing is lost: the job goes back to the queue with its result and is
+    retried after the wait, without a word to the person (the reply is only late)."""
+
+    def __init__(self, retry_after_s: float) -> None:
+        super().__init__(
+            "Discord kept asking me to slow down, so I couldn't finish this; "
+            "please try again later."
+        )
+        self.retry_after_s = retry_after_s
+
+
 class JobPort(Protocol):
     """What a job needs from the chat platform."""
 
@@ -48,7 +61,8 @@ class JobPort(Protocol):
         """Show how far the job is (edited in place; may do nothing for short jobs)."""
 
     async def deliver(self, job: Job, document: TranscriptDocument) -> None:
-        """Post the result. Must be idempotent: a retried delivery posts nothing twice."""
+        """Post the result. Must be idempotent: a retried delivery posts nothing twice.
+        Raise PlatformBusy (here or in ``fetch_audio``) to be retried after a wait."""
 
     async def deliver_failure(self, job: Job, error: VoiceNoteError, *, will_retry: bool) -> None:
         """Tell the requester, in plain words, why there is no result (yet)."""

@@ -39,7 +39,7 @@ from bot.errors import (
     VoiceNoteError,
 )
 from bot.jobs._cache import parse_document
-from bot.jobs._ports import JobPolicy, JobPort, JobStore, QueuedForGemini, SourceGone
+from bot.jobs._ports import JobPolicy, JobPort, JobStore, PlatformBusy, QueuedForGemini, SourceGone
 from bot.model import TranscriptDocument, Usage
 from bot.pipeline import Pipeline, Processed, Progress, billable_seconds, reused_as
 from bot.storage import Job, JobOutcome, JobRequest, JobStatus
@@ -59,6 +59,7 @@ class RunnerConfig:
     max_attempts: int = 3
     retry_delay_s: float = 60.0
     idle_poll_s: float = 5.0
+    max_platform_wait_s: float = 15 * 60.0  # the longest a job waits out a rate limit
 
 
 class JobRunner:
@@ -252,6 +253,9 @@ class JobRunner:
             )
 
     async def _fail(self, job: Job, error: Exception) -> None:
+        if isinstance(error, PlatformBusy) and job.attempts < self._config.max_attempts:
+            await self._wait_for_platform(job, error)
+            return
         if isinstance(error, VoiceNoteError):
             log.info("job %d failed: %s", job.id, type(error).__name__)
             user_error = error
@@ -269,11 +273,7 @@ class JobRunner:
         )
         await self._safely_tell(job, user_error, will_retry=will_retry)
         if will_retry:
-            # Wait holding the job (the heartbeat keeps the lease), then release it to the
-            # queue: busy workers are the right back-pressure while Gemini is overloaded.
-            await self._sleep(self._config.retry_delay_s)
-            await self._store.set_job_status(job.id, JobStatus.QUEUED, worker_id=self.worker_id)
-            self._wake.set()
+            await self._requeue_after(job, self._config.retry_delay_s)
             return
         refused = isinstance(error, GeminiRefused)
         await self._store.set_job_status(
@@ -300,6 +300,23 @@ class JobRunner:
         await self._store.set_job_status(
             job.id, JobStatus.QUEUED, worker_id=self.worker_id, refund_attempt=True
         )
+        self._wake.set()
+
+    async def _wait_for_platform(self, job: Job, error: PlatformBusy) -> None:
+        """Discord asked to wait (a long rate limit): wait as asked (bounded), then queue
+        the job again. It keeps its result, so the retry costs no Gemini request; nobody is
+        told, as a notice would meet the same limit and the reply is only late."""
+        wait = min(
+            max(self._config.retry_delay_s, error.retry_after_s), self._config.max_platform_wait_s
+        )
+        log.info("job %d: rate limited by the platform; retrying in %.0fs", job.id, wait)
+        await self._requeue_after(job, wait)
+
+    async def _requeue_after(self, job: Job, wait_s: float) -> None:
+        """Wait holding the job (the heartbeat keeps the lease), then release it to the
+        queue: busy workers are the right back-pressure while a service is overloaded."""
+        await self._sleep(wait_s)
+        await self._store.set_job_status(job.id, JobStatus.QUEUED, worker_id=self.worker_id)
         self._wake.set()
 
     async def _safely_tell(self, job: Job, error: VoiceNoteError, *, will_retry: bool) -> None:

@@ -8,17 +8,21 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import aiohttp
 import discord
 
 from bot.errors import OptedOut, VoiceNoteError
-from bot.jobs import QueuedForGemini, SourceGone
+from bot.jobs import PlatformBusy, QueuedForGemini, SourceGone
 from bot.model import TranscriptDocument
 from bot.options import Origin
 from bot.pipeline import Progress
 from bot.storage import Clock, Job
+from cogs._common import refusal
 from cogs.delivery._compose import compose_reply
 from cogs.delivery._fetch import AudioFetcher
 from cogs.delivery._status import (
@@ -39,6 +43,7 @@ from cogs.delivery._transport import (
     nonce_for,
 )
 
+log = logging.getLogger(__name__)
 __all__ = [
     "DONE",
     "FAILED",
@@ -49,6 +54,17 @@ __all__ = [
     "nonce_for",
     "queued_text",
 ]
+
+
+@contextmanager
+def _retry_after_rate_limit() -> Iterator[None]:
+    """Essential work (the audio, the reply) met a long rate limit: the job is retried
+    after the wait, with its result; nothing is lost, and parts already posted are not
+    posted again."""
+    try:
+        yield
+    except discord.RateLimited as error:
+        raise PlatformBusy(error.retry_after) from error
 
 
 class DiscordDelivery:
@@ -78,7 +94,8 @@ class DiscordDelivery:
 
     async def fetch_audio(self, job: Job, destination: Path, max_bytes: int) -> None:
         """Stream the job's attachment to ``destination`` (see :class:`AudioFetcher`)."""
-        await self._fetcher.fetch_audio(job, destination, max_bytes)
+        with _retry_after_rate_limit():
+            await self._fetcher.fetch_audio(job, destination, max_bytes)
 
     async def source_message(self, job: Job) -> discord.Message | None:
         """The message the job is about, fetched fresh; None if gone."""
@@ -107,7 +124,8 @@ class DiscordDelivery:
             show_summary=job.spec.shows_summary,
             forwarded_by=job.spec.forwarded_by,
         )
-        await self._transport(job).post_reply(job, plan)
+        with _retry_after_rate_limit():
+            await self._transport(job).post_reply(job, plan)
         await self.status.finish(job)
         await self.status.react(job, DONE)
 
@@ -120,7 +138,10 @@ class DiscordDelivery:
         text = f"⚠️ {error.user_message}"
         if will_retry and not isinstance(error, QueuedForGemini):  # that one says when
             text += " I'll retry automatically shortly."
-        await self._transport(job).post_failure(job, text)
+        try:
+            await self._transport(job).post_failure(job, text)
+        except discord.RateLimited as error:
+            log.warning("job %d: could not tell the requester (%s)", job.id, refusal(error))
         if not will_retry:
             await self.status.finish(job)
             await self.status.react(job, FAILED)

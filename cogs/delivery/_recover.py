@@ -83,9 +83,11 @@ async def find_posted_parts(
     after = discord.Object(id=history_anchor(job, recorded))
     try:
         history = [m async for m in target.history(limit=HISTORY_LIMIT, after=after)]
-    except discord.HTTPException as error:
+    except discord.HTTPException as error:  # e.g. no Read Message History: nothing to find
         log.info("job %d: could not read the reply history (%s)", job.id, error.code)
         return {}
+    # discord.RateLimited is left to the caller: reading later (the job is retried) is
+    # better than posting a part that may already be there.
     found = match_parts(missing, history, me.id, first_replies_to)
     if found:
         log.info("job %d: %d reply parts were already posted", job.id, len(found))

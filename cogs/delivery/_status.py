@@ -3,12 +3,15 @@
 A queued note gets "Queued: N ahead", edited into progress for audio long enough to have
 parts, and removed when the job is answered. Automatic jobs also swap reactions on the
 source message (⏳ while working, then ✅ or ⚠️). Quiet servers get neither. The status
-message lives in the memory of the process that posted it.
+message lives in the memory of the process that posted it. All of it is a courtesy: a
+refusal or a long rate limit is logged, never raised.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from collections.abc import Awaitable, Callable
 
 import discord
@@ -16,6 +19,7 @@ import discord
 from bot.options import Origin
 from bot.storage import Job
 from bot.storage.ports import SettingsReader
+from cogs._common import DISCORD_REFUSALS, refusal
 
 log = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -41,6 +45,9 @@ class StatusBoard:
         self._client = client
         self._store = store
         self._messages: dict[int, StatusMessage] = {}
+        self._reaction_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
 
     async def quiet(self, job: Job) -> bool:
         """Whether the job's server asked for no reactions or progress messages."""
@@ -59,8 +66,8 @@ class StatusBoard:
                 await existing.edit(content=text, allowed_mentions=NO_MENTIONS)
             else:
                 self._messages[job.id] = await post(job, text)
-        except discord.HTTPException as error:
-            log.info("job %d: status update failed (%s)", job.id, error.code)
+        except DISCORD_REFUSALS as error:
+            log.info("job %d: status update failed (%s)", job.id, refusal(error))
 
     def forget(self, job: Job) -> None:
         """The status message is gone (deleted with the thinking message)."""
@@ -73,8 +80,8 @@ class StatusBoard:
             return
         try:
             await status.delete()
-        except discord.HTTPException:
-            log.info("job %d: could not remove the status message", job.id)
+        except DISCORD_REFUSALS as error:
+            log.info("job %d: could not remove the status message (%s)", job.id, refusal(error))
 
     async def react(self, job: Job, emoji: str | None) -> None:
         """Swap the working reaction on the source message (auto jobs, unless quiet);
@@ -86,10 +93,21 @@ class StatusBoard:
             return
         message = channel.get_partial_message(job.message_id)
         me = self._client.user
-        try:
-            if emoji != WORKING and me is not None:
-                await message.remove_reaction(WORKING, me)
-            if emoji is not None:
-                await message.add_reaction(emoji)
-        except discord.HTTPException as error:
-            log.info("job %d: reaction %s failed (%s)", job.id, emoji, error.code)
+        async with self._reaction_lock(job.channel_id):
+            try:
+                if emoji != WORKING and me is not None:
+                    await message.remove_reaction(WORKING, me)
+                if emoji is not None:
+                    await message.add_reaction(emoji)
+            except DISCORD_REFUSALS as error:
+                log.info("job %d: reaction %s failed (%s)", job.id, emoji, refusal(error))
+
+    def _reaction_lock(self, channel_id: int) -> asyncio.Lock:
+        """One reaction change at a time per channel. Adding and removing reactions share
+        one rate-limit bucket per channel (one change per 0.25 s), which discord.py only
+        learns from a response: a change racing another job's on a route discord.py has not
+        used yet would be refused with a 429, an invalid request in Discord's count."""
+        lock = self._reaction_locks.get(channel_id)
+        if lock is None:
+            lock = self._reaction_locks[channel_id] = asyncio.Lock()
+        return lock

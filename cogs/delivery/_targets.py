@@ -11,6 +11,7 @@ import discord
 
 from bot.storage import Job, ReplyStyle
 from bot.storage.ports import ReplyTargets, SettingsReader
+from cogs._common import refusal
 
 log = logging.getLogger(__name__)
 INTERACTION_TOKEN_LIFETIME = timedelta(minutes=15)
@@ -61,11 +62,14 @@ async def _create_thread(
             name=thread_name(message.author.display_name, message.created_at),
             auto_archive_duration=1440,
         )
+    except discord.RateLimited as error:  # a thread is a nicety: not worth the wait
+        log.info("job %d: no thread (%s); replying instead", job.id, refusal(error))
+        return None
     except discord.HTTPException as error:
         if error.code == THREAD_EXISTS:  # made before a crash: thread id = message id
             existing = message.guild.get_thread(message.id) if message.guild else None
             return existing or await _fetch_thread(client, message)
-        log.info("job %d: no thread (code %s); replying instead", job.id, error.code)
+        log.info("job %d: no thread (%s); replying instead", job.id, refusal(error))
         return None
     await storage.set_job_reply_target(job.id, reply_channel_id=thread.id, thread_id=thread.id)
     return thread
@@ -80,8 +84,14 @@ async def _fetch_thread(client: discord.Client, message: discord.Message) -> Mes
 
 
 def can_thread(message: discord.Message) -> bool:
-    """Threads only hang off messages in text and announcement channels."""
-    return isinstance(message.channel, discord.TextChannel) and message.guild is not None
+    """Threads only hang off messages in text and announcement channels, and only where the
+    bot may create one and post in it: a request Discord would refuse is never made (each
+    403 counts toward Discord's invalid-request ban)."""
+    channel, guild = message.channel, message.guild
+    if not isinstance(channel, discord.TextChannel) or guild is None:
+        return False
+    granted = channel.permissions_for(guild.me)
+    return granted.create_public_threads and granted.send_messages_in_threads
 
 
 async def auto_reply_target(
@@ -93,7 +103,9 @@ async def auto_reply_target(
     settings = await storage.guild_settings(job.guild_id) if job.guild_id else None
     wants_thread = settings is None or settings.reply_style is ReplyStyle.THREAD
     if wants_thread and can_thread(message):
-        thread = await _create_thread(client, message, storage, job)
+        # The thread may exist already (a status message of this job made it): thread id =
+        # message id, so asking again would only be refused with 160004.
+        thread = message.thread or await _create_thread(client, message, storage, job)
         if thread is not None:
             return thread, None
     return message.channel, message

@@ -29,10 +29,12 @@ from .models import (
     StoredAttachment,
     StoredMessage,
 )
+from .ratelimits import BucketLimit, RateLimits
 from .running import point_discord_py_at, running_bot
 
 __all__ = [
     "AckInfo",
+    "BucketLimit",
     "CallbackAttempt",
     "CallbackType",
     "CdnFetch",
@@ -46,6 +48,7 @@ __all__ = [
     "FakeRole",
     "FakeUser",
     "MessageFlag",
+    "RateLimits",
     "RecordedRequest",
     "StoredAttachment",
     "StoredMessage",

@@ -12,6 +12,7 @@ from .interactions import FakeInteraction
 from .messages import MessageStore
 from .models import JSON, FakeChannel, FakeGuild, FakeUser, StoredMessage
 from .payloads import client_user_payload, guild_create_payload, member_payload, user_payload
+from .ratelimits import RateLimits
 from .world import World
 
 # Application flags: the "limited" variants are what an unverified bot gets from the portal.
@@ -27,7 +28,13 @@ class Core:
     """Shared state and behaviour behind the REST routes, the gateway and the scenario API."""
 
     def __init__(
-        self, *, token: str, bot_name: str, granted_intents: set[str], heartbeat_interval_ms: int
+        self,
+        *,
+        token: str,
+        bot_name: str,
+        granted_intents: set[str],
+        heartbeat_interval_ms: int,
+        rate_limits: RateLimits,
     ) -> None:
         self.token = token
         self.granted_intents = granted_intents
@@ -41,7 +48,7 @@ class Core:
         self.cdn = Cdn(self.clock)
         self.store = MessageStore(self.world, self.cdn, self.ids, self.clock)
         self.gateway = Gateway(self)
-        self.rest = RestApi(token, self.clock)
+        self.rest = RestApi(token, self.clock, rate_limits)
         self.commands = CommandRegistry(self.ids, self.application_id)
         self.interactions: dict[int, FakeInteraction] = {}
         self.base_url = ""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
@@ -13,8 +12,8 @@ from .actions import ScenarioActions
 from .building import WorldBuilding
 from .cdn import CdnFetch
 from .core import Core
+from .failures import FailureScenarios
 from .gateway import GatewaySession
-from .http_app import FailRule
 from .ids import FakeClock
 from .interactions import FakeInteraction
 from .models import (
@@ -25,6 +24,7 @@ from .models import (
     RecordedRequest,
     StoredMessage,
 )
+from .ratelimits import RateLimits
 from .rest_channels import ChannelRoutes
 from .rest_commands import CommandRoutes
 from .rest_core import CoreRoutes
@@ -35,7 +35,7 @@ from .world import ChannelRef
 _PRIVILEGED = ("GUILD_MEMBERS", "GUILD_PRESENCES", "MESSAGE_CONTENT")
 
 
-class FakeDiscord(WorldBuilding, ScenarioActions):
+class FakeDiscord(WorldBuilding, ScenarioActions, FailureScenarios):
     """A fake Discord on 127.0.0.1 that the unmodified discord.py client talks to.
 
     Build the world (guilds, channels, users) before starting the bot, point discord.py at
@@ -52,6 +52,7 @@ class FakeDiscord(WorldBuilding, ScenarioActions):
         members_intent_enabled: bool = True,
         presence_intent_enabled: bool = True,
         heartbeat_interval_ms: int = 41_250,
+        rate_limits: RateLimits | None = None,
     ) -> None:
         granted = dict(
             zip(
@@ -65,6 +66,7 @@ class FakeDiscord(WorldBuilding, ScenarioActions):
             bot_name=bot_name,
             granted_intents={name for name, on in granted.items() if on},
             heartbeat_interval_ms=heartbeat_interval_ms,
+            rate_limits=rate_limits or RateLimits(),
         )
         self._runner: web.AppRunner | None = None
 
@@ -225,59 +227,3 @@ class FakeDiscord(WorldBuilding, ScenarioActions):
     def cdn_fetches(self) -> list[CdnFetch]:
         """Every CDN download attempt."""
         return self._core.cdn.fetches
-
-    # ----- failures -----------------------------------------------------------------------------
-    def fail_next(
-        self,
-        method: str,
-        path_regex: str,
-        status: int = 429,
-        *,
-        code: int | None = None,
-        retry_after: float = 0.2,
-        is_global: bool = False,
-        message: str | None = None,
-        times: int = 1,
-    ) -> None:
-        """Answer the next ``times`` matching requests (path relative to ``/api/v10``, full
-        match; method ``"*"`` for any) with ``status``: 429 with Discord's rate-limit body and
-        headers, or 5xx."""
-        self._core.rest.fail_rules.append(
-            FailRule(
-                method=method,
-                pattern=re.compile(path_regex),
-                status=status,
-                code=code,
-                retry_after=retry_after,
-                is_global=is_global,
-                message=message,
-                remaining=times,
-            )
-        )
-
-    def fail_cdn(self, attachment_id: int, status: int = 500, *, times: int = 1) -> None:
-        """Make the next ``times`` downloads of an attachment fail with ``status``."""
-        self._core.cdn.fail(attachment_id, status, times=times)
-
-    def expire_attachment_urls(self, attachment_id: int | None = None) -> None:
-        """Invalidate all CDN URLs handed out so far (404); re-fetching gives fresh ones."""
-        self._core.cdn.expire(attachment_id)
-
-    def on_bot_message(self, hook: Callable[[StoredMessage], None] | None) -> None:
-        """Call ``hook(message)`` each time the bot creates a message, the moment it is
-        stored and before the bot gets the response (e.g. to kill the bot process right
-        there); ``None`` removes the hooks."""
-        hooks = self._core.store.bot_message_hooks
-        hooks.clear()
-        if hook is not None:
-            hooks.append(hook)
-
-    def forget_nonces(self) -> None:
-        """Forget every nonce seen so far, as Discord does after a few minutes."""
-        self._core.store.forget_nonces()
-
-    def check_unknown_routes(self) -> None:
-        """Raise ``AssertionError`` listing requests to routes the fake does not implement."""
-        if self.unknown_routes:
-            listed = ", ".join(f"{r.method} {r.path}" for r in self.unknown_routes)
-            raise AssertionError(f"the bot called routes the fake does not know: {listed}")

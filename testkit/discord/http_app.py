@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import math
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -17,6 +15,14 @@ from .bodies import ParsedBody, parse_body
 from .errors import JSON, DiscordError
 from .ids import FakeClock
 from .models import RecordedRequest, UploadedFile
+from .ratelimits import (
+    RateLimiter,
+    RateLimits,
+    RouteLimitInfo,
+    rate_limited_body,
+    rejection_headers,
+)
+from .rejections import RejectionLog, cloudflare_ban
 
 API_PREFIX = "/api/v10"
 
@@ -68,17 +74,21 @@ Handler = Callable[[RequestContext], Awaitable[Reply]]
 
 @dataclass
 class Route:
-    """One REST route: method, path template (``/channels/{channel_id}``) and handler."""
+    """One REST route: method, path template (``/channels/{channel_id}``), handler, and its
+    rate-limit bucket (routes may share one; by default each route has its own)."""
 
     method: str
     template: str
     handler: Handler
     auth: bool
+    bucket: str = ""
+    global_limit: bool = True  # interaction endpoints are exempt from the global limit
     regex: re.Pattern[str] = field(init=False)
 
     def __post_init__(self) -> None:
         pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.template)
         self.regex = re.compile(pattern)
+        self.bucket = self.bucket or f"{self.method} {self.template}"
 
 
 @dataclass
@@ -101,11 +111,9 @@ class FailRule:
     def error_body(self) -> JSON:
         """Discord's body for this status."""
         if self.status == 429:
-            body: JSON = {
-                "message": self.message or "You are being rate limited.",
-                "retry_after": self.retry_after,
-                "global": self.is_global,
-            }
+            body = rate_limited_body(
+                self.retry_after, is_global=self.is_global, message=self.message
+            )
             if self.code is not None:
                 body["code"] = self.code
             return body
@@ -123,9 +131,19 @@ class Router:
     def __init__(self) -> None:
         self.routes: list[Route] = []
 
-    def add(self, method: str, template: str, handler: Handler, *, auth: bool = True) -> None:
-        """Register a handler for ``method template``."""
-        self.routes.append(Route(method, template, handler, auth))
+    def add(
+        self,
+        method: str,
+        template: str,
+        handler: Handler,
+        *,
+        auth: bool = True,
+        bucket: str = "",
+        global_limit: bool = True,
+    ) -> None:
+        """Register a handler for ``method template`` (``bucket``: a rate-limit bucket
+        shared with other routes; ``global_limit=False`` for interaction endpoints)."""
+        self.routes.append(Route(method, template, handler, auth, bucket, global_limit))
 
     def resolve(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
         """The route and path parameters, or a 404/405 ``DiscordError``."""
@@ -150,30 +168,18 @@ def json_response(body: Any, status: int, headers: dict[str, str]) -> web.Respon
     )
 
 
-def ratelimit_headers(
-    route_key: str, clock: FakeClock, *, exhausted: bool = False, reset_after: float = 1.0
-) -> dict[str, str]:
-    """``X-RateLimit-*`` headers for a route bucket."""
-    bucket = hashlib.sha1(route_key.encode()).hexdigest()[:32]
-    return {
-        "X-RateLimit-Limit": "50",
-        "X-RateLimit-Remaining": "0" if exhausted else "49",
-        "X-RateLimit-Reset": f"{clock.time() + reset_after:.3f}",
-        "X-RateLimit-Reset-After": f"{reset_after:.3f}",
-        "X-RateLimit-Bucket": bucket,
-    }
-
-
 class RestApi:
-    """The ``/api/v10`` dispatcher: auth, failures, routing, recording, headers."""
+    """The ``/api/v10`` dispatcher: auth, failures, rate limits, routing, recording."""
 
-    def __init__(self, token: str, clock: FakeClock) -> None:
+    def __init__(self, token: str, clock: FakeClock, limits: RateLimits) -> None:
         self.token = token
         self.clock = clock
         self.router = Router()
         self.requests: list[RecordedRequest] = []
         self.unknown_routes: list[RecordedRequest] = []
         self.fail_rules: list[FailRule] = []
+        self.limiter = RateLimiter(limits, clock)
+        self.rejections = RejectionLog(limits, clock)
 
     def add_routes(self, app: web.Application) -> None:
         """Mount the dispatcher under ``/api/v10``."""
@@ -181,34 +187,60 @@ class RestApi:
 
     async def handle(self, request: web.Request) -> web.Response:
         """Dispatch one REST request."""
-        path = "/" + request.match_info["tail"]
         raw = await request.read()
         record = RecordedRequest(
             method=request.method,
-            path=path,
+            path="/" + request.match_info["tail"],
             query=dict(request.query),
             json=None,
             files=[],
             at=self.clock.time(),
         )
         self.requests.append(record)
-        route_key = f"{request.method} {path}"
+        if self.rejections.banned():
+            record.status = 429
+            return cloudflare_ban()
+        headers: dict[str, str] = {}
         try:
             route, params = self._resolve(record)
-            route_key = f"{route.method} {route.template}"
-            rule = self._take_rule(request.method, path)
-            if rule is not None:
-                return self._failure(record, rule, route_key)
+            reply, headers = await self._answer(request, raw, record, route, params)
+        except DiscordError as exc:  # an unknown route
+            reply = Reply(exc.body(), exc.status)
+        record.status, record.response = (204 if reply.body is None else reply.status), reply.body
+        if record.status >= 400 and isinstance(reply.body, dict):
+            record.code = reply.body.get("code")
+        self.rejections.record(record)
+        return json_response(reply.body, reply.status, headers)
+
+    async def _answer(
+        self,
+        request: web.Request,
+        raw: bytes,
+        record: RecordedRequest,
+        route: Route,
+        params: dict[str, str],
+    ) -> tuple[Reply, dict[str, str]]:
+        """An injected failure, a 429 from the rate limits, or the route's own answer;
+        with the bucket's headers."""
+        limits = RouteLimitInfo.of(route.bucket, params, global_limit=route.global_limit)
+        rule = self._take_rule(record.method, record.path)
+        if rule is not None:
+            record.injected = True
+            return self._failure(record, rule, limits)
+        verdict = self.limiter.admit(record.method, record.path, limits)
+        if verdict.limited:
+            record.injected, record.scope = verdict.held, verdict.scope
+            return Reply(verdict.body, 429), verdict.headers
+        try:
             if route.auth and request.headers.get("Authorization") != f"Bot {self.token}":
                 raise errors.unauthorized()
             body = parse_body(request.headers.get("Content-Type", ""), raw)
             record.json, record.files = body.json, body.files
-            ctx = RequestContext(request.method, path, params, dict(request.query), body)
+            ctx = RequestContext(request.method, record.path, params, dict(request.query), body)
             reply = await route.handler(ctx)
         except DiscordError as exc:
             reply = Reply(exc.body(), exc.status)
-        record.status, record.response = (204 if reply.body is None else reply.status), reply.body
-        return json_response(reply.body, reply.status, ratelimit_headers(route_key, self.clock))
+        return reply, verdict.headers
 
     def _resolve(self, record: RecordedRequest) -> tuple[Route, dict[str, str]]:
         try:
@@ -228,18 +260,15 @@ class RestApi:
                 return rule
         return None
 
-    def _failure(self, record: RecordedRequest, rule: FailRule, route_key: str) -> web.Response:
-        body = rule.error_body()
-        record.status, record.response = rule.status, body
-        headers = ratelimit_headers(
-            route_key, self.clock, exhausted=rule.status == 429, reset_after=rule.retry_after
-        )
-        if rule.status == 429:
-            headers |= {
-                "Retry-After": str(max(1, math.ceil(rule.retry_after))),
-                "Via": "1.1 google",
-                "X-RateLimit-Scope": "global" if rule.is_global else "user",
-            }
-            if rule.is_global:
-                headers["X-RateLimit-Global"] = "true"
-        return json_response(body, rule.status, headers)
+    def _failure(
+        self, record: RecordedRequest, rule: FailRule, limits: RouteLimitInfo
+    ) -> tuple[Reply, dict[str, str]]:
+        """An injected answer: a 429 (per-route or global) or a 5xx, with the headers."""
+        reply = Reply(rule.error_body(), rule.status)
+        if rule.status != 429:
+            return reply, self.limiter.headers_for(limits)
+        if rule.is_global:
+            record.scope = "global"
+            return reply, rejection_headers(rule.retry_after, "global")
+        record.scope = "user"
+        return reply, self.limiter.refusal(limits, rule.retry_after, "user").headers

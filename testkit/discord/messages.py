@@ -193,15 +193,24 @@ class MessageStore:
         return list(reversed(msgs[-limit:])) if limit else []
 
     def edit(self, msg: StoredMessage, changes: JSON, files: list[FakeAttachment]) -> None:
-        """Apply a PATCH body (content, embeds, components, flags, attachments) to ``msg``."""
+        """Apply a PATCH body (content, embeds, components, flags, attachments) to ``msg``.
+
+        Discord (resources/message, Edit Message): "When the content field is edited, the
+        arrays mentions and mention_roles and the boolean mention_everyone [...] will be
+        reconstructed from scratch based on the new content. [...] If there is no explicit
+        allowed_mentions in the edit request, the content will be parsed with default
+        allowances, that is, without regard to whether or not an allowed_mentions was
+        present in the request that originally created the message." So an edit without
+        ``allowed_mentions`` pings what its content mentions.
+        """
         msg.edits.append(changes)
         if "content" in changes:
             msg.content = changes["content"] or ""
+            msg.allowed_mentions = changes.get("allowed_mentions")
+            self._resolve_mentions(msg)
         for key in ("embeds", "components"):
             if key in changes:
                 setattr(msg, key, changes[key] or [])
-        if "allowed_mentions" in changes:
-            msg.allowed_mentions = changes["allowed_mentions"]
         if "flags" in changes and changes["flags"] is not None:
             msg.flags = int(changes["flags"]) | (msg.flags & 64)
         if "attachments" in changes:
@@ -209,7 +218,6 @@ class MessageStore:
             msg.attachments = [a for a in msg.attachments if a.id in keep]
         msg.attachments += [self.make_attachment(msg.channel_id, f) for f in files]
         msg.edited_timestamp = self.clock.iso()
-        self._resolve_mentions(msg)
 
     def payload(self, msg: StoredMessage, *, gateway: bool = False) -> JSON:
         """The message object; ``gateway=True`` adds ``member`` and ``guild_id`` like events."""
@@ -243,8 +251,13 @@ class MessageStore:
         return {key: full[key] for key in SNAPSHOT_FIELDS if key in full}
 
     def _resolve_mentions(self, msg: StoredMessage) -> None:
+        """Who ``msg`` pings, given the ``allowed_mentions`` of the request that set its
+        content. Without one, Discord's defaults (resources/message, "Default Settings for
+        Allowed Mentions"): everything in regular messages, "only user mentions" in
+        interactions and webhooks."""
         allowed = msg.allowed_mentions
-        parse = ["users", "roles", "everyone"] if allowed is None else allowed.get("parse") or []
+        default = ["users"] if msg.webhook_id is not None else ["users", "roles", "everyone"]
+        parse = default if allowed is None else allowed.get("parse") or []
         user_ids = {int(u) for u in (allowed or {}).get("users", [])}
         role_ids = {int(r) for r in (allowed or {}).get("roles", [])}
         mentioned = [int(u) for u in _USER_MENTION.findall(msg.content)]

@@ -213,7 +213,8 @@ class StoredMessage:
     """A message as the fake stores it, plus what the bot sent to create it.
 
     ``sent_payload`` is the JSON (or ``payload_json``) exactly as received, ``allowed_mentions``
-    is what the sender asked for (``None`` when absent), attachments keep their bytes.
+    is what the request that last set the content asked for (``None`` when absent: an edit
+    without it is parsed with the defaults again), attachments keep their bytes.
     """
 
     id: int
@@ -294,3 +295,6 @@ class RecordedRequest:
     status: int = 0
     response: Any = None
     at: float = 0.0
+    code: int | None = None  # Discord's JSON error code of a refusal
+    scope: str | None = None  # X-RateLimit-Scope of a 429
+    injected: bool = False  # refused by ``fail_next`` or ``exhaust_bucket``, on purpose

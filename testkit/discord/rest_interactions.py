@@ -5,7 +5,7 @@ from __future__ import annotations
 from . import errors
 from .core import Core
 from .errors import DiscordError
-from .http_app import Reply, RequestContext, Router
+from .http_app import Handler, Reply, RequestContext, Router
 from .interactions import (
     ACK_DEADLINE_SECONDS,
     AckInfo,
@@ -36,14 +36,17 @@ class InteractionRoutes:
         self.core = core
 
     def register(self, router: Router) -> None:
-        """Add the routes (none of them needs the bot token, like on Discord)."""
-        router.add(
-            "POST", "/interactions/{interaction_id}/{token}/callback", self.callback, auth=False
-        )
-        router.add("POST", _WEBHOOK, self.followup, auth=False)
-        router.add("GET", _WEBHOOK_MESSAGE, self.get_message, auth=False)
-        router.add("PATCH", _WEBHOOK_MESSAGE, self.edit_message, auth=False)
-        router.add("DELETE", _WEBHOOK_MESSAGE, self.delete_message, auth=False)
+        """Add the routes: none of them needs the bot token, and "interaction endpoints are
+        not bound to the bot's Global Rate Limit" (developers/topics/rate-limits)."""
+        routes: list[tuple[str, str, Handler, str]] = [
+            ("POST", "/interactions/{interaction_id}/{token}/callback", self.callback, ""),
+            ("POST", _WEBHOOK, self.followup, "webhook-execute"),
+            ("GET", _WEBHOOK_MESSAGE, self.get_message, ""),
+            ("PATCH", _WEBHOOK_MESSAGE, self.edit_message, ""),
+            ("DELETE", _WEBHOOK_MESSAGE, self.delete_message, ""),
+        ]
+        for method, template, handler, bucket in routes:
+            router.add(method, template, handler, auth=False, bucket=bucket, global_limit=False)
 
     async def callback(self, ctx: RequestContext) -> Reply:
         """The first response: 10062 after 3 s, 40060 for a second one."""

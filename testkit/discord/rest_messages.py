@@ -29,14 +29,20 @@ class MessageRoutes:
 
     def register(self, router: Router) -> None:
         """Add the routes."""
-        router.add("POST", "/channels/{channel_id}/messages", self.create)
+        router.add("POST", "/channels/{channel_id}/messages", self.create, bucket="message-create")
         router.add("GET", "/channels/{channel_id}/messages", self.history)
         router.add("GET", _MESSAGE, self.fetch)
-        router.add("PATCH", _MESSAGE, self.edit)
-        router.add("DELETE", _MESSAGE, self.delete)
-        router.add("PUT", _REACTION, self.add_reaction)
-        router.add("DELETE", _REACTION, self.remove_reaction)
-        router.add("DELETE", _MESSAGE + "/reactions/{emoji}/{user_id}", self.remove_reaction)
+        router.add("PATCH", _MESSAGE, self.edit, bucket="message-edit")
+        router.add("DELETE", _MESSAGE, self.delete, bucket="message-delete")
+        # Adding and removing reactions share one bucket per channel (see ratelimits).
+        router.add("PUT", _REACTION, self.add_reaction, bucket="reaction")
+        router.add("DELETE", _REACTION, self.remove_reaction, bucket="reaction")
+        router.add(
+            "DELETE",
+            _MESSAGE + "/reactions/{emoji}/{user_id}",
+            self.remove_reaction,
+            bucket="reaction",
+        )
         router.add("POST", "/channels/{channel_id}/typing", self.typing)
 
     def _message(self, ctx: RequestContext) -> tuple[FakeChannel, StoredMessage]:

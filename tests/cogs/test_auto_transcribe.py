@@ -5,8 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import discord
+import pytest
+
 from bot.audio import WORKSPACE_PREFIX
 from bot.gemini import quota_reset_after
+from bot.model import TranscriptDocument
+from bot.render import render_discord_lines
 from testkit.discord import FakeAttachment, MessageFlag, StoredMessage
 from testkit.gemini import Reply
 from tests.helpers.harness import Harness, transcript_reply
@@ -20,8 +25,8 @@ async def test_voice_message_gets_a_thread_with_transcript_and_json(
     await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
     (thread,) = harness.discord.threads_in(harness.channel)
     assert thread.id == note.id
-    assert thread.name.startswith("Voice note · alice")
-    assert len(thread.name) <= 100
+    stamp = discord.utils.snowflake_time(note.id).strftime("%d %b %H:%M")
+    assert thread.name == f"Voice note · alice · {stamp}"
     (reply,) = harness.bot_messages(thread)
     assert "**Summary** · A short test note." in reply.content
     assert "`00:00` **Speaker 1** · 😐 · Testing one two three." in reply.content
@@ -42,12 +47,17 @@ async def test_voice_message_gets_a_thread_with_transcript_and_json(
 async def test_hostile_transcript_text_pings_nobody_and_formats_nothing(
     harness: Harness, voice_note_bytes: bytes
 ) -> None:
-    hostile = "@everyone @here <@123456789> <@&42> **bold** [click](https://evil.example) `x`"
+    team = harness.discord.add_role(harness.guild, "team")
+    # A member and a role the fake knows: were mentions parsed, they would ping.
+    pings = f"<@{harness.alice.id}> <@&{team.id}>"
+    hostile = f"@everyone @here {pings} **bold** [click](https://evil.example) `x`"
     harness.gemini.enqueue(Reply.json(transcript_reply(hostile, summary="@everyone look")))
     note = await harness.post_note(voice_note_bytes)
     await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
+    assert harness.bot_messages()
     for message in harness.bot_messages():
         assert message.mention_ids == []
+        assert message.mention_role_ids == []
         assert not message.mention_everyone
         assert message.allowed_mentions == {"parse": []}
         assert "@everyone" not in message.content
@@ -69,7 +79,7 @@ async def test_replayed_message_create_is_answered_once(
     assert len(replies) == 1
 
 
-async def test_long_transcript_is_split_under_2000_chars_and_nothing_is_lost(
+async def test_long_transcript_is_split_at_whole_lines_and_nothing_is_lost(
     harness: Harness, voice_note_bytes: bytes
 ) -> None:
     lines = [f"Sentence {i:03d} " + "lorem ipsum dolor sit amet " * 12 for i in range(120)]
@@ -81,19 +91,33 @@ async def test_long_transcript_is_split_under_2000_chars_and_nothing_is_lost(
     note = await harness.post_note(voice_note_bytes)
     await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
     messages = harness.bot_messages(note.id)
-    assert all(len(m.content) <= 2000 for m in messages)
-    assert len(messages) <= harness.bot.core.settings.inline_message_cap
-    assert "more lines are in the attached transcript" in messages[-1].content
+    assert harness.discord.rejected_requests == []  # every part accepted at the first try
     document = harness.json_attachment(messages[-1])
     assert [s["content"] for s in document["segments"]] == [line.strip() for line in lines]
+    # The exact split: whole rendered lines in order, each message as full as 2000
+    # characters allow, then a note counting the lines left to the attachments.
+    rendered = render_discord_lines(TranscriptDocument.model_validate(document))
+    *texts, note_text = [m.content for m in messages]
+    assert len(texts) == harness.bot.core.settings.inline_message_cap - 1
+    shown = [line for text in texts for line in text.split("\n")]
+    assert shown == rendered[: len(shown)]
+    ends = [sum(len(t.split("\n")) for t in texts[: i + 1]) for i in range(len(texts))]
+    assert all(len(t) + 1 + len(rendered[end]) > 2000 for t, end in zip(texts, ends, strict=True))
+    hidden = len(rendered) - len(shown)
+    assert note_text.startswith(f"📎 {hidden} more lines are in the attached transcript")
     text = next(a for a in messages[-1].attachments if a.filename == "transcript.txt")
     assert all(line.strip() in text.data.decode() for line in lines)
 
 
+@pytest.mark.parametrize("cache_knows", [True, False], ids=["known", "stale-cache"])
 async def test_thread_denied_falls_back_to_a_reply(
-    harness: Harness, voice_note_bytes: bytes
+    harness: Harness, voice_note_bytes: bytes, cache_knows: bool
 ) -> None:
-    harness.discord.set_bot_permissions(harness.channel, denied={"CREATE_PUBLIC_THREADS"})
+    harness.discord.set_bot_permissions(
+        harness.channel, denied={"CREATE_PUBLIC_THREADS"}, notify=cache_knows
+    )
+    if not cache_knows:  # the bot's cache still says it may: it asks once, and is refused
+        harness.discord.expect_rejection(status=403, code=50013)
     harness.gemini.enqueue(Reply.json(transcript_reply("Reply please.")))
     note = await harness.post_note(voice_note_bytes)
     await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
@@ -101,9 +125,10 @@ async def test_thread_denied_falls_back_to_a_reply(
     (reply,) = harness.bot_messages(harness.channel)
     assert reply.message_reference is not None
     assert int(reply.message_reference["message_id"]) == note.id
-    assert (
-        len(harness.discord.requests_to("POST", r"/channels/\d+/messages/\d+/threads")) == 1
-    )  # tried once, no loop
+    tries = harness.discord.requests_to("POST", r"/channels/\d+/messages/\d+/threads")
+    # Not asked when the bot knows it may not (a 403 counts toward Discord's IP ban);
+    # asked once, with no loop, when its cache was stale.
+    assert len(tries) == (0 if cache_knows else 1)
 
 
 async def test_voice_message_in_an_existing_thread_is_answered_in_place(
@@ -196,14 +221,22 @@ async def test_a_used_up_daily_quota_says_when_the_note_will_be_done_and_does_it
     assert len(told()) == 1  # told once
 
 
-async def test_ordinary_messages_and_bots_are_ignored(harness: Harness) -> None:
+async def test_ordinary_messages_and_bots_are_ignored(
+    harness: Harness, voice_note_bytes: bytes
+) -> None:
     await harness.discord.post_message(harness.channel, harness.alice, content="hello")
     robot = harness.discord.make_user("robot", bot=True)
-    clip = FakeAttachment("clip.ogg", b"OggS", "audio/ogg")
-    await harness.discord.post_message(harness.channel, robot, attachments=[clip])
-    await harness.discord.flush_events()
+    from_bot = await harness.discord.post_voice_message(harness.channel, robot, voice_note_bytes)
+    # A person's note after them: once it is answered, the bot has seen the others too
+    # (it handles messages in order) and must have left them alone.
+    harness.gemini.enqueue(Reply.json(transcript_reply("Only this one.")))
+    note = await harness.post_note(voice_note_bytes)
+    await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
     await harness.wait_jobs_idle()
-    assert harness.bot_messages() == []
+    assert await harness.bot.core.storage.jobs_for_message(from_bot.id) == []
+    assert harness.discord.reactions_on(from_bot) == {}
+    assert [t.id for t in harness.discord.threads_in(harness.channel)] == [note.id]
+    assert len(harness.gemini.requests) == 1
 
 
 def reacted(harness: Harness, note: StoredMessage, emoji: str) -> Callable[[], bool]:

@@ -47,6 +47,7 @@ async def test_a_refusal_is_the_deferred_response_edited_into_it(
 
 async def _dismissed_private_request(harness: Harness, user: FakeUser, data: bytes) -> None:
     """``user`` asks privately, dismisses the "thinking…" response, and Gemini refuses."""
+    harness.discord.expect_rejection(code=10008)  # editing the dismissed response
     harness.gemini.enqueue(Reply.slow(1.0, REFUSED))
     interaction = await harness.discord.invoke_slash_command(
         "transcribe",
@@ -74,6 +75,7 @@ async def test_a_private_request_never_falls_back_to_the_channel(
 ) -> None:
     bob = harness.discord.make_user("bob", dms_open=False)
     harness.discord.add_member(harness.guild, bob)
+    harness.discord.expect_rejection(code=50007)  # his DMs are closed
     await _dismissed_private_request(harness, bob, voice_note_bytes)
     assert public_messages(harness) == []  # nowhere private was left: nothing public either
 
@@ -83,6 +85,8 @@ async def test_a_public_request_whose_dms_are_closed_is_answered_in_its_channel(
 ) -> None:
     bob = harness.discord.make_user("bob", dms_open=False)
     harness.discord.add_member(harness.guild, bob)
+    harness.discord.expect_rejection(code=10008)  # the dismissed response
+    harness.discord.expect_rejection(code=50007)  # his DMs are closed
     harness.gemini.enqueue(Reply.slow(1.0, REFUSED))
     interaction = await harness.discord.invoke_slash_command(
         "transcribe",
@@ -103,6 +107,8 @@ async def test_a_public_request_whose_dms_are_closed_is_answered_in_its_channel(
 async def _late_bad_option(harness: Harness, user: FakeUser, *, private: bool) -> None:
     """A refusal the error handler must deliver after the 3-second window closed: the
     response is refused (10062) and there is no followup webhook without an ack."""
+    harness.discord.expect_rejection(code=10062)  # too late for the response
+    harness.discord.expect_rejection(status=404)  # no followup webhook without an ack
     options: dict[str, object] = {"attachment": note(b"OggS"), "start": "soonish"}
     if private:
         options["private"] = True
@@ -129,6 +135,7 @@ async def test_the_error_handler_answers_in_the_channel_only_for_a_public_reques
 ) -> None:
     bob = harness.discord.make_user("bob", dms_open=False)
     harness.discord.add_member(harness.guild, bob)
+    harness.discord.expect_rejection(code=50007)  # DMs closed: bob's, then carol's
     await _late_bad_option(harness, bob, private=False)
     await harness.discord.wait_for(lambda: public_messages(harness))
     (told,) = public_messages(harness)

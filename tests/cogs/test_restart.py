@@ -27,6 +27,7 @@ from bot.storage import Delivery, Job, JobStatus, Storage
 from testkit.discord import FakeChannel, FakeDiscord, FakeUser, StoredMessage
 from testkit.gemini import FakeGemini, RecordedRequest, Reply
 from tests.cogs.bot_process import BotProcess, bot_environment, database_url
+from tests.helpers.fakes import check_fake_discord
 from tests.helpers.harness import transcript_reply
 
 NOTES = 5
@@ -176,7 +177,9 @@ class World:
 
 
 @pytest_asyncio.fixture
-async def world(tmp_path: Path, distinct_voice_notes: list[bytes]) -> AsyncIterator[World]:
+async def world(
+    tmp_path: Path, distinct_voice_notes: list[bytes], pytestconfig: pytest.Config
+) -> AsyncIterator[World]:
     """The fakes (with secrets unique to this test), the guild, and cleanup of every run."""
     token = f"restart-token.{secrets.token_hex(12)}"
     async with (
@@ -194,7 +197,7 @@ async def world(tmp_path: Path, distinct_voice_notes: list[bytes]) -> AsyncItera
         finally:
             discord.on_bot_message(None)
             await asyncio.gather(*(run.ensure_stopped() for run in world.runs))
-    discord.check_unknown_routes()
+    check_fake_discord(discord, pytestconfig)
 
 
 def assert_one_reply_each(world: World, notes: list[StoredMessage]) -> None:

@@ -29,7 +29,9 @@ from testkit.gemini import FakeGemini
 from tests.helpers.clocks import OffsetClock
 from tests.helpers.polling import wait_no_unfinished_jobs
 
-FAST_RUNNER = RunnerConfig(concurrency=2, lease_s=10.0, retry_delay_s=0.3, idle_poll_s=0.2)
+FAST_RUNNER = RunnerConfig(
+    concurrency=2, lease_s=10.0, retry_delay_s=0.3, idle_poll_s=0.2, max_platform_wait_s=0.5
+)
 
 
 def transcript_reply(*lines: str, summary: str = "A short test note.") -> dict[str, Any]:
@@ -84,18 +86,20 @@ class Harness:
 
 
 def harness_settings(
-    make_settings: Any, discord: FakeDiscord, gemini: FakeGemini, tmp_path: Path
+    make_settings: Any, discord: FakeDiscord, gemini: FakeGemini, tmp_path: Path, **overrides: Any
 ) -> Settings:
-    """Settings pointed at the fakes, with a database and work dir under ``tmp_path``."""
-    settings: Settings = make_settings(
-        discord_token=SecretStr(discord.token),
-        gemini_api_key=SecretStr(gemini.api_key),
-        gemini_base_url=gemini.base_url,
-        gemini_attempts=2,
-        gemini_timeout_seconds=5.0,
-        database_url=f"sqlite:///{tmp_path / 'bot.sqlite3'}",
-        job_concurrency=2,
-    )
+    """Settings pointed at the fakes, with a database and work dir under ``tmp_path``;
+    ``overrides`` change any other setting (``chunk_seconds=60``)."""
+    values: dict[str, Any] = {
+        "discord_token": SecretStr(discord.token),
+        "gemini_api_key": SecretStr(gemini.api_key),
+        "gemini_base_url": gemini.base_url,
+        "gemini_attempts": 2,
+        "gemini_timeout_seconds": 5.0,
+        "database_url": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+        "job_concurrency": 2,
+    }
+    settings: Settings = make_settings(**(values | overrides))
     return settings
 
 

@@ -41,6 +41,7 @@ async def test_a_followup_after_the_original_response_is_gone_is_refused(
     channel = fake_discord.add_text_channel(guild, "general")
     user = fake_discord.make_user("alice")
     fake_discord.add_member(guild, user)
+    fake_discord.expect_rejection(code=10008)
     bot = DeferringBot()
     async with running_bot(fake_discord, bot):
         inter = await fake_discord.invoke_slash_command("note", user=user, channel=channel)

@@ -23,6 +23,8 @@ from bot.audio._ffmpeg import (
 )
 from bot.audio._probe import is_banner_line, parse_banner, parse_stream, parse_volumedetect
 from bot.errors import AudioToolError
+from tests.helpers.polling import poll_until
+from tests.helpers.processes import processes_running_with
 
 LIMITS = AudioLimits(0.3, 3600.0, 50 * 1024 * 1024, 30.0)
 
@@ -42,21 +44,6 @@ def _endless(marker: str) -> list[str]:
         "null",
         "-",
     ]
-
-
-def _running_with(marker: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-            state = (entry / "stat").read_text().split(") ", 1)[1][0]
-        except OSError:
-            continue
-        if marker.encode() in cmdline and state != "Z":
-            found.append(int(entry.name))
-    return found
 
 
 def test_an_ffmpeg_on_path_is_preferred(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -102,21 +89,17 @@ async def test_timeout_kills_and_reaps(audio_tools: AudioTools) -> None:
     marker = f"timeout-{uuid.uuid4()}"
     with pytest.raises(FfmpegTimeout, match="longer than"):
         await run_ffmpeg(audio_tools, _endless(marker), timeout_s=0.5)
-    assert _running_with(marker) == []
+    assert processes_running_with(marker) == []
 
 
 async def test_cancellation_kills_and_reaps(audio_tools: AudioTools) -> None:
     marker = f"cancel-{uuid.uuid4()}"
     task = asyncio.create_task(run_ffmpeg(audio_tools, _endless(marker), timeout_s=60))
-    for _ in range(100):  # wait until it is really running
-        await asyncio.sleep(0.02)
-        if _running_with(marker):
-            break
-    assert _running_with(marker)
+    await poll_until(lambda: processes_running_with(marker), what="ffmpeg to be running")
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert _running_with(marker) == []
+    assert processes_running_with(marker) == []
 
 
 async def test_missing_executable_is_a_tool_error() -> None:

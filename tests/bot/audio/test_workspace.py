@@ -23,6 +23,8 @@ from bot.audio import (
 from bot.audio._workspace import adopt_input, regular_file_size, sha256_file
 from bot.errors import NotAudio
 from testkit.audio import PausedSpeech
+from tests.helpers.polling import poll_until
+from tests.helpers.processes import processes_running_with
 
 
 async def test_workspace_is_private_and_removed_after_success(tmp_path: Path) -> None:
@@ -102,11 +104,13 @@ async def test_cancelled_prepare_leaves_nothing_behind(
             await prepare_audio(source, workdir, limits, audio_tools)
 
     task = asyncio.create_task(job())
-    await asyncio.sleep(0.15)  # inside the probe / transcode
+    # Until an ffmpeg works on the job's copy (its workspace is under tmp_path).
+    await poll_until(lambda: processes_running_with(str(tmp_path)), what="ffmpeg at work")
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     assert list(tmp_path.iterdir()) == []
+    assert processes_running_with(str(tmp_path)) == []  # the ffmpeg was killed and reaped
 
 
 def _age(path: Path, seconds: float) -> None:

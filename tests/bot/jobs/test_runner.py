@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from bot.storage import Job, JobStatus, Storage
 from testkit.gemini import FakeGemini, Reply
 from tests.helpers.clocks import FakeClock
 from tests.helpers.pipelines import make_pipeline
-from tests.helpers.polling import wait_jobs_final
+from tests.helpers.polling import poll_until, wait_for_async, wait_jobs_final
 from tests.helpers.runners import RecordingPort, make_runner, request, run_until_final
 
 
@@ -146,18 +145,42 @@ async def test_stop_requeues_jobs_that_did_not_finish_in_the_grace_period(
     runner = make_runner(storage, pipeline, RecordingPort(voice_note))
     job, _ = await runner.submit(request(3))
     runner.start()
-    async with asyncio.timeout(10):
-        while (await storage.get_job(job.id)).status is not JobStatus.RUNNING:  # type: ignore[union-attr]
-            await asyncio.sleep(0.02)
+
+    async def running() -> bool:
+        current = await storage.get_job(job.id)
+        return current is not None and current.status is JobStatus.RUNNING
+
+    await wait_for_async(running, timeout=10, what="the job to start")
     await runner.stop(grace_s=0.1)
     assert (await storage.get_job(job.id)).status is JobStatus.QUEUED  # type: ignore[union-attr]
 
 
+class PollCountingStorage(Storage):
+    """The same storage, counting the runner's polls for work (every poll claims)."""
+
+    polls = 0
+
+    async def claim_next_job(
+        self,
+        worker_id: str,
+        *,
+        lease_s: float,
+        max_attempts: int = 3,
+        gemini_model: str | None = None,
+    ) -> Job | None:
+        self.polls += 1
+        return await super().claim_next_job(
+            worker_id, lease_s=lease_s, max_attempts=max_attempts, gemini_model=gemini_model
+        )
+
+
 async def test_a_job_that_keeps_killing_workers_is_given_up_and_reported_once(
-    storage: Storage, pipeline: Pipeline, voice_note: Path, clock: FakeClock
+    storage: Storage, storage_url: str, pipeline: Pipeline, voice_note: Path, clock: FakeClock
 ) -> None:
     port = RecordingPort(voice_note)
-    runner = make_runner(storage, pipeline, port)
+    counting = await PollCountingStorage.open(storage_url, clock=clock)
+    assert isinstance(counting, PollCountingStorage)
+    runner = make_runner(counting, pipeline, port)
     job, _ = await runner.submit(request(4))
     for worker in ("dead-1", "dead-2", "dead-3"):  # each claim ends in a crash
         assert await storage.claim_next_job(worker, lease_s=1, max_attempts=3) is not None
@@ -165,9 +188,11 @@ async def test_a_job_that_keeps_killing_workers_is_given_up_and_reported_once(
     runner.start()
     try:
         await wait_jobs_final(storage, [job.id])
-        await asyncio.sleep(0.2)  # a few more idle polls: it must not be reported again
+        seen = counting.polls  # three more polls, each looking for jobs to give up:
+        await poll_until(lambda: counting.polls >= seen + 3, what="three more idle polls")
     finally:
         await runner.stop(5)
+        await counting.close()
     assert port.delivered == []
     ((failed_id, message, will_retry),) = port.failures
     assert (failed_id, will_retry) == (job.id, False)

@@ -14,50 +14,9 @@ from bot.model import Mode, TranscriptDocument
 from bot.options import JobOptions
 from bot.pipeline import Pipeline, Progress
 from testkit.audio import PausedSpeech
-from testkit.gemini import FakeGemini, RecordedRequest, Reply
+from testkit.gemini import FakeGemini, Reply
 from tests.helpers.pipelines import make_pipeline
-
-
-def segment(ts: str, content: str, speaker: str = "Speaker 1") -> dict[str, str]:
-    return {
-        "speaker": speaker,
-        "timestamp": ts,
-        "content": content,
-        "language": "en",
-        "translation": "",
-        "emotion": "neutral",
-    }
-
-
-def transcript(*segments: dict[str, str], summary: str = "A note.") -> dict[str, Any]:
-    return {"language": "en", "summary": summary, "segments": list(segments), "flags": []}
-
-
-def smart_reply(request: RecordedRequest) -> Reply:
-    """Answers whatever the request's schema asks for, like a well-behaved model."""
-    properties = (request.response_schema or {}).get("properties", {})
-    if "links" in properties:
-        prompt = request.input_parts[0]["text"]
-        parts = sorted({int(p) for p in __import__("re").findall(r"Part (\d+), ", prompt)})
-        return Reply.json(
-            {"links": [{"part": p, "label": "Speaker 1", "speaker": "Alice"} for p in parts]}
-        )
-    if "key_points" in properties:
-        return Reply.json(
-            {
-                "language": "en",
-                "summary": "The whole thing.",
-                "key_points": ["k"],
-                "action_items": [],
-                "emotion": "neutral",
-                "flags": [],
-            }
-        )
-    return Reply.json(
-        transcript(
-            segment("00:01", "first words"), segment("00:20", "later"), summary="Part summary."
-        )
-    )
+from tests.helpers.replies import segment, smart_reply, transcript
 
 
 @pytest.fixture
