@@ -89,6 +89,12 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: str = Field(default="text", pattern="^(text|json)$")
 
+    # Moderator review (see cogs/review)
+
+    # Operations: health, metrics (see bot/ops)
+
+    # Ways in: links, reactions, vocabulary, engines, tiers
+
     @field_validator("shard_ids", mode="before")
     @classmethod
     def _parse_shard_ids(cls, value: object) -> object:

@@ -1,9 +1,4 @@
-"""Server settings for admins: /voicenotes-admin settings and /voicenotes-admin channel.
-
-Admin commands live in their own top-level group because Discord applies default member
-permissions per top-level command, not per subcommand; the permission is declared once
-(:class:`cogs._permissions.RequiresPermissions`) for Discord's UI and the runtime check.
-"""
+"""Server settings: /voicenotes-admin settings, channel and exempt (a mixin of the group)."""
 
 from __future__ import annotations
 
@@ -19,7 +14,6 @@ from bot.storage import AutoMode, GuildSettings, ReplyStyle
 from bot.storage.ports import AuditLog, SettingsReader, SettingsWriter
 from bot.timecodes import format_duration, parse_user_timecode
 from cogs._common import language_autocomplete
-from cogs._permissions import RequiresPermissions
 
 Interaction = discord.Interaction[Any]
 AUTO_CHOICES = [
@@ -57,15 +51,11 @@ def describe_roles(role_ids: tuple[int, ...]) -> str:
     return ", ".join(f"<@&{role_id}>" for role_id in role_ids) or "**none**"
 
 
-@app_commands.guild_only()
-class AdminCommands(RequiresPermissions, commands.GroupCog, group_name="voicenotes-admin"):
-    """Server settings (Manage Server)."""
+class SettingsCommands(commands.Cog):
+    """The settings subcommands of :class:`cogs.admin.AdminCommands` (a mixin: a Cog so
+    discord.py types its commands; only the joined group is ever loaded)."""
 
-    required = discord.Permissions(manage_guild=True)
-
-    def __init__(self, storage: AdminStore) -> None:
-        super().__init__()
-        self._storage = storage
+    _storage: AdminStore
 
     @app_commands.command(name="settings", description="Show or change this server's settings")
     @app_commands.describe(
