@@ -229,6 +229,7 @@ class JobRunner:
             tokens_out=usage.output_tokens,
             tokens_thought=usage.thought_tokens,
             tokens_cached=usage.cached_tokens,
+            channel_id=job.channel_id if job.guild_id is not None else None,
         )
 
     async def _produce(self, job: Job) -> Processed:

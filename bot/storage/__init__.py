@@ -24,6 +24,8 @@ from bot.storage._types import (
     UsageTotals,
     utc_now,
 )
+from bot.storage._usage import ChannelUsage, DailyUsage
+from bot.storage._web import WebSession
 
 __all__ = [
     "DEFAULT_MAX_ATTEMPTS",
@@ -31,7 +33,9 @@ __all__ = [
     "LATEST_VERSION",
     "AuditEntry",
     "AutoMode",
+    "ChannelUsage",
     "Clock",
+    "DailyUsage",
     "Delivery",
     "GuildSettings",
     "Job",
@@ -41,6 +45,7 @@ __all__ = [
     "ReplyStyle",
     "Storage",
     "UsageTotals",
+    "WebSession",
     "normalize_url",
     "utc_now",
 ]

@@ -159,6 +159,26 @@ _V3_GEMINI = (
     "ALTER TABLE usage_records ADD COLUMN tokens_cached BIGINT NOT NULL DEFAULT 0",
 )
 
+_V8_WEB = (
+    """CREATE TABLE web_sessions (
+        id_hash TEXT PRIMARY KEY,
+        user_id BIGINT NOT NULL,
+        user_name TEXT NOT NULL,
+        guild_ids TEXT NOT NULL,
+        csrf_token TEXT NOT NULL,
+        created_at {ts} NOT NULL,
+        expires_at {ts} NOT NULL
+    )""",
+    "CREATE INDEX ix_web_sessions_expires ON web_sessions (expires_at)",
+    """CREATE TABLE oauth_states (
+        state TEXT PRIMARY KEY,
+        next_path TEXT NOT NULL,
+        expires_at {ts} NOT NULL
+    )""",
+    "ALTER TABLE usage_records ADD COLUMN channel_id BIGINT",
+    "CREATE INDEX ix_usage_guild_channel ON usage_records (guild_id, channel_id, created_at)",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -186,6 +206,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX ix_jobs_author ON jobs (author_id)",
         ),
     ),
+    Migration(8, "dashboard sessions and logins; usage records by channel", _V8_WEB),
 )
 """Every schema step, in order. Append only."""
 

@@ -67,11 +67,14 @@ class RecordsRepo(RepoBase):
         tokens_out: int,
         tokens_thought: int = 0,
         tokens_cached: int = 0,
+        channel_id: int | None = None,
     ) -> None:
         """Record one processed request: audio seconds and Gemini tokens in, out (thinking
-        apart: billed as output) and cached (the part of ``tokens_in`` served from cache)."""
+        apart: billed as output) and cached (the part of ``tokens_in`` served from cache);
+        ``channel_id`` where it was asked for (a server's usage by channel)."""
         stmt = usage_records.insert().values(
             guild_id=guild_id,
+            channel_id=channel_id,
             user_id=user_id,
             audio_s=float(audio_s),
             tokens_in=tokens_in,

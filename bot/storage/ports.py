@@ -22,6 +22,8 @@ from bot.storage._types import (
     JobStatus,
     UsageTotals,
 )
+from bot.storage._usage import ChannelUsage, DailyUsage
+from bot.storage._web import WebSession
 
 
 class SettingsReader(Protocol):
@@ -172,6 +174,7 @@ class UsageLedger(Protocol):
         tokens_out: int,
         tokens_thought: int = 0,
         tokens_cached: int = 0,
+        channel_id: int | None = None,
     ) -> None:
         """Record one processed job (or the tokens a failed attempt spent)."""
 
@@ -222,3 +225,43 @@ class Erasure(Protocol):
 
     async def erase_jobs(self, job_ids: list[int]) -> None:
         """Delete jobs and every result of their audio."""
+
+
+class UsageBreakdown(Protocol):
+    """A server's usage by day and by channel (the dashboard's charts)."""
+
+    async def usage_by_day(self, *, guild_id: int, since: datetime) -> list[DailyUsage]:
+        """Totals per UTC day at or after ``since``, oldest first (days without usage absent)."""
+
+    async def usage_by_channel(
+        self, *, guild_id: int, since: datetime, limit: int = 10
+    ) -> list[ChannelUsage]:
+        """The channels that used the most audio since ``since``, most first."""
+
+
+class WebSessions(Protocol):
+    """The dashboard's sessions and OAuth2 logins in progress."""
+
+    async def create_web_session(
+        self,
+        id_hash: str,
+        *,
+        user_id: int,
+        user_name: str,
+        guild_ids: tuple[int, ...],
+        csrf_token: str,
+        ttl_s: float,
+    ) -> None:
+        """Store a new session."""
+
+    async def web_session(self, id_hash: str) -> WebSession | None:
+        """The live session under ``id_hash``, or None."""
+
+    async def end_web_session(self, id_hash: str) -> None:
+        """Log out everywhere."""
+
+    async def save_oauth_state(self, state: str, *, next_path: str, ttl_s: float) -> None:
+        """Remember a login in progress."""
+
+    async def take_oauth_state(self, state: str) -> str | None:
+        """Use up a login state; its ``next`` path, or None."""
