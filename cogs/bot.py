@@ -13,6 +13,7 @@ from typing import Any
 import discord
 from discord.ext import commands
 
+from bot.admin import ServerAdmin
 from bot.app import Core, build_runner, runner_config_from
 from bot.jobs import RunnerConfig
 from bot.settings import Settings
@@ -98,7 +99,7 @@ class VoiceNotesBot(commands.AutoShardedBot):
         return [
             AutoTranscribe(self.runner, core.storage, core.consent, self.delivery),
             VoiceCommands(self, self.runner, core.storage, core.consent),
-            AdminCommands(core.storage),
+            AdminCommands(ServerAdmin(core.storage)),
             Cleanup(self.eraser, core.storage, guild_grace_s=core.settings.guild_grace_s),
             MemberCommands(core.storage, core.policy, core.prices, self._erase_button),
             SetupCheck(self),

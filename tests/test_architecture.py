@@ -28,6 +28,8 @@ LAYERS = [
     "bot.storage",
     "bot.pipeline",
     "bot.jobs",
+    "bot.admin",
+    "bot.web",
     "bot.app",
     "bot.cli",
     "bot.__main__",

@@ -13,10 +13,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.admin import ServerAdmin
 from cogs._permissions import RequiresPermissions
-from cogs.admin._settings import AdminStore, SettingsCommands, describe_roles, describe_settings
+from cogs.admin._settings import SettingsCommands, describe_roles, describe_settings
 
-__all__ = ["AdminCommands", "AdminStore", "describe_roles", "describe_settings"]
+__all__ = ["AdminCommands", "describe_roles", "describe_settings"]
 
 
 @app_commands.guild_only()
@@ -27,6 +28,6 @@ class AdminCommands(
 
     required = discord.Permissions(manage_guild=True)
 
-    def __init__(self, storage: AdminStore) -> None:
+    def __init__(self, admin: ServerAdmin) -> None:
         super().__init__()
-        self._storage = storage
+        self._admin = admin

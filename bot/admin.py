@@ -1,0 +1,102 @@
+"""Server administration for every surface: the /voicenotes-admin commands and the web
+dashboard change settings through this one service, so what an admin types is parsed,
+validated (by storage's validators), written and audited the same way wherever they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bot.errors import InvalidOptions
+from bot.options import OutputMode
+from bot.storage import AutoMode, GuildSettings, ReplyStyle
+from bot.storage.ports import AuditLog, SettingsReader, SettingsWriter
+from bot.timecodes import parse_user_timecode
+
+INHERIT = "inherit"  # a channel that follows the server's automatic mode
+
+
+class AdminStore(SettingsReader, SettingsWriter, AuditLog, Protocol):
+    """Reading and changing settings, and auditing the changes."""
+
+
+def parse_max_duration(text: str) -> float:
+    """``MM:SS``, ``H:MM:SS`` or seconds, at least one second (InvalidOptions otherwise)."""
+    seconds = parse_user_timecode(text, field="max_duration")
+    if seconds < 1:
+        raise InvalidOptions("The maximum duration must be at least one second.")
+    return seconds
+
+
+def _choice(enum: Any, value: str, name: str) -> Any:
+    try:
+        return enum(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in enum)
+        raise InvalidOptions(f"{name} must be one of: {allowed}.") from None
+
+
+_PARSERS: dict[str, tuple[str, Any]] = {
+    "auto": ("auto_mode", lambda v: _choice(AutoMode, v, "auto")),
+    "output": ("output_mode", lambda v: _choice(OutputMode, v, "output")),
+    "translate_to": ("translate_to", str),
+    "reply_style": ("reply_style", lambda v: _choice(ReplyStyle, v, "reply_style")),
+    "max_duration": ("max_duration_s", parse_max_duration),
+    "quiet": ("quiet", bool),
+}
+"""What an admin may type (an option, a form field) → the setting and how it is read."""
+
+
+def parse_changes(raw: Mapping[str, str | bool | None]) -> dict[str, Any]:
+    """The settings changes in what an admin entered (None or "" means: unchanged)."""
+    changes: dict[str, Any] = {}
+    for name, value in raw.items():
+        if name not in _PARSERS:
+            raise TypeError(f"unknown admin option {name!r}")
+        if value is None or value == "":
+            continue
+        setting, parse = _PARSERS[name]
+        changes[setting] = parse(value)
+    return changes
+
+
+@dataclass(frozen=True)
+class ServerAdmin:
+    """Changes to one server's settings, audited (ids and values only)."""
+
+    store: AdminStore
+
+    async def update(
+        self, guild_id: int, actor_id: int, raw: Mapping[str, str | bool | None]
+    ) -> GuildSettings:
+        """Apply what the admin entered; the settings as they now are."""
+        changes = parse_changes(raw)
+        if not changes:
+            return await self.store.guild_settings(guild_id)
+        current = await self.store.update_guild_settings(guild_id, **changes)
+        detail = {key: str(value) for key, value in changes.items()}
+        await self.store.audit(guild_id, actor_id, "settings.update", detail)
+        return current
+
+    async def set_channel_mode(
+        self, guild_id: int, actor_id: int, channel_id: int, mode: str
+    ) -> AutoMode | None:
+        """One channel's automatic mode (``inherit``: follow the server's); what it is now."""
+        chosen = None if mode == INHERIT else _choice(AutoMode, mode, "auto")
+        await self.store.set_channel_auto_mode(guild_id, channel_id, chosen)
+        detail = {"channel_id": channel_id, "mode": mode}
+        await self.store.audit(guild_id, actor_id, "channel.auto_mode", detail)
+        return chosen
+
+    async def set_exempt_role(
+        self, guild_id: int, actor_id: int, role_id: int, *, exempt: bool
+    ) -> GuildSettings:
+        """Exempt a role from the daily user quota, or no longer."""
+        current = (await self.store.guild_settings(guild_id)).exempt_role_ids
+        roles = [r for r in current if r != role_id] + ([role_id] if exempt else [])
+        updated = await self.store.update_guild_settings(guild_id, exempt_role_ids=roles)
+        detail = {"role_id": role_id, "exempt": exempt}
+        await self.store.audit(guild_id, actor_id, "settings.exempt_role", detail)
+        return updated
