@@ -1,0 +1,98 @@
+"""What a person may do in a server, from the bot's own view of them.
+
+Discord's OAuth2 server list has base permissions only (no roles, no channel overwrites),
+so the dashboard never decides from it. A :class:`RightsOracle` (the Discord layer, through
+the bot) says what the member may do now; :class:`CachedRights` keeps each answer at most a
+minute, so losing the moderator role loses access within that, and a page full of requests
+costs Discord at most one lookup per member and server.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A channel of the server, as the bot sees it."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role of the server."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class MemberRights:
+    """A member's rights in one server, now."""
+
+    guild_name: str
+    admin: bool  # Manage Server
+    moderator: bool  # Manage Messages, or the server's moderator role
+    visible_channels: frozenset[int] = field(default_factory=frozenset)
+    manageable_channels: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def staff(self) -> bool:
+        """Whether the dashboard shows this server to them at all."""
+        return self.admin or self.moderator
+
+
+@dataclass(frozen=True)
+class GuildView:
+    """What the settings page offers to choose from."""
+
+    channels: tuple[Channel, ...]
+    roles: tuple[Role, ...]
+
+
+class RightsOracle(Protocol):
+    """The bot's view of members and servers (implemented by the Discord layer)."""
+
+    async def rights(self, guild_id: int, user_id: int) -> MemberRights | None:
+        """The member's rights, or None when either the bot or they are not in the server."""
+
+    def guild_view(self, guild_id: int) -> GuildView:
+        """The server's text channels and roles, from the bot's cache."""
+
+
+class CachedRights:
+    """A :class:`RightsOracle` whose answers are kept for at most ``ttl_s`` seconds."""
+
+    def __init__(
+        self,
+        oracle: RightsOracle,
+        *,
+        ttl_s: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._oracle = oracle
+        self._ttl_s = ttl_s
+        self._clock = clock
+        self._cache: dict[tuple[int, int], tuple[float, MemberRights | None]] = {}
+
+    async def rights(self, guild_id: int, user_id: int) -> MemberRights | None:
+        """The member's rights, from the cache while fresh."""
+        key = (guild_id, user_id)
+        now = self._clock()
+        cached = self._cache.get(key)
+        if cached is not None and now - cached[0] < self._ttl_s:
+            return cached[1]
+        answer = await self._oracle.rights(guild_id, user_id)
+        if len(self._cache) > 10_000:  # a bound on memory, whatever the traffic
+            self._cache.clear()
+        self._cache[key] = (now, answer)
+        return answer
+
+    def guild_view(self, guild_id: int) -> GuildView:
+        """Straight from the bot's cache (no request to Discord)."""
+        return self._oracle.guild_view(guild_id)
