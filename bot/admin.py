@@ -30,6 +30,14 @@ def parse_max_duration(text: str) -> float:
     return seconds
 
 
+DEFAULT_WORDS = frozenset({"default", "none", "off"})
+
+
+def _max_duration(text: str) -> float | None:
+    """A maximum duration, or None (``default``): the bot's own limit applies."""
+    return None if text.strip().lower() in DEFAULT_WORDS else parse_max_duration(text)
+
+
 def _choice(enum: Any, value: str, name: str) -> Any:
     try:
         return enum(value)
@@ -43,7 +51,7 @@ _PARSERS: dict[str, tuple[str, Any]] = {
     "output": ("output_mode", lambda v: _choice(OutputMode, v, "output")),
     "translate_to": ("translate_to", str),
     "reply_style": ("reply_style", lambda v: _choice(ReplyStyle, v, "reply_style")),
-    "max_duration": ("max_duration_s", parse_max_duration),
+    "max_duration": ("max_duration_s", _max_duration),
     "quiet": ("quiet", bool),
 }
 """What an admin may type (an option, a form field) → the setting and how it is read."""
@@ -71,10 +79,14 @@ class ServerAdmin:
     async def update(
         self, guild_id: int, actor_id: int, raw: Mapping[str, str | bool | None]
     ) -> GuildSettings:
-        """Apply what the admin entered; the settings as they now are."""
-        changes = parse_changes(raw)
+        """Apply what the admin entered; the settings as they now are. Only real changes
+        are written and audited (a form sends every field, changed or not)."""
+        before = await self.store.guild_settings(guild_id)
+        changes = {
+            key: value for key, value in parse_changes(raw).items() if getattr(before, key) != value
+        }
         if not changes:
-            return await self.store.guild_settings(guild_id)
+            return before
         current = await self.store.update_guild_settings(guild_id, **changes)
         detail = {key: str(value) for key, value in changes.items()}
         await self.store.audit(guild_id, actor_id, "settings.update", detail)

@@ -97,10 +97,11 @@ class Settings(BaseSettings):
 
     # Web dashboard (see bot/web)
     dashboard_host: str = "127.0.0.1"
-    dashboard_port: int | None = Field(default=None, ge=1, le=65535)  # unset: no dashboard
+    dashboard_port: int | None = Field(default=None, ge=0, le=65535)  # unset: none; 0: any free
     dashboard_url: str | None = None  # the public address, e.g. https://notes.example.org
     dashboard_trust_forwarded: bool = False  # behind a proxy: honour X-Forwarded-Proto
     dashboard_session_hours: float = Field(default=12.0, gt=0)
+    dashboard_lookups_per_minute: int = Field(default=60, ge=1)  # members looked up via the bot
     discord_client_secret: SecretStr | None = None
     dashboard_secret_key: SecretStr | None = None
     discord_oauth_url: str = "https://discord.com/oauth2/authorize"

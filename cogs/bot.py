@@ -7,6 +7,7 @@ and ``close`` stops the workers (bounded) before disconnecting.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -20,6 +21,7 @@ from bot.settings import Settings
 from cogs.admin import AdminCommands
 from cogs.auto_transcribe import AutoTranscribe
 from cogs.cleanup import Cleanup
+from cogs.dashboard import dashboard_config, dashboard_service
 from cogs.delivery import DiscordDelivery
 from cogs.erase_button import erase_button_type
 from cogs.erasure import Eraser
@@ -92,6 +94,10 @@ class VoiceNotesBot(commands.AutoShardedBot):
         )
         self.eraser = Eraser(self, core.storage)
         self._erase_button = erase_button_type(self.eraser, core.storage)
+        # Checked here, before connecting: a misconfigured dashboard is a configuration error.
+        self._dashboard_config = dashboard_config(settings)
+        self._services = contextlib.AsyncExitStack()
+        self.dashboard_address: str | None = None  # where the dashboard listens, once started
 
     def build_cogs(self) -> list[commands.Cog]:
         """Every cog, constructed with the services it needs."""
@@ -111,8 +117,14 @@ class VoiceNotesBot(commands.AutoShardedBot):
             await self.add_cog(cog)
         self.add_dynamic_items(self._erase_button)
         await self._sync_commands()
+        self.dashboard_address = await self._services.enter_async_context(
+            dashboard_service(self, self.core, self._dashboard_config, self._moderator_role)
+        )
         self.runner.start()
         log.info("bot ready to work: worker %s", self.runner.worker_id)
+
+    async def _moderator_role(self, guild_id: int) -> int | None:
+        return None
 
     async def _sync_commands(self) -> None:
         guild_id = self.core.settings.dev_guild_id
@@ -133,4 +145,5 @@ class VoiceNotesBot(commands.AutoShardedBot):
     async def close(self) -> None:
         """Stop taking work, let running jobs finish (bounded), then disconnect."""
         await self.runner.stop(self.core.settings.shutdown_grace_seconds)
+        await self._services.aclose()
         await super().close()

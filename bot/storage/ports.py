@@ -204,6 +204,9 @@ class Retention(Protocol):
     async def purge_expired(self) -> int:
         """Delete expired results and old finished jobs; how many rows went."""
 
+    async def purge_web_state(self) -> int:
+        """Delete lapsed dashboard sessions and logins in progress; how many rows went."""
+
 
 class Erasure(Protocol):
     """Wholesale erasure: servers the bot left, a member's notes."""

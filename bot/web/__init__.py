@@ -15,7 +15,13 @@ person could not do in Discord:
 The Discord layer implements :class:`RightsOracle` and starts :func:`serve_dashboard`.
 """
 
-from bot.web._app import build_app, serve_dashboard, templates
+from bot.web._app import (
+    DashboardServices,
+    build_app,
+    build_dashboard,
+    serve_dashboard,
+    templates,
+)
 from bot.web._config import DashboardConfig
 from bot.web._context import Dashboard, DashboardStore
 from bot.web._rights import Channel, GuildView, MemberRights, RightsOracle, Role
@@ -24,12 +30,14 @@ __all__ = [
     "Channel",
     "Dashboard",
     "DashboardConfig",
+    "DashboardServices",
     "DashboardStore",
     "GuildView",
     "MemberRights",
     "RightsOracle",
     "Role",
     "build_app",
+    "build_dashboard",
     "serve_dashboard",
     "templates",
 ]

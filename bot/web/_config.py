@@ -22,6 +22,7 @@ class DashboardConfig:
     api_base: str
     session_ttl_s: float
     trust_forwarded: bool
+    lookups_per_minute: int = 60
 
     @property
     def redirect_uri(self) -> str:
@@ -61,4 +62,5 @@ class DashboardConfig:
             api_base=(settings.discord_api_base or DEFAULT_API_BASE).rstrip("/"),
             session_ttl_s=settings.dashboard_session_hours * 3600,
             trust_forwarded=settings.dashboard_trust_forwarded,
+            lookups_per_minute=settings.dashboard_lookups_per_minute,
         )

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
+from urllib.parse import urlencode
 
 import jinja2
 from aiohttp import web
@@ -50,7 +51,7 @@ class Dashboard:
         """The session, or a redirect to the login that comes back here."""
         found = await self.session(request)
         if found is None:
-            raise web.HTTPFound(f"/login?next={request.rel_url.path_qs}")
+            raise web.HTTPFound("/login?" + urlencode({"next": request.rel_url.path_qs}))
         return found[1]
 
     async def rights_in(
@@ -60,21 +61,25 @@ class Dashboard:
         may not see answers 404, exactly like one that does not exist."""
         raw = request.match_info.get("guild_id", "")
         guild_id = int(raw) if raw.isdigit() and len(raw) < 21 else 0
-        rights = await self.rights.rights(guild_id, session.user_id) if guild_id else None
+        # Only servers Discord listed at login are looked up at all: a probe of any other
+        # id costs Discord nothing and tells the prober nothing.
+        known = guild_id in session.guild_ids
+        rights = await self.rights.rights(guild_id, session.user_id) if known else None
         if rights is None or not getattr(rights, need):
-            raise web.HTTPNotFound(text="Not found")
+            raise web.HTTPNotFound
         return guild_id, rights
 
     async def check_csrf(self, request: web.Request, session: WebSession) -> dict[str, Any]:
         """The POSTed form, once its CSRF token is the session's (403 otherwise)."""
         form = dict(await request.post())
         if not csrf_ok(session.csrf_token, form.get("csrf")):
-            raise web.HTTPForbidden(text="This form is stale or did not come from here.")
+            raise web.HTTPForbidden
         return form
 
     def render(self, name: str, *, status: int = 200, **context: Any) -> web.Response:
         """A page from its template (autoescaped: everything shown is text)."""
-        html = self.templates.get_template(name).render(**context)
+        defaults = {"session": None, "guild_id": None, "rights": None, "problem": None}
+        html = self.templates.get_template(name).render(**(defaults | context))
         return web.Response(
             text=html, status=status, content_type="text/html", headers=SECURITY_HEADERS
         )

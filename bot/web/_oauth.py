@@ -8,6 +8,7 @@ they are checked against the bot's own view of the member at every request.
 
 from __future__ import annotations
 
+import base64
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -77,9 +78,11 @@ class DiscordOAuth:
             "code": code,
             "redirect_uri": self._config.redirect_uri,
         }
-        auth = aiohttp.BasicAuth(str(self._config.client_id), self._config.client_secret)
+        # HTTP Basic client authentication (RFC 6749 §2.3.1), which Discord accepts.
+        pair = f"{self._config.client_id}:{self._config.client_secret}".encode()
+        headers = {"Authorization": "Basic " + base64.b64encode(pair).decode()}
         url = f"{self._config.api_base}/oauth2/token"
-        async with self._http.post(url, data=form, auth=auth) as response:
+        async with self._http.post(url, data=form, headers=headers) as response:
             body = await response.json(content_type=None)
             if response.status != 200 or "access_token" not in body:
                 log.info("dashboard login refused by Discord (%s)", response.status)

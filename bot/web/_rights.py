@@ -4,7 +4,9 @@ Discord's OAuth2 server list has base permissions only (no roles, no channel ove
 so the dashboard never decides from it. A :class:`RightsOracle` (the Discord layer, through
 the bot) says what the member may do now; :class:`CachedRights` keeps each answer at most a
 minute, so losing the moderator role loses access within that, and a page full of requests
-costs Discord at most one lookup per member and server.
+costs Discord at most one lookup per member and server. Lookups also have a budget per
+minute for the whole dashboard: past it, pages answer "busy" rather than spend the bot's
+rate limits (which its replies to members need) on the web.
 """
 
 from __future__ import annotations
@@ -55,6 +57,10 @@ class GuildView:
     roles: tuple[Role, ...]
 
 
+class RightsBusy(Exception):
+    """The lookup budget is spent for now; try again in a moment."""
+
+
 class RightsOracle(Protocol):
     """The bot's view of members and servers (implemented by the Discord layer)."""
 
@@ -73,25 +79,35 @@ class CachedRights:
         oracle: RightsOracle,
         *,
         ttl_s: float = 60.0,
+        lookups_per_minute: int = 60,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._oracle = oracle
         self._ttl_s = ttl_s
+        self._budget = lookups_per_minute
         self._clock = clock
         self._cache: dict[tuple[int, int], tuple[float, MemberRights | None]] = {}
+        self._lookups: list[float] = []  # when recent lookups happened
 
     async def rights(self, guild_id: int, user_id: int) -> MemberRights | None:
-        """The member's rights, from the cache while fresh."""
+        """The member's rights, from the cache while fresh (RightsBusy past the budget)."""
         key = (guild_id, user_id)
         now = self._clock()
         cached = self._cache.get(key)
         if cached is not None and now - cached[0] < self._ttl_s:
             return cached[1]
+        self._spend(now)
         answer = await self._oracle.rights(guild_id, user_id)
         if len(self._cache) > 10_000:  # a bound on memory, whatever the traffic
             self._cache.clear()
         self._cache[key] = (now, answer)
         return answer
+
+    def _spend(self, now: float) -> None:
+        self._lookups = [t for t in self._lookups if now - t < 60.0]
+        if len(self._lookups) >= self._budget:
+            raise RightsBusy
+        self._lookups.append(now)
 
     def guild_view(self, guild_id: int) -> GuildView:
         """Straight from the bot's cache (no request to Discord)."""

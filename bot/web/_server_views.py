@@ -9,7 +9,7 @@ from bot.admin import INHERIT
 from bot.errors import InvalidOptions
 from bot.options import OutputMode
 from bot.storage import AutoMode, ReplyStyle
-from bot.timecodes import format_duration
+from bot.timecodes import format_timecode
 from bot.web._context import Dashboard
 
 SETTING_FIELDS = ("auto", "output", "translate_to", "reply_style", "max_duration")
@@ -63,9 +63,7 @@ class ServerViews:
             auto_modes=list(AutoMode),
             output_modes=list(OutputMode),
             reply_styles=list(ReplyStyle),
-            max_duration=format_duration(settings.max_duration_s)
-            if settings.max_duration_s
-            else "",
+            max_duration=_editable_duration(settings.max_duration_s),
             problem=problem,
             saved=request.query.get("saved") == "1",
         )
@@ -77,6 +75,7 @@ class ServerViews:
         form = await self.d.check_csrf(request, session)
         entered: dict[str, str | bool | None] = {k: str(form.get(k, "")) for k in SETTING_FIELDS}
         entered["quiet"] = form.get("quiet") == "on"
+        entered["max_duration"] = entered["max_duration"] or "default"  # emptied: the bot's
         try:
             await self.d.admin.update(guild_id, session.user_id, entered)
             await self._channels_and_roles(guild_id, session.user_id, form)
@@ -102,3 +101,10 @@ class ServerViews:
                 await self.d.admin.set_exempt_role(
                     guild_id, actor_id, role.id, exempt=wanted_exempt
                 )
+
+
+def _editable_duration(seconds: float | None) -> str:
+    """The limit as the form reads it back unchanged ("" for the bot's default)."""
+    if seconds is None:
+        return ""
+    return format_timecode(seconds) if float(seconds).is_integer() else f"{seconds:g}"

@@ -58,7 +58,7 @@ class SettingsCommands(commands.Cog):
         output="What automatic replies contain",
         translate_to="Language for translations and summaries",
         reply_style="Reply in a thread on the note, or as a reply",
-        max_duration="Longest note to process (MM:SS, H:MM:SS or seconds)",
+        max_duration="Longest note to process (MM:SS, H:MM:SS or seconds; 'default': the bot's)",
         quiet="Quiet mode: no reactions or progress messages",
     )
     @app_commands.choices(auto=AUTO_CHOICES, output=OUTPUT_CHOICES, reply_style=STYLE_CHOICES)
