@@ -42,6 +42,8 @@ def dump_spec(spec: JobSpec) -> str:
             "output": spec.output.value,
             "quota_exempt": spec.quota_exempt,
             "forwarded_by": spec.forwarded_by,
+            "fresh": spec.fresh,
+            "server_pays": spec.server_pays,
         }
     )
 
@@ -54,6 +56,8 @@ def load_spec(mode: str, text: str) -> JobSpec:
         output=OutputMode(data["output"]),
         quota_exempt=bool(data["quota_exempt"]),
         forwarded_by=data.get("forwarded_by"),  # absent from jobs stored before forwards
+        fresh=bool(data.get("fresh", False)),  # absent from jobs stored before review
+        server_pays=bool(data.get("server_pays", False)),
     )
 
 
