@@ -54,18 +54,39 @@ from bot.storage import Clock
 
 
 @dataclass(frozen=True)
+class Cards:
+    """The services that keep cards (no job queue needed): built first, since the job
+    runner's port feeds the intake (:class:`ReviewedPort`)."""
+
+    publisher: CardPublisher
+    intake: NoteIntake
+    lifecycle: CardLifecycle
+
+
+@dataclass(frozen=True)
 class Review:
     """Every review service, built once by :func:`build_review` and passed around."""
 
     publisher: CardPublisher
     intake: NoteIntake
+    lifecycle: CardLifecycle
     reports: Reports
     actions: CardActions
     queries: ReviewQueries
-    lifecycle: CardLifecycle
+
+
+def build_cards(store: ReviewStore, port: ReviewPort, *, clock: Clock) -> Cards:
+    """The card services over one store and one platform."""
+    publisher = CardPublisher(store, port, clock)
+    return Cards(
+        publisher=publisher,
+        intake=NoteIntake(store, port, publisher),
+        lifecycle=CardLifecycle(store, publisher),
+    )
 
 
 def build_review(
+    cards: Cards,
     store: ReviewStore,
     port: ReviewPort,
     submitter: JobSubmitter,
@@ -73,16 +94,15 @@ def build_review(
     clock: Clock,
     reports_per_hour: int,
 ) -> Review:
-    """The review services over one store and one platform."""
-    publisher = CardPublisher(store, port, clock)
-    lifecycle = CardLifecycle(store, publisher)
+    """Every review service: ``cards``, and those that queue jobs on ``submitter``."""
+    publisher = cards.publisher
     return Review(
         publisher=publisher,
-        intake=NoteIntake(store, port, publisher),
+        intake=cards.intake,
+        lifecycle=cards.lifecycle,
         reports=Reports(store, port, publisher, submitter, clock=clock, per_hour=reports_per_hour),
-        actions=CardActions(store, port, publisher, lifecycle, submitter),
+        actions=CardActions(store, port, publisher, cards.lifecycle, submitter),
         queries=ReviewQueries(store, clock),
-        lifecycle=lifecycle,
     )
 
 
@@ -96,6 +116,7 @@ __all__ = [
     "CardLifecycle",
     "CardPublisher",
     "CardView",
+    "Cards",
     "ChannelRules",
     "ExportFormat",
     "GuildRules",
@@ -117,6 +138,7 @@ __all__ = [
     "ReviewedPort",
     "UnknownCard",
     "Viewer",
+    "build_cards",
     "build_review",
     "card_jump_url",
     "card_nonce",

@@ -71,6 +71,7 @@ class CardField:
 class CardView:
     """A card as the platform shows it. ``ping_role_id``: the role its first post pings."""
 
+    card_id: int
     title: str
     description: str
     colour: int
@@ -276,6 +277,7 @@ def _buttons(card: ReviewCard) -> tuple[CardButton, ...]:
 def card_view(card: ReviewCard, settings: GuildSettings) -> CardView:
     """The card's view (see the module docstring); ``ping_role_id`` per :func:`ping_role`."""
     view = CardView(
+        card_id=card.id,
         title=_title(card),
         description=_description(card),
         colour=_colour(card),

@@ -150,6 +150,9 @@ class DeliveryLog(Protocol):
     async def deliveries(self, job_id: int) -> list[Delivery]:
         """The parts already posted for a job, in part order."""
 
+    async def forget_posts(self, job_id: int) -> None:
+        """Forget a job's posted parts and thread (they were deleted)."""
+
 
 class ReplyTargets(Protocol):
     """Where each job's answer goes."""
