@@ -15,7 +15,7 @@ from discord.ext import commands
 
 from bot.app import Core, build_runner, runner_config_from
 from bot.jobs import JobRunner, RunnerConfig
-from bot.review import Review, ReviewedPort, build_cards, build_review
+from bot.review import Cards, Review, ReviewedPort, build_cards, build_review
 from bot.settings import Settings
 from cogs.admin import AdminCommands
 from cogs.auto_transcribe import AutoTranscribe
@@ -94,24 +94,25 @@ class VoiceNotesBot(commands.AutoShardedBot):
             inline_cap=settings.inline_message_cap,
             clock=core.clock,
         )
-        self.review_port = DiscordReviewPort(self, core.storage, Eraser(self, core.storage))
+        self.review_port = DiscordReviewPort(self, core.storage)
+        cards = build_cards(core.storage, self.review_port, clock=core.clock)
+        self.eraser = Eraser(self, core.storage, cards=cards.lifecycle)
         self.runner, self.review = self._runner_and_review(
-            runner_config or runner_config_from(settings)
+            cards, runner_config or runner_config_from(settings)
         )
-        self.eraser = Eraser(self, core.storage, cards=self.review.lifecycle)
         self._erase_button = erase_button_type(self.eraser, core.storage)
 
-    def _runner_and_review(self, config: RunnerConfig) -> tuple[JobRunner, Review]:
-        """The job runner, whose port feeds review its cards, and review, whose reports
-        and re-runs queue jobs on the runner."""
+    def _runner_and_review(self, cards: Cards, config: RunnerConfig) -> tuple[JobRunner, Review]:
+        """The job runner, whose port feeds the cards, and review, whose reports and
+        re-runs queue jobs on the runner."""
         core = self.core
-        cards = build_cards(core.storage, self.review_port, clock=core.clock)
         runner = build_runner(core, ReviewedPort(self.delivery, cards.intake), config)
         review = build_review(
             cards,
             core.storage,
             self.review_port,
             runner,
+            self.eraser,
             clock=core.clock,
             reports_per_hour=core.settings.review_reports_per_hour,
         )

@@ -6,7 +6,9 @@ flagged or reported cards stay as tombstones, the others go with their data."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from typing import Protocol
 
 import discord
@@ -32,15 +34,22 @@ class Eraser:
         self._bot = bot
         self._storage = storage
         self._cards = cards
+        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def erase_message(self, message_id: int) -> int:
         """A voice message is gone: erase every job made of it (and apply the tombstone
-        rule to its cards); how many jobs."""
-        found = await self._storage.jobs_for_message(message_id)
-        for job in found:
-            await self.erase_job(job)
-        if self._cards is not None:
-            await self._cards.original_gone(message_id)
+        rule to its cards); how many jobs. One erasure of a message at a time: a moderator's
+        deletion and the gateway's MESSAGE_DELETE for it (both reach the process of the
+        server's shard) would otherwise delete the same replies twice."""
+        lock = self._locks.get(message_id)
+        if lock is None:
+            lock = self._locks[message_id] = asyncio.Lock()
+        async with lock:
+            found = await self._storage.jobs_for_message(message_id)
+            for job in found:
+                await self.erase_job(job)
+            if self._cards is not None:
+                await self._cards.original_gone(message_id)
         return len(found)
 
     async def erase_job(self, job: Job) -> None:

@@ -33,7 +33,7 @@ from bot.review._filters import WHEN_HELP, check_period, parse_when, search_word
 from bot.review._intake import NoteIntake
 from bot.review._jobport import ReviewedPort
 from bot.review._lifecycle import CardLifecycle
-from bot.review._ports import JobSubmitter, NoteFacts, ReviewPort, ReviewStore
+from bot.review._ports import JobSubmitter, NoteEraser, NoteFacts, ReviewPort, ReviewStore
 from bot.review._publish import CardPublisher, card_nonce
 from bot.review._queries import PAGE_SIZE, ListFilters, ListPage, ReviewQueries
 from bot.review._reports import Reports
@@ -90,18 +90,20 @@ def build_review(
     store: ReviewStore,
     port: ReviewPort,
     submitter: JobSubmitter,
+    eraser: NoteEraser,
     *,
     clock: Clock,
     reports_per_hour: int,
 ) -> Review:
-    """Every review service: ``cards``, and those that queue jobs on ``submitter``."""
+    """Every review service: ``cards``, and those that queue jobs on ``submitter`` or
+    erase originals with ``eraser``."""
     publisher = cards.publisher
     return Review(
         publisher=publisher,
         intake=cards.intake,
         lifecycle=cards.lifecycle,
         reports=Reports(store, port, publisher, submitter, clock=clock, per_hour=reports_per_hour),
-        actions=CardActions(store, port, publisher, cards.lifecycle, submitter),
+        actions=CardActions(store, port, publisher, cards.lifecycle, submitter, eraser),
         queries=ReviewQueries(store, clock),
     )
 
@@ -125,6 +127,7 @@ __all__ = [
     "ListFilters",
     "ListPage",
     "NotAModerator",
+    "NoteEraser",
     "NoteFacts",
     "NoteIntake",
     "Overwrite",

@@ -14,7 +14,7 @@ from bot.model import Mode, TranscriptDocument
 from bot.options import JobOptions, JobSpec, Origin
 from bot.review._access import ReviewRefused, Viewer
 from bot.review._lifecycle import CardLifecycle
-from bot.review._ports import JobSubmitter, ReviewPort, ReviewStore
+from bot.review._ports import JobSubmitter, NoteEraser, ReviewPort, ReviewStore
 from bot.review._publish import CardPublisher
 from bot.storage import CardAction, CardOutcome, Job, JobRequest, ReviewCard
 
@@ -42,12 +42,14 @@ class CardActions:
         publisher: CardPublisher,
         lifecycle: CardLifecycle,
         submitter: JobSubmitter,
+        eraser: NoteEraser,
     ) -> None:
         self._store = store
         self._port = port
         self._publisher = publisher
         self._lifecycle = lifecycle
         self._submitter = submitter
+        self._eraser = eraser
 
     async def card(self, viewer: Viewer, card_id: int) -> ReviewCard:
         """The card, for a moderator who can view its channel (else the unknown-id answer)."""
@@ -104,6 +106,10 @@ class CardActions:
         marked = await self._store.mark_original_deleted(card.id, viewer.user_id, viewer.name)
         await self._audit(viewer, card, "card.delete_original")
         await self._port.delete_original(marked or card)
+        if card.place.message_id is not None:
+            await self._eraser.erase_message(card.place.message_id)
+        elif card.content.job_id and (job := await self._store.get_job(card.content.job_id)):
+            await self._eraser.erase_job(job)  # a file given to a command: its replies
         await self._lifecycle.gone(marked or card)
         return await self._store.card(card.guild_id, card.id) or card
 

@@ -51,6 +51,7 @@ class NoteIntake:
 
     async def delivered(self, job: Job, document: TranscriptDocument) -> None:
         """A result was posted: its note's card, when the server wants one."""
+        job = await self._store.get_job(job.id) or job  # as stored: with its result's key
         if job.origin in (Origin.REPORT, Origin.RERUN):
             await self._update(job, content_from_document(job, document))
         elif publicly_answered(job):

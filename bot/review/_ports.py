@@ -65,8 +65,19 @@ class ReviewPort(Protocol):
         """Whether the bot may delete others' messages in the note's channel."""
 
     async def delete_original(self, card: ReviewCard) -> None:
-        """Delete the note's message (a file given to a command: the bot's replies), then
-        run the normal erasure of what the bot made of it."""
+        """Delete the note's message (a file given to a command has none: its replies go
+        with the erasure); raise :class:`bot.review.ReviewRefused` if the platform refuses."""
+
+
+class NoteEraser(Protocol):
+    """The normal erasure of what the bot made of a note (:class:`cogs.erasure.Eraser`):
+    its replies and stored results, and, for a message, the tombstone rule for its cards."""
+
+    async def erase_message(self, message_id: int) -> int:
+        """A message is gone: erase every job made of it."""
+
+    async def erase_job(self, job: Job) -> None:
+        """Erase one job's replies and stored results."""
 
 
 class JobSubmitter(Protocol):

@@ -23,7 +23,7 @@ from cogs._common import DISCORD_REFUSALS, AnyBot, refusal
 from cogs.errors import answer
 from cogs.review._access import interaction_viewer
 from cogs.review._items import CONFIRM_DELETE, confirm_delete_view, page_buttons
-from cogs.review._render import list_embed, private_embed, transcript_parts
+from cogs.review._render import list_embed, send_transcript
 
 log = logging.getLogger(__name__)
 Interaction = discord.Interaction[Any]
@@ -128,11 +128,7 @@ class ReviewClicks(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         card, document = await self._review.actions.transcript(viewer, card_id)
         settings = await self._store.guild_settings(card.guild_id)
-        for index, (text, files) in enumerate(transcript_parts(document)):
-            extra: dict[str, Any] = {"embed": private_embed(card, settings)} if index == 0 else {}
-            await interaction.followup.send(
-                text, files=files, ephemeral=True, allowed_mentions=NO_MENTIONS, **extra
-            )
+        await send_transcript(interaction, card, document, settings)
 
     @commands.Cog.listener()
     async def on_review_page(self, interaction: Interaction, query_id: int, page: int) -> None:

@@ -23,7 +23,7 @@ from bot.storage import Clock, ListStatus
 from bot.storage.ports import SettingsReader
 from cogs.review._access import interaction_viewer
 from cogs.review._items import page_buttons
-from cogs.review._render import list_embed, private_embed, transcript_parts
+from cogs.review._render import list_embed, send_transcript
 
 Interaction = discord.Interaction[Any]
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -106,11 +106,7 @@ class ReviewCommands(commands.GroupCog, group_name="review"):
         await interaction.response.defer(ephemeral=True, thinking=True)
         card, document = await self._review.actions.transcript(viewer, id, audit_as="review.show")
         settings = await self._store.guild_settings(card.guild_id)
-        for index, (text, files) in enumerate(transcript_parts(document)):
-            extra: dict[str, Any] = {"embed": private_embed(card, settings)} if index == 0 else {}
-            await interaction.followup.send(
-                text, files=files, ephemeral=True, allowed_mentions=NO_MENTIONS, **extra
-            )
+        await send_transcript(interaction, card, document, settings)
 
     @app_commands.command(name="export", description="Cards and audit entries as a file")
     @app_commands.describe(

@@ -19,9 +19,8 @@ import discord
 from bot.jobs import PlatformBusy
 from bot.review import CardView, NoteFacts, ReviewRefused
 from bot.storage import Job, NotePlace, ReviewCard
-from bot.storage.ports import DeliveryLog, JobQueue
+from bot.storage.ports import DeliveryLog
 from cogs._common import AnyBot, refusal
-from cogs.erasure import Eraser
 from cogs.review._access import content_withheld
 from cogs.review._items import card_buttons, card_custom_id
 from cogs.review._render import allowed_for, card_embed, ping_text
@@ -31,8 +30,8 @@ HISTORY_LIMIT = 100
 _CLOCK_MARGIN = timedelta(minutes=1)
 
 
-class PortStore(DeliveryLog, JobQueue, Protocol):
-    """Posted parts (an upload's jump link is the bot's reply) and jobs."""
+class PortStore(DeliveryLog, Protocol):
+    """Posted parts (an upload's jump link is the bot's reply)."""
 
 
 @contextmanager
@@ -71,10 +70,9 @@ def place_of(
 class DiscordReviewPort:
     """Implements :class:`bot.review.ReviewPort` (see the module docstring)."""
 
-    def __init__(self, bot: AnyBot, store: PortStore, eraser: Eraser) -> None:
+    def __init__(self, bot: AnyBot, store: PortStore) -> None:
         self._bot = bot
         self._store = store
-        self._eraser = eraser
 
     def _guild(self, guild_id: int) -> discord.Guild | None:
         return self._bot.get_guild(guild_id)
@@ -198,19 +196,15 @@ class DiscordReviewPort:
         return channel.permissions_for(guild.me).manage_messages
 
     async def delete_original(self, card: ReviewCard) -> None:
-        """Delete the note's message, then erase what the bot made of it (for a file given
-        to a command: the bot's replies, with the job's stored results)."""
+        """Delete the note's message (already gone is fine: the erasure still runs)."""
         place = card.place
         if place.message_id is None:
-            job = await self._store.get_job(card.content.job_id) if card.content.job_id else None
-            if job is not None:
-                await self._eraser.erase_job(job)
-            return
+            return  # a file given to a command: only the bot's replies show it
         target = self._bot.get_partial_messageable(place.channel_id, guild_id=place.guild_id)
         try:
             await target.get_partial_message(place.message_id).delete()
         except discord.NotFound:
-            pass  # deleted a moment ago by someone else: the erasure still runs
+            pass
         except discord.RateLimited as error:
             raise PlatformBusy(error.retry_after) from error
         except discord.HTTPException as error:
@@ -218,7 +212,6 @@ class DiscordReviewPort:
             raise ReviewRefused(
                 f"Discord refused to delete the original ({refusal(error)})."
             ) from None
-        await self._eraser.erase_message(place.message_id)
 
 
 def _custom_ids(message: discord.Message) -> set[str]:

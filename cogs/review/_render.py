@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
+from typing import Any
 
 import discord
 
@@ -61,6 +62,25 @@ def transcript_parts(
     files = [discord.File(io.BytesIO(data), filename=name) for name, data in plan.files]
     last = len(plan.messages) - 1
     return [(text, files if index == last else []) for index, text in enumerate(plan.messages)]
+
+
+async def send_transcript(
+    interaction: discord.Interaction[Any],
+    card: ReviewCard,
+    document: TranscriptDocument | None,
+    settings: GuildSettings,
+) -> None:
+    """The card in full and its transcript with the files, as private followups (the
+    Show transcript button and ``/review show``)."""
+    for index, (text, files) in enumerate(transcript_parts(document)):
+        extra: dict[str, Any] = {"embed": private_embed(card, settings)} if index == 0 else {}
+        await interaction.followup.send(
+            text,
+            files=files,
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+            **extra,
+        )
 
 
 def _list_line(card: ReviewCard) -> str:
