@@ -22,7 +22,7 @@ from bot.review._content import (
 )
 from bot.review._ports import NoteFacts, ReviewPort, ReviewStore
 from bot.review._publish import CardPublisher
-from bot.storage import CardContent, CardDraft, CardOutcome, GuildSettings, Job, ReviewCard
+from bot.storage import CardContent, CardDraft, GuildSettings, Job, ReviewCard
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,3 @@ class NoteIntake:
         )
         return True
 
-
-def is_placeholder(card: ReviewCard) -> bool:
-    """Whether the card still waits for a result."""
-    return card.content.outcome is CardOutcome.PENDING

@@ -114,6 +114,14 @@ async def test_notes_that_get_no_card(
         options={"attachment": _attachment(distinct_voice_notes[1]), "private": True},
     )
     await private.wait_followups(1, timeout=20)
+    world.h.gemini.enqueue(Reply.json({"language": "en", "answer": "Yes.", "evidence": []}))
+    asked = await world.h.discord.invoke_slash_command(
+        "ask",
+        user=world.dave,
+        channel=world.h.channel,
+        options={"attachment": _attachment(distinct_voice_notes[3]), "question": "Angry?"},
+    )
+    await asked.wait_followups(1, timeout=20)  # a public answer: /ask never makes a card
     world.h.gemini.enqueue(Reply.json(flagged_reply()))  # a flagged DM: still no card
     dm = await world.h.discord.post_dm(
         world.h.alice, attachments=[_attachment(distinct_voice_notes[2])]

@@ -181,3 +181,25 @@ async def test_admin_review_checks_the_channel_and_is_audited(world: ReviewWorld
     assert off.content.startswith("Moderator review: **off**")
     log = [e for e in await storage.audit_log(world.h.guild.id) if e.action == "review.settings"]
     assert [e.detail.get("review_channel_id") for e in log] == [None, str(world.mods.id)]
+
+
+async def test_review_is_registered_for_manage_messages_and_the_report_menu_for_all(
+    world: ReviewWorld,
+) -> None:
+    commands = {(c["name"], c["type"]): c for c in world.h.discord.commands()}
+    review_command = commands[("review", 1)]
+    assert review_command["default_member_permissions"] == 1 << 13  # Manage Messages
+    assert review_command["contexts"] == [0]  # servers only
+    assert {o["name"] for o in review_command["options"]} == {"list", "show", "export"}
+    report = commands[("Report voice note", 3)]
+    assert report["default_member_permissions"] is None  # open to everyone
+    assert report["contexts"] == [0]
+    admin = commands[("voicenotes-admin", 1)]
+    (sub,) = [o for o in admin["options"] if o["name"] == "review"]
+    assert [o["name"] for o in sub["options"]] == [
+        "channel",
+        "role",
+        "cards",
+        "min_severity",
+        "off",
+    ]
