@@ -133,4 +133,3 @@ class NoteIntake:
             channel_id=facts.place.channel_id,
         )
         return True
-
