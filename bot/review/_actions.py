@@ -92,7 +92,8 @@ class CardActions:
             raise ReviewRefused(GONE)
         if not viewer.may_delete_in(card.place):
             raise ReviewRefused(f"You need the Manage Messages permission in {channel} for this.")
-        if not await self._port.bot_may_delete(card.place):
+        others = card.place.message_id is not None  # an uploaded file: only the bot's replies
+        if others and not await self._port.bot_may_delete(card.place):
             raise ReviewRefused(
                 f"I need the Manage Messages permission in {channel} to delete the original; "
                 "a server admin can grant it (or delete it yourself)."

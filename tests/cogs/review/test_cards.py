@@ -210,3 +210,32 @@ async def test_a_redelivered_note_still_has_one_card(
     (card,) = world.cards()
     assert world.embed(card)["description"] == "Heard again."
     assert len(world.h.gemini.requests) == 2
+
+
+async def test_an_uploaded_files_card_jumps_to_the_bots_reply(
+    world: ReviewWorld, voice_note_bytes: bytes
+) -> None:
+    await world.enable()
+    world.h.gemini.enqueue(Reply.json(flagged_reply(summary="An uploaded rant.")))
+    upload = await world.h.discord.invoke_slash_command(
+        "transcribe",
+        user=world.dave,
+        channel=world.h.channel,
+        options={"attachment": _attachment(voice_note_bytes)},
+    )
+    (reply, *_) = await upload.wait_followups(1, timeout=20)
+    (card,) = await world.wait_cards(1)
+    assert world.field(card, "Author").startswith("dave · ")
+    assert world.field(card, "Original") == (
+        f"[Jump to the message](https://discord.com/channels/{world.h.guild.id}/"
+        f"{reply.channel_id}/{reply.id})"
+    )
+    # Its "original" is the bot's reply: deleting it needs no Manage Messages for the bot.
+    ask = await world.click(card, "Delete original", world.carol)
+    assert ask.original is not None
+    confirm = await world.h.discord.click_button(
+        ask.original, world.custom_id(ask.original, "Yes, delete it"), user=world.carol
+    )
+    await confirm.wait_ack()
+    await world.h.discord.wait_for(lambda: world.h.discord.message(reply.id).deleted)
+    await world.h.discord.wait_for(lambda: world.embed(card)["title"].startswith("🪦"))

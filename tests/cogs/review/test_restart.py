@@ -155,6 +155,9 @@ async def test_a_card_is_posted_once_across_a_kill(
     assert await second.terminate() == 0
     assert world.cards() == [posted]
     assert len(world.gemini.requests) == 1  # the result was kept: nothing asked again
+    log = (world.tmp / "bot.log").read_text(errors="replace")
+    assert "card" in log  # the bot's output was captured ...
+    assert "neighbour" not in log  # ... and carries ids, never what was said or flagged
 
 
 def posted_note_id(world: World) -> int:
