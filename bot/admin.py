@@ -16,6 +16,7 @@ from bot.storage.ports import AuditLog, SettingsReader, SettingsWriter
 from bot.timecodes import parse_user_timecode
 
 INHERIT = "inherit"  # a channel that follows the server's automatic mode
+REVIEW_SETTINGS = ("review_channel_id", "review_role_id", "review_cards", "review_min_severity")
 
 
 class AdminStore(SettingsReader, SettingsWriter, AuditLog, Protocol):
@@ -92,6 +93,31 @@ class ServerAdmin:
         await self.store.audit(guild_id, actor_id, "settings.update", detail)
         return current
 
+    async def update_review(
+        self, guild_id: int, actor_id: int, changes: Mapping[str, object]
+    ) -> GuildSettings:
+        """Review settings (``review_channel_id`` and ``review_role_id``: an id, or None to
+        clear; ``review_cards``, ``review_min_severity``: their words), checked by storage's
+        validators; only real changes are written and audited. Whether the bot can post in
+        the channel is the platform's to check first."""
+        unknown = set(changes) - set(REVIEW_SETTINGS)
+        if unknown:
+            raise TypeError(f"unknown review setting(s): {', '.join(sorted(unknown))}")
+        before = await self.store.guild_settings(guild_id)
+        real = {key: value for key, value in changes.items() if getattr(before, key) != value}
+        if not real:
+            return before
+        settings = await self.store.update_guild_settings(guild_id, **real)
+        channel = real.get("review_channel_id")
+        await self.store.audit(
+            guild_id,
+            actor_id,
+            "review.settings",
+            {key: None if value is None else str(value) for key, value in real.items()},
+            channel_id=channel if isinstance(channel, int) else None,
+        )
+        return settings
+
     async def set_channel_mode(
         self, guild_id: int, actor_id: int, channel_id: int, mode: str
     ) -> AutoMode | None:
@@ -99,7 +125,9 @@ class ServerAdmin:
         chosen = None if mode == INHERIT else _choice(AutoMode, mode, "auto")
         await self.store.set_channel_auto_mode(guild_id, channel_id, chosen)
         detail = {"channel_id": channel_id, "mode": mode}
-        await self.store.audit(guild_id, actor_id, "channel.auto_mode", detail)
+        await self.store.audit(
+            guild_id, actor_id, "channel.auto_mode", detail, channel_id=channel_id
+        )
         return chosen
 
     async def set_exempt_role(

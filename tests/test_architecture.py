@@ -28,6 +28,7 @@ LAYERS = [
     "bot.storage",
     "bot.pipeline",
     "bot.jobs",
+    "bot.review",
     "bot.admin",
     "bot.web",
     "bot.app",

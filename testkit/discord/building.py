@@ -68,6 +68,22 @@ class WorldBuilding:
         )
         return role
 
+    def edit_role(
+        self,
+        guild: FakeGuild,
+        role: FakeRole,
+        *,
+        permissions: Iterable[str] | None = None,
+        mentionable: bool | None = None,
+    ) -> None:
+        """Change a role (@everyone too: ``guild.roles[guild.id]``); GUILD_ROLE_UPDATE."""
+        if permissions is not None:
+            role.permissions = perms.permission_value(permissions)
+        if mentionable is not None:
+            role.mentionable = mentionable
+        data = {"guild_id": str(guild.id), "role": role_payload(role)}
+        self._core.queue_event("GUILD_ROLE_UPDATE", data, guild.id)
+
     def add_member(
         self,
         guild: FakeGuild,
