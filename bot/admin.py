@@ -5,7 +5,7 @@ validated (by storage's validators), written and audited the same way wherever t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -17,6 +17,24 @@ from bot.timecodes import parse_user_timecode
 
 INHERIT = "inherit"  # a channel that follows the server's automatic mode
 REVIEW_SETTINGS = ("review_channel_id", "review_role_id", "review_cards", "review_min_severity")
+
+
+def cannot_post_cards(channel: str, missing: Sequence[str]) -> InvalidOptions:
+    """The refusal of a review channel where the bot lacks ``missing`` (``channel``: how
+    the surface names it)."""
+    return InvalidOptions(
+        f"I can't post review cards in {channel}: I'm missing {', '.join(missing)} there."
+    )
+
+
+def unpingable_role(role: str, channel: str) -> str:
+    """The warning for a moderator role the bot cannot ping in the review channel (Discord
+    notifies a role only when it is mentionable or the sender has Mention Everyone)."""
+    return (
+        f"⚠️ I can't ping {role} in {channel}: the role isn't mentionable and I don't have "
+        "Mention Everyone there. Make the role mentionable (Server Settings → Roles → Allow "
+        "anyone to @mention this role) or give me Mention Everyone in that channel."
+    )
 
 
 class AdminStore(SettingsReader, SettingsWriter, AuditLog, Protocol):

@@ -7,7 +7,6 @@ and ``close`` stops the workers (bounded) before disconnecting.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from typing import Any
 
@@ -22,7 +21,7 @@ from bot.settings import Settings
 from cogs.admin import AdminCommands
 from cogs.auto_transcribe import AutoTranscribe
 from cogs.cleanup import Cleanup
-from cogs.dashboard import dashboard_config, dashboard_service
+from cogs.dashboard import DashboardHost
 from cogs.delivery import DiscordDelivery
 from cogs.erase_button import erase_button_type
 from cogs.erasure import Eraser
@@ -105,9 +104,7 @@ class VoiceNotesBot(commands.AutoShardedBot):
         )
         self._erase_button = erase_button_type(self.eraser, core.storage)
         # Checked here, before connecting: a misconfigured dashboard is a configuration error.
-        self._dashboard_config = dashboard_config(settings)
-        self._services = contextlib.AsyncExitStack()
-        self.dashboard_address: str | None = None  # where the dashboard listens, once started
+        self.dashboard = DashboardHost(settings)
 
     def _runner_and_review(self, cards: Cards, config: RunnerConfig) -> tuple[JobRunner, Review]:
         """The job runner, whose port feeds the cards, and review, whose reports and
@@ -146,14 +143,9 @@ class VoiceNotesBot(commands.AutoShardedBot):
             await self.add_cog(cog)
         self.add_dynamic_items(self._erase_button, *DYNAMIC_ITEMS)
         await self._sync_commands()
-        self.dashboard_address = await self._services.enter_async_context(
-            dashboard_service(self, self.core, self._dashboard_config, self._moderator_role)
-        )
+        await self.dashboard.start(self, self.core, self.review)
         self.runner.start()
         log.info("bot ready to work: worker %s", self.runner.worker_id)
-
-    async def _moderator_role(self, guild_id: int) -> int | None:
-        return None
 
     async def _sync_commands(self) -> None:
         guild_id = self.core.settings.dev_guild_id
@@ -174,5 +166,5 @@ class VoiceNotesBot(commands.AutoShardedBot):
     async def close(self) -> None:
         """Stop taking work, let running jobs finish (bounded), then disconnect."""
         await self.runner.stop(self.core.settings.shutdown_grace_seconds)
-        await self._services.aclose()
+        await self.dashboard.stop()
         await super().close()

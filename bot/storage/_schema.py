@@ -225,6 +225,8 @@ oauth_states = Table(
     Column("state", Text, primary_key=True),
     Column("next_path", Text, nullable=False),
     _ts("expires_at"),
+)
+
 review_cards = Table(
     "review_cards",
     metadata,

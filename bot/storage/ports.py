@@ -290,6 +290,8 @@ class WebSessions(Protocol):
 
     async def take_oauth_state(self, state: str) -> str | None:
         """Use up a login state; its ``next`` path, or None."""
+
+
 class CardStore(Protocol):
     """Review cards: one per note, their results, moderators' actions, their messages."""
 

@@ -16,10 +16,13 @@ from aiohttp import web
 from bot.admin import ServerAdmin
 from bot.errors import ConfigError
 from bot.jobs import Policy, Prices
+from bot.review import CardActions, ReviewQueries
+from bot.web._audit_views import AuditViews
 from bot.web._auth_views import AuthViews
 from bot.web._config import DashboardConfig
 from bot.web._context import Dashboard, DashboardStore
 from bot.web._oauth import DiscordOAuth
+from bot.web._review_views import ReviewViews
 from bot.web._rights import CachedRights, RightsBusy, RightsOracle
 from bot.web._security import SECURITY_HEADERS, Handler, security_headers
 from bot.web._server_views import ServerViews
@@ -27,7 +30,7 @@ from bot.web._usage_views import UsageViews
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
-VIEWS = (AuthViews, ServerViews, UsageViews)
+VIEWS = (AuthViews, ServerViews, UsageViews, ReviewViews, AuditViews)
 
 
 def templates() -> jinja2.Environment:
@@ -101,6 +104,8 @@ class DashboardServices:
     rights: RightsOracle
     policy: Policy
     prices: Prices
+    actions: CardActions
+    queries: ReviewQueries
     clock: Callable[[], datetime]
 
 
@@ -122,6 +127,8 @@ def build_dashboard(
         oauth=DiscordOAuth(http, config),
         policy=services.policy,
         prices=services.prices,
+        actions=services.actions,
+        queries=services.queries,
         templates=templates(),
         clock=clock,
     )

@@ -13,16 +13,17 @@ from aiohttp import web
 
 from bot.admin import AdminStore, ServerAdmin
 from bot.jobs import Policy, Prices
+from bot.review import CardActions, ReviewQueries
 from bot.storage import WebSession
-from bot.storage.ports import UsageBreakdown, WebSessions
+from bot.storage.ports import CardSearch, UsageBreakdown, WebSessions
 from bot.web._config import DashboardConfig
 from bot.web._oauth import DiscordOAuth
 from bot.web._rights import MemberRights, RightsOracle
 from bot.web._security import COOKIE, SECURITY_HEADERS, csrf_ok, id_hash
 
 
-class DashboardStore(WebSessions, UsageBreakdown, AdminStore, Protocol):
-    """Sessions, usage breakdowns, settings and the audit log."""
+class DashboardStore(WebSessions, UsageBreakdown, AdminStore, CardSearch, Protocol):
+    """Sessions, usage breakdowns, settings and the audit log (and reading it)."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class Dashboard:
     oauth: DiscordOAuth
     policy: Policy
     prices: Prices
+    actions: CardActions
+    queries: ReviewQueries
     templates: jinja2.Environment
     clock: Callable[[], datetime]
 

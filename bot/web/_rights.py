@@ -13,35 +13,45 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
+
+from bot.review import Viewer
 
 
 @dataclass(frozen=True)
 class Channel:
-    """A channel of the server, as the bot sees it."""
+    """A channel of the server, as the bot sees it: what the bot lacks there to post review
+    cards, and whether it may ping any role there (Mention Everyone)."""
 
     id: int
     name: str
+    missing_for_cards: tuple[str, ...] = ()
+    mention_everyone: bool = False
 
 
 @dataclass(frozen=True)
 class Role:
-    """A role of the server."""
+    """A role of the server (``mentionable``: anyone may @mention it)."""
 
     id: int
     name: str
+    mentionable: bool = False
 
 
 @dataclass(frozen=True)
 class MemberRights:
-    """A member's rights in one server, now."""
+    """A member's rights in one server, now: admin (Manage Server), and what review lets
+    them see and do (:class:`bot.review.Viewer`, the same object the Discord commands use)."""
 
     guild_name: str
-    admin: bool  # Manage Server
-    moderator: bool  # Manage Messages, or the server's moderator role
-    visible_channels: frozenset[int] = field(default_factory=frozenset)
-    manageable_channels: frozenset[int] = field(default_factory=frozenset)
+    admin: bool
+    viewer: Viewer
+
+    @property
+    def moderator(self) -> bool:
+        """Manage Messages, or the server's moderator role."""
+        return self.viewer.moderator
 
     @property
     def staff(self) -> bool:
@@ -56,6 +66,14 @@ class GuildView:
     channels: tuple[Channel, ...]
     roles: tuple[Role, ...]
 
+    def channel(self, channel_id: int | None) -> Channel | None:
+        """One of the server's channels, or None."""
+        return next((c for c in self.channels if c.id == channel_id), None)
+
+    def role(self, role_id: int | None) -> Role | None:
+        """One of the server's roles, or None."""
+        return next((r for r in self.roles if r.id == role_id), None)
+
 
 class RightsBusy(Exception):
     """The lookup budget is spent for now; try again in a moment."""
@@ -69,6 +87,10 @@ class RightsOracle(Protocol):
 
     def guild_view(self, guild_id: int) -> GuildView:
         """The server's text channels and roles, from the bot's cache."""
+
+    def member_name(self, guild_id: int, user_id: int) -> str:
+        """A member's name as the server shows it, from the bot's cache (their id when
+        the cache does not know them)."""
 
 
 class CachedRights:
@@ -112,3 +134,7 @@ class CachedRights:
     def guild_view(self, guild_id: int) -> GuildView:
         """Straight from the bot's cache (no request to Discord)."""
         return self._oracle.guild_view(guild_id)
+
+    def member_name(self, guild_id: int, user_id: int) -> str:
+        """Straight from the bot's cache (no request to Discord)."""
+        return self._oracle.member_name(guild_id, user_id)

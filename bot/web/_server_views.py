@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.admin import INHERIT
+from bot.admin import INHERIT, cannot_post_cards, unpingable_role
 from bot.errors import InvalidOptions
+from bot.model import Severity
 from bot.options import OutputMode
-from bot.storage import AutoMode, ReplyStyle
+from bot.storage import AutoMode, GuildSettings, ReplyStyle, ReviewCards
 from bot.timecodes import format_timecode
 from bot.web._context import Dashboard
+from bot.web._rights import GuildView
 
 SETTING_FIELDS = ("auto", "output", "translate_to", "reply_style", "max_duration")
 
@@ -64,6 +66,9 @@ class ServerViews:
             output_modes=list(OutputMode),
             reply_styles=list(ReplyStyle),
             max_duration=_editable_duration(settings.max_duration_s),
+            review_cards=list(ReviewCards),
+            severities=list(Severity),
+            review_warning=review_warning(settings, view),
             problem=problem,
             saved=request.query.get("saved") == "1",
         )
@@ -77,7 +82,9 @@ class ServerViews:
         entered["quiet"] = form.get("quiet") == "on"
         entered["max_duration"] = entered["max_duration"] or "default"  # emptied: the bot's
         try:
+            review = review_changes(form, self.d.rights.guild_view(guild_id))
             await self.d.admin.update(guild_id, session.user_id, entered)
+            await self.d.admin.update_review(guild_id, session.user_id, review)
             await self._channels_and_roles(guild_id, session.user_id, form)
         except InvalidOptions as error:
             return await self.settings_page(request, problem=error.user_message, status=400)
@@ -101,6 +108,47 @@ class ServerViews:
                 await self.d.admin.set_exempt_role(
                     guild_id, actor_id, role.id, exempt=wanted_exempt
                 )
+
+
+def review_changes(form: dict[str, object], view: GuildView) -> dict[str, object]:
+    """The review settings of the form, checked like ``/voicenotes-admin review``: a
+    channel where the bot cannot post cards is refused with what it lacks; an empty choice
+    turns review off (or clears the role); an id that is not this server's is refused."""
+    channel = view.channel(_id(form.get("review_channel")))
+    role = view.role(_id(form.get("review_role")))
+    if (form.get("review_channel") and channel is None) or (
+        form.get("review_role") and role is None
+    ):
+        raise InvalidOptions("That review channel or role is not one of this server's any more.")
+    if channel is not None and channel.missing_for_cards:
+        raise cannot_post_cards(f"#{channel.name}", channel.missing_for_cards)
+    try:
+        cards = ReviewCards(str(form.get("review_cards", ReviewCards.ALL.value)))
+        severity = Severity(str(form.get("review_min_severity", Severity.MEDIUM.value)))
+    except ValueError:
+        raise InvalidOptions(
+            "Choose the review cards and the lowest severity from the lists."
+        ) from None
+    return {
+        "review_channel_id": channel.id if channel else None,
+        "review_role_id": role.id if role else None,
+        "review_cards": cards,
+        "review_min_severity": severity,
+    }
+
+
+def review_warning(settings: GuildSettings, view: GuildView) -> str | None:
+    """Why the moderator role would not be pinged in the review channel, if it would not."""
+    channel = view.channel(settings.review_channel_id)
+    role = view.role(settings.review_role_id)
+    if channel is None or role is None or role.mentionable or channel.mention_everyone:
+        return None
+    return unpingable_role(f"@{role.name}", f"#{channel.name}")
+
+
+def _id(raw: object) -> int | None:
+    text = str(raw or "")
+    return int(text) if text.isdigit() and len(text) <= 20 else None
 
 
 def _editable_duration(seconds: float | None) -> str:

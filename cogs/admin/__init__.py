@@ -15,10 +15,10 @@ from discord.ext import commands
 
 from bot.admin import ServerAdmin
 from cogs._permissions import RequiresPermissions
-from cogs.admin._review import ReviewSettingsCommands
+from cogs.admin._review import ReviewSettingsCommands, missing_in
 from cogs.admin._settings import SettingsCommands, describe_roles, describe_settings
 
-__all__ = ["AdminCommands", "describe_roles", "describe_settings"]
+__all__ = ["AdminCommands", "describe_roles", "describe_settings", "missing_in"]
 
 
 @app_commands.guild_only()

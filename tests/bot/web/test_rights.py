@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.review import Viewer
 from bot.web._rights import CachedRights, GuildView, MemberRights, RightsBusy
 
 
@@ -12,7 +13,8 @@ class Oracle:
 
     def __init__(self) -> None:
         self.lookups: list[tuple[int, int]] = []
-        self.answer: MemberRights | None = MemberRights("G", admin=True, moderator=False)
+        viewer = Viewer(1, 2, "ada", moderator=False, visible=frozenset())
+        self.answer: MemberRights | None = MemberRights("G", admin=True, viewer=viewer)
 
     async def rights(self, guild_id: int, user_id: int) -> MemberRights | None:
         self.lookups.append((guild_id, user_id))
@@ -20,6 +22,9 @@ class Oracle:
 
     def guild_view(self, guild_id: int) -> GuildView:
         return GuildView(channels=(), roles=())
+
+    def member_name(self, guild_id: int, user_id: int) -> str:
+        return str(user_id)
 
 
 class Clock:

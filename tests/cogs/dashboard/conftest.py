@@ -83,7 +83,7 @@ async def _populate(h: Harness) -> Site:
         return None not in (bot.get_guild(other.id), guild and guild.get_role(role.id))
 
     await discord.wait_for(known, what="the bot's cache to know both servers")
-    assert h.bot.dashboard_address is not None
+    assert h.bot.dashboard.address is not None
     url = h.bot.core.settings.dashboard_url
     assert url is not None
     return Site(h, url, admin, moderator, role, other, other_channel, other_admin)

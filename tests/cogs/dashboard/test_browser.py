@@ -1,5 +1,6 @@
 """The dashboard in a real browser (headless Chromium): log in through the fake Discord,
-change a setting and see the bot obey, read the usage chart; screenshots of each page go
+change a setting and see the bot obey, read the usage chart, review a card and see the
+Discord card change; screenshots of each page go
 to ``test-output/dashboard/`` for a reviewer."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from playwright.async_api import Browser, ConsoleMessage, Page
 from testkit.gemini import Reply
 from tests.cogs.dashboard.conftest import Site
 from tests.helpers.browser import open_browser, open_page, screenshot
+from tests.helpers.review import ReviewWorld, flagged_reply
 
 
 @pytest_asyncio.fixture
@@ -114,3 +116,33 @@ async def test_read_the_usage_chart_on_a_phone(site: Site, browser: Browser) -> 
         assert fits, "the usage page scrolls sideways on a phone"
         await screenshot(page, "usage-phone")
     assert problems == []
+
+
+async def test_review_a_card_and_see_the_discord_card_change(
+    site: Site, browser: Browser, voice_note_bytes: bytes
+) -> None:
+    world = await ReviewWorld.build(site.h)
+    await world.enable()
+    await world.note(voice_note_bytes, flagged_reply(summary="A neighbour is threatened."))
+    (message,) = await world.wait_cards(1)
+    site.discord.oauth.sign_in(world.bob)
+    problems: list[str] = []
+    async with open_page(browser) as page:
+        await _log_in(page, site, problems)
+        await page.goto(f"{site.url}/servers/{site.h.guild.id}/review")
+        await screenshot(page, "review-queue")
+        assert "A neighbour is threatened." in await page.inner_text("main .cards")
+        await page.click("main .cards a[href*='/cards/']")
+        await page.wait_for_selector("text=Transcript")
+        await screenshot(page, "card")
+        await page.click("button:has-text('Mark reviewed')")
+        await page.wait_for_selector("text=Marked reviewed")
+        await screenshot(page, "card-reviewed")
+        await page.goto(f"{site.url}/servers/{site.h.guild.id}/audit")
+        assert "card.reviewed" in await page.inner_text("table")
+        await screenshot(page, "audit")
+    assert problems == []
+    await site.discord.wait_for(
+        lambda: bool(site.discord.message(message.id).edits), what="the card edited"
+    )
+    assert world.field(message, "Status").startswith("Reviewed by bob · <t:")

@@ -3,9 +3,11 @@ bot at once, only by admins, only in their own server."""
 
 from __future__ import annotations
 
+from testkit.discord.permissions import DEFAULT_EVERYONE_PERMISSIONS
 from testkit.gemini import Reply
 from tests.cogs.dashboard.conftest import Site
 from tests.helpers.harness import transcript_reply
+from tests.helpers.review import ReviewWorld, flagged_reply
 from tests.helpers.web import WebClient, form_fields
 
 
@@ -173,3 +175,43 @@ async def test_a_moderator_who_is_not_admin_gets_no_settings(site: Site) -> None
             f"/servers/{h.guild.id}/settings", {"csrf": overview.csrf(), "output": "summary"}
         )
         assert forged.status == 404
+
+
+async def test_review_settings_on_the_web_are_checked_like_the_command(
+    site: Site, voice_note_bytes: bytes
+) -> None:
+    h = site.h
+    world = await ReviewWorld.build(h, mentionable=False)
+    locked = h.discord.add_text_channel(h.guild, "locked")
+    h.discord.set_bot_permissions(locked, denied={"EMBED_LINKS", "ATTACH_FILES"})
+    without = DEFAULT_EVERYONE_PERMISSIONS - {"MENTION_EVERYONE"}  # so @mods cannot be pinged
+    h.discord.edit_role(h.guild, h.guild.roles[h.guild.id], permissions=without)
+    await h.discord.flush_events()
+    await h.discord.wait_for(
+        lambda: h.bot.get_channel(locked.id) is not None, what="the bot to see #locked"
+    )
+    async with site.client() as browser:
+        await browser.login(site.admin)
+        path, form = await _settings_form(browser, h.guild.id)
+        assert form["review_channel"] == ""  # off
+        refused = await browser.post(path, form | {"review_channel": str(locked.id)})
+        assert refused.status == 400
+        missing = "I&#39;m missing Embed Links, Attach Files there."
+        assert f"I can&#39;t post review cards in #locked: {missing}" in refused.text
+        assert (await h.bot.core.storage.guild_settings(h.guild.id)).review_channel_id is None
+        forged = await browser.post(path, form | {"review_channel": str(site.other_channel.id)})
+        assert forged.status == 400
+        chosen = {"review_channel": str(world.mods.id), "review_role": str(world.mods_role.id)}
+        saved = await browser.post(path, form | chosen | {"review_cards": "flagged"})
+        assert saved.path == f"{path}?saved=1"
+        assert "I can&#39;t ping @mods in #mods: the role isn&#39;t mentionable" in saved.text
+    settings = await h.bot.core.storage.guild_settings(h.guild.id)
+    assert (settings.review_channel_id, settings.review_role_id) == (
+        world.mods.id,
+        world.mods_role.id,
+    )
+    log = await h.bot.core.storage.audit_log(h.guild.id)
+    assert [e.action for e in log if e.action == "review.settings"] == ["review.settings"]
+    await world.note(voice_note_bytes, flagged_reply(summary="A card, as the web asked."))
+    (card,) = await world.wait_cards(1)
+    assert world.embed(card)["description"] == "A card, as the web asked."
