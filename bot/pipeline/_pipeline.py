@@ -158,16 +158,19 @@ class Pipeline:
         *,
         limits: AudioLimits | None = None,
         admit: AdmitCallback | None = None,
+        use_cache: bool = True,
     ) -> Processed:
         """Run the pipeline on ``source`` using an existing job ``workdir``; ``limits``
         overrides the configured ones (a server may set a lower maximum duration), ``admit``
-        may refuse the spend once the real duration is known (quotas)."""
+        may refuse the spend once the real duration is known (quotas). ``use_cache=False``
+        asks Gemini again whatever is cached, and keeps the new result in its place."""
         started = time.monotonic()
         await _report(progress, Progress("preparing"))
         audio = await prepare_audio(source, workdir, limits or self.limits, self.tools)
         key = self.cache_key(audio.source_sha256, options)
         async with self._single_flight(key):  # the same note asked twice at once: one request
-            if self._cache is not None and (cached := await self._cache.load(key)) is not None:
+            cache = self._cache if use_cache else None
+            if cache is not None and (cached := await cache.load(key)) is not None:
                 log.info("cache hit: duration=%.1fs", audio.duration_s)
                 return Processed(reused_as(cached, file_name), key, reused=True)
             if admit is not None and not audio.is_digital_silence:

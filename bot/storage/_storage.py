@@ -14,11 +14,23 @@ from bot.storage._jobs import JobsRepo
 from bot.storage._migrations import migrate
 from bot.storage._pauses import PausesRepo
 from bot.storage._records import RecordsRepo
+from bot.storage._review_cards import ReviewCardsRepo
+from bot.storage._review_search import ReviewSearchRepo
 from bot.storage._settings_repo import SettingsRepo
 from bot.storage._types import DEFAULT_RETENTION_S, Clock, utc_now
 
 
-class Storage(SettingsRepo, JobsRepo, ClaimsRepo, PausesRepo, RecordsRepo, ErasureRepo, RepoBase):
+class Storage(
+    SettingsRepo,
+    JobsRepo,
+    ClaimsRepo,
+    PausesRepo,
+    RecordsRepo,
+    ErasureRepo,
+    ReviewCardsRepo,
+    ReviewSearchRepo,
+    RepoBase,
+):
     """The bot's one repository: every read and write of the database goes through here.
 
     Open with :meth:`open` (which migrates the schema) and :meth:`close` when done.

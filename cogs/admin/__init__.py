@@ -4,7 +4,7 @@ Admin commands live in their own top-level group because Discord applies default
 permissions per top-level command, not per subcommand; the permission is declared once
 (:class:`cogs._permissions.RequiresPermissions`) for Discord's UI and the runtime check.
 Each feature contributes its subcommands as a mixin module (``_settings``: settings, channel
-and exempt); :class:`AdminCommands` joins them into the one group.
+and exempt; ``_review``: review); :class:`AdminCommands` joins them into the one group.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs._permissions import RequiresPermissions
+from cogs.admin._review import ReviewSettingsCommands
 from cogs.admin._settings import AdminStore, SettingsCommands, describe_roles, describe_settings
 
 __all__ = ["AdminCommands", "AdminStore", "describe_roles", "describe_settings"]
@@ -21,7 +22,11 @@ __all__ = ["AdminCommands", "AdminStore", "describe_roles", "describe_settings"]
 
 @app_commands.guild_only()
 class AdminCommands(
-    SettingsCommands, RequiresPermissions, commands.GroupCog, group_name="voicenotes-admin"
+    SettingsCommands,
+    ReviewSettingsCommands,
+    RequiresPermissions,
+    commands.GroupCog,
+    group_name="voicenotes-admin",
 ):
     """Server administration (Manage Server)."""
 
