@@ -15,6 +15,7 @@ from discord.ext import commands
 
 from bot.app import Core, build_runner, runner_config_from
 from bot.jobs import RunnerConfig
+from bot.ops import GuildStatusReader
 from bot.settings import Settings
 from cogs.admin import AdminCommands
 from cogs.auto_transcribe import AutoTranscribe
@@ -24,6 +25,7 @@ from cogs.erase_button import erase_button_type
 from cogs.erasure import Eraser
 from cogs.errors import VoiceNotesTree
 from cogs.members import MemberCommands
+from cogs.ops import ShardMonitor, discord_trace
 from cogs.setup_check import SetupCheck
 from cogs.voice_commands import VoiceCommands
 
@@ -76,6 +78,7 @@ class VoiceNotesBot(commands.AutoShardedBot):
             help_command=None,
             max_ratelimit_timeout=60.0,
             guild_ready_timeout=guild_ready_timeout,
+            http_trace=discord_trace(core.metrics),
             **_shard_options(settings),
         )
         self.core = core
@@ -91,6 +94,7 @@ class VoiceNotesBot(commands.AutoShardedBot):
         )
         self.eraser = Eraser(self, core.storage)
         self._erase_button = erase_button_type(self.eraser, core.storage)
+        self.shard_monitor = ShardMonitor(self, core.metrics)
 
     def build_cogs(self) -> list[commands.Cog]:
         """Every cog, constructed with the services it needs."""
@@ -98,10 +102,16 @@ class VoiceNotesBot(commands.AutoShardedBot):
         return [
             AutoTranscribe(self.runner, core.storage, core.consent, self.delivery),
             VoiceCommands(self, self.runner, core.storage, core.consent),
-            AdminCommands(core.storage),
+            AdminCommands(
+                core.storage,
+                GuildStatusReader(
+                    core.storage, core.policy, core.pipeline.gemini, clock=core.clock
+                ),
+            ),
             Cleanup(self.eraser, core.storage, guild_grace_s=core.settings.guild_grace_s),
             MemberCommands(core.storage, core.policy, core.prices, self._erase_button),
             SetupCheck(self),
+            self.shard_monitor,
         ]
 
     async def setup_hook(self) -> None:

@@ -186,6 +186,18 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX ix_jobs_author ON jobs (author_id)",
         ),
     ),
+    Migration(
+        6,
+        "Gemini request slots in a sliding window, one rate limit shared by every process",
+        (
+            """CREATE TABLE rate_slots (
+                id {pk},
+                bucket TEXT NOT NULL,
+                taken_at {ts} NOT NULL
+            )""",
+            "CREATE INDEX ix_rate_slots_bucket_taken ON rate_slots (bucket, taken_at)",
+        ),
+    ),
 )
 """Every schema step, in order. Append only."""
 

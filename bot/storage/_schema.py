@@ -200,3 +200,11 @@ departed_guilds = Table(
     Column("guild_id", BigInteger, primary_key=True, autoincrement=False),
     _ts("left_at"),
 )
+
+rate_slots = Table(
+    "rate_slots",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("bucket", Text, nullable=False),
+    _ts("taken_at"),
+)

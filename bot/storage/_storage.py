@@ -15,10 +15,22 @@ from bot.storage._migrations import migrate
 from bot.storage._pauses import PausesRepo
 from bot.storage._records import RecordsRepo
 from bot.storage._settings_repo import SettingsRepo
+from bot.storage._slots import RateSlotsRepo
+from bot.storage._stats import StatsRepo
 from bot.storage._types import DEFAULT_RETENTION_S, Clock, utc_now
 
 
-class Storage(SettingsRepo, JobsRepo, ClaimsRepo, PausesRepo, RecordsRepo, ErasureRepo, RepoBase):
+class Storage(
+    SettingsRepo,
+    JobsRepo,
+    ClaimsRepo,
+    PausesRepo,
+    RecordsRepo,
+    ErasureRepo,
+    StatsRepo,
+    RateSlotsRepo,
+    RepoBase,
+):
     """The bot's one repository: every read and write of the database goes through here.
 
     Open with :meth:`open` (which migrates the schema) and :meth:`close` when done.

@@ -174,3 +174,32 @@ class AuditEntry:
     action: str
     detail: dict[str, Any]
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    """The queue right now, across every process: jobs waiting, jobs being worked on, and
+    since when the job longest in the queue has waited there (queued or put back)."""
+
+    queued: int = 0
+    running: int = 0
+    oldest_queued_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class GuildJobCounts:
+    """One server's jobs: waiting and running now, done and failed since a moment."""
+
+    waiting: int = 0
+    running: int = 0
+    done: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True)
+class RateWindow:
+    """A sliding window of request slots: how many are taken, and when the oldest of them
+    leaves the window (None when none is taken)."""
+
+    used: int
+    oldest_leaves_at: datetime | None

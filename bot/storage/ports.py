@@ -15,11 +15,14 @@ from bot.storage._types import (
     AuditEntry,
     AutoMode,
     Delivery,
+    GuildJobCounts,
     GuildSettings,
     Job,
     JobOutcome,
     JobRequest,
     JobStatus,
+    QueueStats,
+    RateWindow,
     UsageTotals,
 )
 
@@ -222,3 +225,32 @@ class Erasure(Protocol):
 
     async def erase_jobs(self, job_ids: list[int]) -> None:
         """Delete jobs and every result of their audio."""
+
+
+class Health(Protocol):
+    """Whether the database answers."""
+
+    async def ping(self) -> None:
+        """One round trip to the database (raises when it does not answer)."""
+
+
+class JobStats(Protocol):
+    """Summaries of the jobs, for operators and admins."""
+
+    async def queue_stats(self) -> QueueStats:
+        """Queued and running jobs of every process, and when the oldest queued one entered
+        the queue."""
+
+    async def guild_job_counts(self, guild_id: int, *, since: datetime) -> GuildJobCounts:
+        """One server's jobs waiting and running now, done and failed since ``since``."""
+
+
+class RateSlots(Protocol):
+    """Request slots in a sliding window, shared by every process (one rate limit)."""
+
+    async def take_rate_slot(self, bucket: str, *, limit: int, window_s: float) -> float:
+        """Take a slot if fewer than ``limit`` were taken in the last ``window_s`` seconds:
+        0.0 when taken, else the seconds to wait before asking again."""
+
+    async def rate_window(self, bucket: str, *, window_s: float) -> RateWindow:
+        """Slots taken in the last ``window_s`` seconds, and when the oldest leaves."""
