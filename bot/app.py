@@ -34,7 +34,7 @@ from bot.jobs import (
 from bot.metrics import Metrics
 from bot.pipeline import Pipeline, ResultCache
 from bot.settings import Settings
-from bot.storage import Clock, Storage, utc_now
+from bot.storage import Clock, ShardSet, Storage, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -137,13 +137,18 @@ async def open_core(settings: Settings, *, clock: Clock = utc_now) -> AsyncItera
 
 def runner_config_from(settings: Settings) -> RunnerConfig:
     """Job runner tuning from settings. Idle workers poll at least twice per lease, so a
-    restarted process picks up a crashed one's jobs soon after their leases lapse."""
+    restarted process picks up a crashed one's jobs soon after their leases lapse. A process
+    running some of the shards (``SHARD_IDS``) works on its shards' jobs only."""
     lease_s = settings.job_lease_seconds
+    shards = None
+    if settings.shard_ids and settings.shard_count is not None:
+        shards = ShardSet(settings.shard_ids, settings.shard_count)
     return RunnerConfig(
         concurrency=settings.job_concurrency,
         lease_s=lease_s,
         retry_delay_s=settings.job_retry_delay_seconds,
         idle_poll_s=min(RunnerConfig.idle_poll_s, lease_s / 2),
+        shards=shards,
     )
 
 

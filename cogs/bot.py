@@ -25,7 +25,7 @@ from cogs.erase_button import erase_button_type
 from cogs.erasure import Eraser
 from cogs.errors import VoiceNotesTree
 from cogs.members import MemberCommands
-from cogs.ops import ShardMonitor, discord_trace
+from cogs.ops import ShardMonitor, discord_trace, global_share
 from cogs.setup_check import SetupCheck
 from cogs.voice_commands import VoiceCommands
 
@@ -78,7 +78,9 @@ class VoiceNotesBot(commands.AutoShardedBot):
             help_command=None,
             max_ratelimit_timeout=60.0,
             guild_ready_timeout=guild_ready_timeout,
-            http_trace=discord_trace(core.metrics),
+            http_trace=discord_trace(
+                core.metrics, share=global_share(settings.shard_ids, settings.shard_count)
+            ),
             **_shard_options(settings),
         )
         self.core = core

@@ -1,10 +1,16 @@
 """The Discord side of operations: shard state, and what Discord's HTTP answers say.
 
 * :func:`discord_trace` is an aiohttp trace config for discord.py's own HTTP session
-  (``Client(http_trace=...)``): it sees every answer Discord's API gives and counts 429s by
-  their ``X-RateLimit-Scope`` and the answers Discord counts toward its ban on invalid
-  requests: 401, 403 and 429, except 429s of the ``shared`` scope (Discord's docs,
-  topics/rate-limits, "Invalid Request Limit").
+  (``Client(http_trace=...)``). Before each request made with the bot's token it waits for
+  room under Discord's global limit: "all bots can make up to 50 requests per second to our
+  API" (topics/rate-limits, "Global Rate Limit"), interaction endpoints excepted, which need
+  no token. discord.py only reacts to a global 429 after the fact, and every such 429 is an
+  invalid request; a burst of notes (a reaction, a thread and a reply each) would meet it.
+  The limit is the bot's, across processes: each process takes the share of it that its
+  shards are of all shards (``SHARD_IDS`` of ``SHARD_COUNT``).
+  After each answer it counts 429s by their ``X-RateLimit-Scope`` and the answers Discord
+  counts toward its ban on invalid requests: 401, 403 and 429, except 429s of the
+  ``shared`` scope ("Invalid Request Limit").
 * :class:`ShardMonitor` follows the shards' connections (``on_shard_ready``/``resumed``/
   ``disconnect``); :class:`DiscordCheck` turns that into the readiness check: every shard
   this process runs is connected.
@@ -19,8 +25,12 @@ import aiohttp
 from discord.ext import commands
 from multidict import CIMultiDictProxy
 
+from bot.gemini import RateLimiter
 from bot.metrics import Metrics
 from bot.ops import CheckResult
+
+# Discord allows 50 per second; the margin covers the jitter between our clock and its.
+GLOBAL_PER_SECOND = 45
 
 
 def count_discord_answer(metrics: Metrics, status: int, headers: CIMultiDictProxy[str]) -> None:
@@ -34,9 +44,26 @@ def count_discord_answer(metrics: Metrics, status: int, headers: CIMultiDictProx
         metrics.discord_invalid(status)
 
 
-def discord_trace(metrics: Metrics) -> aiohttp.TraceConfig:
-    """A trace config counting the API's answers into ``metrics`` (CDN downloads and the
-    gateway's upgrade are not API requests and are left out)."""
+def global_share(shard_ids: tuple[int, ...], shard_count: int | None) -> float:
+    """This process's share of the bot's global request limit: its shards of all shards."""
+    if not shard_ids or not shard_count:
+        return 1.0
+    return len(shard_ids) / shard_count
+
+
+def discord_trace(metrics: Metrics, *, share: float = 1.0) -> aiohttp.TraceConfig:
+    """A trace config pacing the bot-token requests under ``share`` of the global limit and
+    counting the API's answers into ``metrics`` (CDN downloads and the gateway's upgrade are
+    not API requests and are left out)."""
+    pace = RateLimiter(max(1, int(GLOBAL_PER_SECOND * share)), window_s=1.0)
+
+    async def on_request_start(
+        _session: aiohttp.ClientSession,
+        _context: SimpleNamespace,
+        params: aiohttp.TraceRequestStartParams,
+    ) -> None:
+        if params.headers.get("Authorization", "").startswith("Bot "):
+            await pace.acquire()
 
     async def on_request_end(
         _session: aiohttp.ClientSession,
@@ -47,6 +74,7 @@ def discord_trace(metrics: Metrics) -> aiohttp.TraceConfig:
             count_discord_answer(metrics, params.response.status, params.response.headers)
 
     trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(on_request_start)
     trace.on_request_end.append(on_request_end)
     return trace
 

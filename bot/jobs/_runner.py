@@ -51,7 +51,7 @@ from bot.jobs._ports import (
 from bot.metrics import JobResult, Metrics, RetryReason, Stage
 from bot.model import TranscriptDocument, Usage
 from bot.pipeline import Pipeline, Processed, Progress, billable_seconds, reused_as
-from bot.storage import Clock, Job, JobOutcome, JobRequest, JobStatus, utc_now
+from bot.storage import Clock, Job, JobOutcome, JobRequest, JobStatus, ShardSet, utc_now
 
 log = logging.getLogger(__name__)
 _GAVE_UP = "I couldn't finish this audio: processing it failed several times. Sorry!"
@@ -69,6 +69,7 @@ class RunnerConfig:
     retry_delay_s: float = 60.0
     idle_poll_s: float = 5.0
     max_platform_wait_s: float = 15 * 60.0  # the longest a job waits out a rate limit
+    shards: ShardSet | None = None  # claim only these shards' jobs (None: every job)
 
 
 class JobRunner:
@@ -166,6 +167,7 @@ class JobRunner:
                 lease_s=self._config.lease_s,
                 max_attempts=self._config.max_attempts,
                 gemini_model=model,  # while paused, only jobs that need nothing from it
+                shards=self._config.shards,
             )
         except Exception:
             log.exception("claiming a job failed; retrying shortly")
@@ -173,13 +175,16 @@ class JobRunner:
 
     async def _tell_paused(self, resume_at: datetime) -> None:
         """Tell each requester waiting on paused Gemini work, once per job and pause."""
-        for job in await self._store.claim_pause_notices(resume_at):
+        for job in await self._store.claim_pause_notices(resume_at, shards=self._config.shards):
             log.info("job %d: told it waits for Gemini's quota reset", job.id)
             await self._safely_tell(job, QueuedForGemini(resume_at), will_retry=True)
 
     async def _report_given_up(self) -> None:
         """Tell the requesters of jobs that crashed their worker too often."""
-        for job in await self._store.give_up_exhausted(max_attempts=self._config.max_attempts):
+        exhausted = await self._store.give_up_exhausted(
+            max_attempts=self._config.max_attempts, shards=self._config.shards
+        )
+        for job in exhausted:
             log.warning("job %d given up after %d attempts", job.id, job.attempts)
             self._metrics.job_finished(job.origin, JobResult.GIVEN_UP, None)
             await self._safely_tell(job, VoiceNoteError(_GAVE_UP), will_retry=False)

@@ -24,6 +24,7 @@ from bot.storage._types import (
     QueueStats,
     RateWindow,
     ReplyStyle,
+    ShardSet,
     UsageTotals,
     utc_now,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "QueueStats",
     "RateWindow",
     "ReplyStyle",
+    "ShardSet",
     "Storage",
     "UsageTotals",
     "normalize_url",

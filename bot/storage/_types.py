@@ -203,3 +203,17 @@ class RateWindow:
 
     used: int
     oldest_leaves_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ShardSet:
+    """The Discord shards one process runs (``ids`` of ``count``): its workers claim the
+    jobs of those shards' servers only, since only that process has those servers in its
+    cache (needed to check permissions before asking Discord). DMs belong to shard 0."""
+
+    ids: tuple[int, ...]
+    count: int
+
+    def __post_init__(self) -> None:
+        if self.count < 1 or not self.ids or any(not 0 <= i < self.count for i in self.ids):
+            raise ValueError("shard ids must be between 0 and the shard count - 1")

@@ -23,6 +23,7 @@ from bot.storage._types import (
     JobStatus,
     QueueStats,
     RateWindow,
+    ShardSet,
     UsageTotals,
 )
 
@@ -115,15 +116,20 @@ class JobClaims(Protocol):
         lease_s: float,
         max_attempts: int = ...,
         gemini_model: str | None = None,
+        shards: ShardSet | None = None,
     ) -> Job | None:
         """Claim the next job for ``worker_id``, or None when there is nothing to do (with
-        ``gemini_model``: no job that still needs Gemini while that model is paused)."""
+        ``gemini_model``: no job that still needs Gemini while that model is paused; with
+        ``shards``: only jobs of servers on those shards)."""
 
     async def renew_lease(self, job_id: int, worker_id: str, lease_s: float) -> bool:
         """Extend the worker's lease; False when it no longer holds the job."""
 
-    async def give_up_exhausted(self, *, max_attempts: int = ...) -> list[Job]:
-        """Fail the jobs whose worker died too often; each returned to exactly one caller."""
+    async def give_up_exhausted(
+        self, *, max_attempts: int = ..., shards: ShardSet | None = None
+    ) -> list[Job]:
+        """Fail the jobs (of ``shards``) whose worker died too often; each returned to
+        exactly one caller."""
 
 
 class DeliveryLog(Protocol):
@@ -193,9 +199,11 @@ class GeminiPauses(Protocol):
     async def gemini_paused_until(self, model: str) -> datetime | None:
         """When work for ``model`` may resume; None when it is not paused."""
 
-    async def claim_pause_notices(self, resume_at: datetime) -> list[Job]:
-        """Queued jobs waiting for Gemini not yet told of the pause ending at ``resume_at``;
-        each returned to exactly one caller."""
+    async def claim_pause_notices(
+        self, resume_at: datetime, *, shards: ShardSet | None = None
+    ) -> list[Job]:
+        """Queued jobs (of ``shards``) waiting for Gemini not yet told of the pause ending
+        at ``resume_at``; each returned to exactly one caller."""
 
 
 class Retention(Protocol):
