@@ -2,14 +2,16 @@
 
 These describe the whole bot (every process shares the database), so each process reports
 the same values: aggregate them with ``max``, not ``sum``. Each gauge is one
-:class:`StoreGauge` in :data:`STORE_GAUGES`: a name, its labels and an async read of the
-store, so a new one is one line there (review cards by state, once moderator review
-stores them: ``StoreGauge("review_cards", "Review cards by state.", ("state",),
-lambda store, now: store.review_cards_by_state())``).
+:class:`StoreGauge` in :func:`store_gauges`: a name, its labels and an async read of the
+store, so a new one is one line there. Review cards by state, once moderator review stores
+them: ``StoreGauge("review_cards", "Review cards by state.", ("state",), lambda store, now:
+store.review_cards_by_state())`` (a mapping of state to count), with the protocol that
+declares ``review_cards_by_state`` added to :class:`GaugeStore`'s bases.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ from bot.storage import Clock
 from bot.storage.ports import GeminiPauses, Health, JobStats, RateSlots
 
 log = logging.getLogger(__name__)
+REFRESH_TIMEOUT_S = 5.0
 
 
 class GaugeStore(Health, JobStats, GeminiPauses, RateSlots, Protocol):
@@ -101,28 +104,35 @@ class StoreGauges:
         *,
         clock: Clock,
         per_minute: int,
+        timeout_s: float = REFRESH_TIMEOUT_S,
     ) -> None:
         self._store = store
         self._clock = clock
+        self._timeout_s = timeout_s
         self._gauges = [(g, metrics.gauge(g.name, g.doc, g.labels)) for g in gauges]
         metrics.gauge("gemini_rate_limit", "GEMINI_REQUESTS_PER_MINUTE.").set(per_minute)
         self._up = metrics.gauge("database_up", "1 when the last scrape could read the database.")
 
     async def refresh(self) -> None:
-        """Read every gauge; on a database failure ``database_up`` goes to 0 and the
-        others keep their last values."""
+        """Read every gauge; when the database fails or is slower than the timeout
+        (:data:`REFRESH_TIMEOUT_S`), ``database_up`` goes to 0 and the others keep their last
+        values (a scrape must answer while the database does not)."""
         now = self._clock()
         try:
-            for spec, gauge in self._gauges:
-                reading = await spec.read(self._store, now)
-                if isinstance(reading, Mapping):
-                    gauge.clear()
-                    for value, number in reading.items():
-                        gauge.labels(value).set(number)
-                else:
-                    gauge.set(reading)
+            async with asyncio.timeout(self._timeout_s):
+                await self._read_all(now)
         except Exception as error:
             log.warning("metrics: reading the database failed (%s)", type(error).__name__)
             self._up.set(0)
             return
         self._up.set(1)
+
+    async def _read_all(self, now: datetime) -> None:
+        for spec, gauge in self._gauges:
+            reading = await spec.read(self._store, now)
+            if isinstance(reading, Mapping):
+                gauge.clear()
+                for value, number in reading.items():
+                    gauge.labels(value).set(number)
+            else:
+                gauge.set(reading)

@@ -1,0 +1,52 @@
+"""Scrape-time gauges: read from the database at each scrape; a database that fails or
+hangs sets ``database_up`` to 0 and leaves the last values, and the scrape still answers."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from bot.metrics import Metrics
+from bot.ops import StoreGauge, StoreGauges, store_gauges
+from bot.ops._gauges import GaugeStore, Reading
+from bot.storage import Storage
+from tests.helpers.clocks import FakeClock
+from tests.helpers.jobs import job_request
+
+MODEL = "gemini-3.5-flash"
+
+
+def value(metrics: Metrics, name: str, **labels: str) -> float:
+    text = metrics.render().decode()
+    return next(
+        s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == name and s.labels == labels
+    )
+
+
+async def test_a_hanging_database_is_down_and_the_last_values_stay(
+    storage: Storage, clock: FakeClock
+) -> None:
+    hang = asyncio.Event()
+
+    async def stuck(store: GaugeStore, now: datetime) -> Reading:
+        if hang.is_set():
+            await asyncio.Event().wait()  # a database that never answers
+        return 0.0
+
+    gauges = (*store_gauges(MODEL), StoreGauge("probe", "Hangs when told to.", (), stuck))
+    metrics = Metrics()
+    scrape = StoreGauges(metrics, storage, gauges, clock=clock, per_minute=60, timeout_s=0.05)
+    await storage.submit_job(job_request("a"))
+    await scrape.refresh()
+    assert value(metrics, "voicenotes_database_up") == 1
+    assert value(metrics, "voicenotes_queue_jobs", state="queued") == 1
+    hang.set()
+    await storage.submit_job(job_request("b"))
+    await scrape.refresh()  # returns: the scrape is not held up by the database
+    assert value(metrics, "voicenotes_database_up") == 0
+    assert value(metrics, "voicenotes_queue_jobs", state="queued") == 2  # read before the hang
