@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import aiohttp
 import discord
 from discord.ext import commands
 
 from bot.app import Core, build_runner, runner_config_from
-from bot.jobs import RunnerConfig
+from bot.jobs import JobRunner, RunnerConfig
 from bot.ops import GuildStatusReader
+from bot.review import Cards, Review, ReviewedPort, build_cards, build_review
 from bot.settings import Settings
 from cogs.admin import AdminCommands
 from cogs.auto_transcribe import AutoTranscribe
@@ -26,6 +28,13 @@ from cogs.erasure import Eraser
 from cogs.errors import VoiceNotesTree
 from cogs.members import MemberCommands
 from cogs.ops import ShardMonitor, discord_trace, global_share
+from cogs.review import (
+    DYNAMIC_ITEMS,
+    DiscordReviewPort,
+    ReportCommand,
+    ReviewClicks,
+    ReviewCommands,
+)
 from cogs.setup_check import SetupCheck
 from cogs.voice_commands import VoiceCommands
 
@@ -52,10 +61,17 @@ def _shard_options(settings: Settings) -> dict[str, Any]:
     return options
 
 
+def _http_trace(core: Core) -> aiohttp.TraceConfig:
+    """discord.py's HTTP trace: this process's share of the global limit, and counting."""
+    settings = core.settings
+    return discord_trace(core.metrics, share=global_share(settings.shard_ids, settings.shard_count))
+
+
 class VoiceNotesBot(commands.AutoShardedBot):
     """The voice-notes bot. Auto-sharded: one process runs every shard Discord recommends,
     or, with ``SHARD_COUNT`` and ``SHARD_IDS``, its share of them while other processes run
-    the rest. Jobs are claimed from the shared database by any process, whatever the shard."""
+    the rest. Jobs are claimed from the shared database by the process running their
+    server's shard (:class:`bot.storage.ShardSet`)."""
 
     def __init__(
         self,
@@ -78,9 +94,7 @@ class VoiceNotesBot(commands.AutoShardedBot):
             help_command=None,
             max_ratelimit_timeout=60.0,
             guild_ready_timeout=guild_ready_timeout,
-            http_trace=discord_trace(
-                core.metrics, share=global_share(settings.shard_ids, settings.shard_count)
-            ),
+            http_trace=_http_trace(core),
             **_shard_options(settings),
         )
         self.core = core
@@ -91,12 +105,30 @@ class VoiceNotesBot(commands.AutoShardedBot):
             inline_cap=settings.inline_message_cap,
             clock=core.clock,
         )
-        self.runner = build_runner(
-            core, self.delivery, runner_config or runner_config_from(settings)
+        self.review_port = DiscordReviewPort(self, core.storage)
+        cards = build_cards(core.storage, self.review_port, clock=core.clock)
+        self.eraser = Eraser(self, core.storage, cards=cards.lifecycle)
+        self.runner, self.review = self._runner_and_review(
+            cards, runner_config or runner_config_from(settings)
         )
-        self.eraser = Eraser(self, core.storage)
         self._erase_button = erase_button_type(self.eraser, core.storage)
         self.shard_monitor = ShardMonitor(self, core.metrics)
+
+    def _runner_and_review(self, cards: Cards, config: RunnerConfig) -> tuple[JobRunner, Review]:
+        """The job runner, whose port feeds the cards, and review, whose reports and
+        re-runs queue jobs on the runner."""
+        core = self.core
+        runner = build_runner(core, ReviewedPort(self.delivery, cards.intake), config)
+        review = build_review(
+            cards,
+            core.storage,
+            self.review_port,
+            runner,
+            self.eraser,
+            clock=core.clock,
+            reports_per_hour=core.settings.review_reports_per_hour,
+        )
+        return runner, review
 
     def build_cogs(self) -> list[commands.Cog]:
         """Every cog, constructed with the services it needs."""
@@ -114,13 +146,16 @@ class VoiceNotesBot(commands.AutoShardedBot):
             MemberCommands(core.storage, core.policy, core.prices, self._erase_button),
             SetupCheck(self),
             self.shard_monitor,
+            ReviewCommands(self.review, core.storage, core.clock),
+            ReportCommand(self, self.review, self.review_port, core.storage),
+            ReviewClicks(self, self.review, core.storage),
         ]
 
     async def setup_hook(self) -> None:
         """Load cogs and persistent buttons, sync commands, start the workers."""
         for cog in self.build_cogs():
             await self.add_cog(cog)
-        self.add_dynamic_items(self._erase_button)
+        self.add_dynamic_items(self._erase_button, *DYNAMIC_ITEMS)
         await self._sync_commands()
         self.runner.start()
         log.info("bot ready to work: worker %s", self.runner.worker_id)

@@ -31,6 +31,7 @@ LAYERS = [
     "bot.pipeline",
     "bot.jobs",
     "bot.ops",
+    "bot.review",
     "bot.app",
     "bot.cli",
     "bot.__main__",

@@ -32,12 +32,13 @@ from bot.jobs._ports import (
     WorkerLoad,
 )
 from bot.jobs._ratelimit import RATE_WINDOW_S, SharedRateLimiter, gemini_bucket
-from bot.jobs._runner import JobRunner, RunnerConfig
+from bot.jobs._runner import SERVER_USER_ID, JobRunner, RunnerConfig
 
 __all__ = [
     "OPTED_OUT_MESSAGE",
     "RATE_WINDOW_S",
     "REPORT_DAYS",
+    "SERVER_USER_ID",
     "Consent",
     "ConsentStore",
     "JobPolicy",

@@ -54,6 +54,8 @@ from bot.pipeline import Pipeline, Processed, Progress, billable_seconds, reused
 from bot.storage import Clock, Job, JobOutcome, JobRequest, JobStatus, ShardSet, utc_now
 
 log = logging.getLogger(__name__)
+SERVER_USER_ID = 0
+"""The ``user_id`` of usage the server pays for (moderation work): nobody's own allowance."""
 _GAVE_UP = "I couldn't finish this audio: processing it failed several times. Sorry!"
 _UNEXPECTED = "Something went wrong on my side while processing this audio; please try again."
 _FINAL_ERRORS = (SourceGone, BadInput, QuotaExceeded, OptedOut)
@@ -264,7 +266,7 @@ class JobRunner:
             return
         await self._store.add_usage(
             guild_id=job.guild_id,
-            user_id=job.requester_id,
+            user_id=SERVER_USER_ID if job.spec.server_pays else job.requester_id,
             audio_s=audio_s,
             tokens_in=usage.input_tokens,
             tokens_out=usage.output_tokens,
@@ -293,6 +295,7 @@ class JobRunner:
                 progress,
                 limits=limits,
                 admit=admit,
+                use_cache=not job.spec.fresh,
             )
 
     async def _fail(self, job: Job, error: Exception) -> None:

@@ -3,10 +3,8 @@
 These describe the whole bot (every process shares the database), so each process reports
 the same values: aggregate them with ``max``, not ``sum``. Each gauge is one
 :class:`StoreGauge` in :func:`store_gauges`: a name, its labels and an async read of the
-store, so a new one is one line there. Review cards by state, once moderator review stores
-them: ``StoreGauge("review_cards", "Review cards by state.", ("state",), lambda store, now:
-store.review_cards_by_state())`` (a mapping of state to count), with the protocol that
-declares ``review_cards_by_state`` added to :class:`GaugeStore`'s bases.
+store, so a new one is one line there, and the storage protocol it reads among
+:class:`GaugeStore`'s bases.
 """
 
 from __future__ import annotations
@@ -21,13 +19,13 @@ from typing import Protocol
 from bot.jobs import RATE_WINDOW_S, gemini_bucket
 from bot.metrics import Metrics
 from bot.storage import Clock
-from bot.storage.ports import GeminiPauses, Health, JobStats, RateSlots
+from bot.storage.ports import GeminiPauses, Health, JobStats, RateSlots, ReviewStats
 
 log = logging.getLogger(__name__)
 REFRESH_TIMEOUT_S = 5.0
 
 
-class GaugeStore(Health, JobStats, GeminiPauses, RateSlots, Protocol):
+class GaugeStore(Health, JobStats, GeminiPauses, RateSlots, ReviewStats, Protocol):
     """What the scrape-time gauges read."""
 
 
@@ -54,6 +52,10 @@ async def _queue(store: GaugeStore, now: datetime) -> Reading:
 async def _oldest(store: GaugeStore, now: datetime) -> Reading:
     oldest = (await store.queue_stats()).oldest_queued_at
     return 0.0 if oldest is None else max(0.0, (now - oldest).total_seconds())
+
+
+async def _cards(store: GaugeStore, now: datetime) -> Reading:
+    return await store.review_cards_by_state()
 
 
 def _paused(model: str) -> Read:
@@ -90,6 +92,7 @@ def store_gauges(model: str) -> tuple[StoreGauge, ...]:
             (),
             _rate_used(model),
         ),
+        StoreGauge("review_cards", "Review cards by state, every server.", ("state",), _cards),
     )
 
 

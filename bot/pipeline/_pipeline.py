@@ -161,17 +161,20 @@ class Pipeline:
         *,
         limits: AudioLimits | None = None,
         admit: AdmitCallback | None = None,
+        use_cache: bool = True,
     ) -> Processed:
         """Run the pipeline on ``source`` using an existing job ``workdir``; ``limits``
         overrides the configured ones (a server may set a lower maximum duration), ``admit``
-        may refuse the spend once the real duration is known (quotas)."""
+        may refuse the spend once the real duration is known (quotas). ``use_cache=False``
+        asks Gemini again whatever is cached, and keeps the new result in its place."""
         started = time.monotonic()
         await _report(progress, Progress("preparing"))
         audio = await prepare_audio(source, workdir, limits or self.limits, self.tools)
         prepared = time.monotonic()
         key = self.cache_key(audio.source_sha256, options)
         async with self._single_flight(key):  # the same note asked twice at once: one request
-            if self._cache is not None and (cached := await self._cache.load(key)) is not None:
+            cache = self._cache if use_cache else None
+            if cache is not None and (cached := await cache.load(key)) is not None:
                 log.info("cache hit: duration=%.1fs", audio.duration_s)
                 document = reused_as(cached, file_name)
                 return Processed(document, key, reused=True, prepare_s=prepared - started)

@@ -14,6 +14,8 @@ from bot.storage._jobs import JobsRepo
 from bot.storage._migrations import migrate
 from bot.storage._pauses import PausesRepo
 from bot.storage._records import RecordsRepo
+from bot.storage._review_cards import ReviewCardsRepo
+from bot.storage._review_search import ReviewSearchRepo
 from bot.storage._settings_repo import SettingsRepo
 from bot.storage._slots import RateSlotsRepo
 from bot.storage._stats import StatsRepo
@@ -29,6 +31,8 @@ class Storage(
     ErasureRepo,
     StatsRepo,
     RateSlotsRepo,
+    ReviewCardsRepo,
+    ReviewSearchRepo,
     RepoBase,
 ):
     """The bot's one repository: every read and write of the database goes through here.

@@ -23,7 +23,7 @@ from bot.options import Origin
 from bot.pipeline import Progress
 from bot.storage import Clock, Job
 from cogs._common import refusal
-from cogs.delivery._compose import compose_reply
+from cogs.delivery._compose import ReplyPlan, compose_reply
 from cogs.delivery._fetch import AudioFetcher
 from cogs.delivery._status import (
     DONE,
@@ -51,6 +51,8 @@ __all__ = [
     "WORKING",
     "DeliveryStore",
     "DiscordDelivery",
+    "ReplyPlan",
+    "compose_reply",
     "nonce_for",
     "queued_text",
 ]

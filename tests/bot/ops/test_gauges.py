@@ -11,7 +11,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.metrics import Metrics
 from bot.ops import StoreGauge, StoreGauges, store_gauges
 from bot.ops._gauges import GaugeStore, Reading
-from bot.storage import Storage
+from bot.storage import CardAction, Storage
+from tests.helpers.cards import draft
 from tests.helpers.clocks import FakeClock
 from tests.helpers.jobs import job_request
 
@@ -40,7 +41,7 @@ async def test_a_hanging_database_is_down_and_the_last_values_stay(
 
     gauges = (*store_gauges(MODEL), StoreGauge("probe", "Hangs when told to.", (), stuck))
     metrics = Metrics()
-    scrape = StoreGauges(metrics, storage, gauges, clock=clock, per_minute=60, timeout_s=0.05)
+    scrape = StoreGauges(metrics, storage, gauges, clock=clock, per_minute=60, timeout_s=2.0)
     await storage.submit_job(job_request("a"))
     await scrape.refresh()
     assert value(metrics, "voicenotes_database_up") == 1
@@ -50,3 +51,20 @@ async def test_a_hanging_database_is_down_and_the_last_values_stay(
     await scrape.refresh()  # returns: the scrape is not held up by the database
     assert value(metrics, "voicenotes_database_up") == 0
     assert value(metrics, "voicenotes_queue_jobs", state="queued") == 2  # read before the hang
+
+
+async def test_review_cards_are_counted_by_state_over_every_server(
+    storage: Storage, clock: FakeClock
+) -> None:
+    metrics = Metrics()
+    scrape = StoreGauges(metrics, storage, store_gauges(MODEL), clock=clock, per_minute=60)
+    await scrape.refresh()
+    assert value(metrics, "voicenotes_review_cards", state="unreviewed") == 0
+    assert value(metrics, "voicenotes_review_cards", state="reviewed") == 0
+    first, _ = await storage.create_card(draft(300, guild_id=1))
+    await storage.create_card(draft(400, guild_id=2))
+    await storage.create_card(draft(500, guild_id=2))
+    await storage.record_card_action(first.id, CardAction.REVIEWED, 7, "Mod")
+    await scrape.refresh()
+    assert value(metrics, "voicenotes_review_cards", state="unreviewed") == 2
+    assert value(metrics, "voicenotes_review_cards", state="reviewed") == 1
