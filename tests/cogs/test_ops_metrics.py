@@ -3,23 +3,11 @@ scope, the invalid requests it counts toward its ban) and the shards' connection
 
 from __future__ import annotations
 
-from prometheus_client.parser import text_string_to_metric_families
-
-from bot.metrics import Metrics
 from testkit.gemini import Reply
 from tests.helpers.harness import Harness, transcript_reply
+from tests.helpers.metrics import sample
 
 REACTIONS = r"/channels/\d+/messages/\d+/reactions/[^/]+/@me"
-
-
-def sample(metrics: Metrics, name: str, **labels: str) -> float:
-    text = metrics.render().decode()
-    return next(
-        s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-        if s.name == name and s.labels == labels
-    )
 
 
 async def test_discord_answers_are_counted_by_scope_and_status(

@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
-from prometheus_client.parser import text_string_to_metric_families
-
 from bot.metrics import Metrics
 from bot.ops import StoreGauge, StoreGauges, store_gauges
 from bot.ops._gauges import GaugeStore, Reading
@@ -15,18 +13,9 @@ from bot.storage import CardAction, Storage
 from tests.helpers.cards import draft
 from tests.helpers.clocks import FakeClock
 from tests.helpers.jobs import job_request
+from tests.helpers.metrics import sample
 
 MODEL = "gemini-3.5-flash"
-
-
-def value(metrics: Metrics, name: str, **labels: str) -> float:
-    text = metrics.render().decode()
-    return next(
-        s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-        if s.name == name and s.labels == labels
-    )
 
 
 async def test_a_hanging_database_is_down_and_the_last_values_stay(
@@ -44,13 +33,13 @@ async def test_a_hanging_database_is_down_and_the_last_values_stay(
     scrape = StoreGauges(metrics, storage, gauges, clock=clock, per_minute=60, timeout_s=2.0)
     await storage.submit_job(job_request("a"))
     await scrape.refresh()
-    assert value(metrics, "voicenotes_database_up") == 1
-    assert value(metrics, "voicenotes_queue_jobs", state="queued") == 1
+    assert sample(metrics, "voicenotes_database_up") == 1
+    assert sample(metrics, "voicenotes_queue_jobs", state="queued") == 1
     hang.set()
     await storage.submit_job(job_request("b"))
     await scrape.refresh()  # returns: the scrape is not held up by the database
-    assert value(metrics, "voicenotes_database_up") == 0
-    assert value(metrics, "voicenotes_queue_jobs", state="queued") == 2  # read before the hang
+    assert sample(metrics, "voicenotes_database_up") == 0
+    assert sample(metrics, "voicenotes_queue_jobs", state="queued") == 2  # read before the hang
 
 
 async def test_review_cards_are_counted_by_state_over_every_server(
@@ -59,12 +48,12 @@ async def test_review_cards_are_counted_by_state_over_every_server(
     metrics = Metrics()
     scrape = StoreGauges(metrics, storage, store_gauges(MODEL), clock=clock, per_minute=60)
     await scrape.refresh()
-    assert value(metrics, "voicenotes_review_cards", state="unreviewed") == 0
-    assert value(metrics, "voicenotes_review_cards", state="reviewed") == 0
+    assert sample(metrics, "voicenotes_review_cards", state="unreviewed") == 0
+    assert sample(metrics, "voicenotes_review_cards", state="reviewed") == 0
     first, _ = await storage.create_card(draft(300, guild_id=1))
     await storage.create_card(draft(400, guild_id=2))
     await storage.create_card(draft(500, guild_id=2))
     await storage.record_card_action(first.id, CardAction.REVIEWED, 7, "Mod")
     await scrape.refresh()
-    assert value(metrics, "voicenotes_review_cards", state="unreviewed") == 2
-    assert value(metrics, "voicenotes_review_cards", state="reviewed") == 1
+    assert sample(metrics, "voicenotes_review_cards", state="unreviewed") == 2
+    assert sample(metrics, "voicenotes_review_cards", state="reviewed") == 1
