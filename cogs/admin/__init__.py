@@ -4,7 +4,8 @@ Admin commands live in their own top-level group because Discord applies default
 permissions per top-level command, not per subcommand; the permission is declared once
 (:class:`cogs._permissions.RequiresPermissions`) for Discord's UI and the runtime check.
 Each feature contributes its subcommands as a mixin module (``_settings``: settings, channel
-and exempt; ``_review``: review); :class:`AdminCommands` joins them into the one group.
+and exempt; ``_status``: status; ``_review``: review); :class:`AdminCommands` joins them into
+the one group.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.ops import GuildStatusReader
 from cogs._permissions import RequiresPermissions
 from cogs.admin._review import ReviewSettingsCommands
 from cogs.admin._settings import AdminStore, SettingsCommands, describe_roles, describe_settings
+from cogs.admin._status import StatusCommands
 
 __all__ = ["AdminCommands", "AdminStore", "describe_roles", "describe_settings"]
 
@@ -23,6 +26,7 @@ __all__ = ["AdminCommands", "AdminStore", "describe_roles", "describe_settings"]
 @app_commands.guild_only()
 class AdminCommands(
     SettingsCommands,
+    StatusCommands,
     ReviewSettingsCommands,
     RequiresPermissions,
     commands.GroupCog,
@@ -32,6 +36,7 @@ class AdminCommands(
 
     required = discord.Permissions(manage_guild=True)
 
-    def __init__(self, storage: AdminStore) -> None:
+    def __init__(self, storage: AdminStore, status: GuildStatusReader) -> None:
         super().__init__()
         self._storage = storage
+        self._status = status
