@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import aiohttp
 
 from bot.audio import AudioLimits, locate_audio_tools, sweep_stale_workspaces
-from bot.gemini import GeminiService, RateLimiter
+from bot.gemini import GeminiService, RateLimiter, RequestLimiter
 from bot.jobs import (
     Consent,
     JobPort,
@@ -27,11 +27,14 @@ from bot.jobs import (
     Prices,
     QuotaLimits,
     RunnerConfig,
+    SharedRateLimiter,
     StoredResultCache,
+    gemini_bucket,
 )
+from bot.metrics import Metrics
 from bot.pipeline import Pipeline, ResultCache
 from bot.settings import Settings
-from bot.storage import Clock, Storage, utc_now
+from bot.storage import Clock, ShardSet, Storage, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +51,21 @@ class Core:
     policy: Policy
     prices: Prices
     http: aiohttp.ClientSession
+    metrics: Metrics
 
 
 def build_pipeline(
-    settings: Settings, *, cache: ResultCache | None = None, clock: Clock = utc_now
+    settings: Settings,
+    *,
+    cache: ResultCache | None = None,
+    clock: Clock = utc_now,
+    limiter: RequestLimiter | None = None,
+    metrics: Metrics | None = None,
 ) -> Pipeline:
-    """The Gemini client, rate limiter, audio tools and pipeline, wired together."""
-    limiter = RateLimiter(settings.gemini_requests_per_minute)
-    gemini = GeminiService.from_settings(settings, limiter, clock=clock)
+    """The Gemini client, rate limiter (this process's own unless given), audio tools and
+    pipeline, wired together."""
+    limiter = limiter or RateLimiter(settings.gemini_requests_per_minute)
+    gemini = GeminiService.from_settings(settings, limiter, clock=clock, metrics=metrics)
     return Pipeline(
         gemini,
         locate_audio_tools(),
@@ -69,10 +79,15 @@ def build_pipeline(
 
 @asynccontextmanager
 async def open_pipeline(
-    settings: Settings, *, cache: ResultCache | None = None, clock: Clock = utc_now
+    settings: Settings,
+    *,
+    cache: ResultCache | None = None,
+    clock: Clock = utc_now,
+    limiter: RequestLimiter | None = None,
+    metrics: Metrics | None = None,
 ) -> AsyncIterator[Pipeline]:
     """:func:`build_pipeline`, with Gemini's connections closed at the end."""
-    pipeline = build_pipeline(settings, cache=cache, clock=clock)
+    pipeline = build_pipeline(settings, cache=cache, clock=clock, limiter=limiter, metrics=metrics)
     try:
         yield pipeline
     finally:
@@ -81,18 +96,28 @@ async def open_pipeline(
 
 @asynccontextmanager
 async def open_core(settings: Settings, *, clock: Clock = utc_now) -> AsyncIterator[Core]:
-    """Storage, pipeline, policy and HTTP session, opened once and always closed;
-    ``clock`` is "now" for storage, quotas and delivery alike (tests move it)."""
+    """Storage, metrics, pipeline, policy and HTTP session, opened once and always closed;
+    ``clock`` is "now" for storage, quotas and delivery alike (tests move it). Gemini's
+    request rate limit is shared through storage by every process on the database."""
     storage = await Storage.open(settings.database(), clock=clock, retention_s=settings.retention_s)
     try:
         swept = await asyncio.to_thread(sweep_stale_workspaces, settings.job_root)
         if swept:
             log.info("removed %d stale job dirs left by a previous run", swept)
+        metrics = Metrics()
         consent = Consent(storage)
-        policy = Policy(storage, QuotaLimits.from_settings(settings), consent, clock=clock)
+        limits = QuotaLimits.from_settings(settings)
+        policy = Policy(storage, limits, consent, clock=clock, metrics=metrics)
         cache = StoredResultCache(storage, ttl_s=settings.retention_s)
+        limiter = SharedRateLimiter(
+            storage,
+            settings.gemini_requests_per_minute,
+            bucket=gemini_bucket(settings.gemini_model),
+        )
         async with (
-            open_pipeline(settings, cache=cache, clock=clock) as pipeline,
+            open_pipeline(
+                settings, cache=cache, clock=clock, limiter=limiter, metrics=metrics
+            ) as pipeline,
             aiohttp.ClientSession() as http,
         ):
             yield Core(
@@ -104,6 +129,7 @@ async def open_core(settings: Settings, *, clock: Clock = utc_now) -> AsyncItera
                 policy=policy,
                 prices=Prices.from_settings(settings),
                 http=http,
+                metrics=metrics,
             )
     finally:
         await storage.close()
@@ -111,13 +137,18 @@ async def open_core(settings: Settings, *, clock: Clock = utc_now) -> AsyncItera
 
 def runner_config_from(settings: Settings) -> RunnerConfig:
     """Job runner tuning from settings. Idle workers poll at least twice per lease, so a
-    restarted process picks up a crashed one's jobs soon after their leases lapse."""
+    restarted process picks up a crashed one's jobs soon after their leases lapse. A process
+    running some of the shards (``SHARD_IDS``) works on its shards' jobs only."""
     lease_s = settings.job_lease_seconds
+    shards = None
+    if settings.shard_ids and settings.shard_count is not None:
+        shards = ShardSet(settings.shard_ids, settings.shard_count)
     return RunnerConfig(
         concurrency=settings.job_concurrency,
         lease_s=lease_s,
         retry_delay_s=settings.job_retry_delay_seconds,
         idle_poll_s=min(RunnerConfig.idle_poll_s, lease_s / 2),
+        shards=shards,
     )
 
 
@@ -125,4 +156,13 @@ def build_runner(
     core: Core, port: JobPort, config: RunnerConfig, *, worker_id: str | None = None
 ) -> JobRunner:
     """A job runner over the core's storage, pipeline and policy, delivering through ``port``."""
-    return JobRunner(core.storage, core.pipeline, port, core.policy, config, worker_id=worker_id)
+    return JobRunner(
+        core.storage,
+        core.pipeline,
+        port,
+        core.policy,
+        config,
+        worker_id=worker_id,
+        metrics=core.metrics,
+        clock=core.clock,
+    )

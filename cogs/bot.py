@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import aiohttp
 import discord
 from discord.ext import commands
 
 from bot.admin import ServerAdmin
 from bot.app import Core, build_runner, runner_config_from
 from bot.jobs import JobRunner, RunnerConfig
+from bot.ops import GuildStatusReader
 from bot.review import Cards, Review, ReviewedPort, build_cards, build_review
 from bot.settings import Settings
 from cogs.admin import AdminCommands
@@ -27,6 +29,7 @@ from cogs.erase_button import erase_button_type
 from cogs.erasure import Eraser
 from cogs.errors import VoiceNotesTree
 from cogs.members import MemberCommands
+from cogs.ops import ShardMonitor, discord_trace, global_share
 from cogs.review import (
     DYNAMIC_ITEMS,
     DiscordReviewPort,
@@ -60,10 +63,24 @@ def _shard_options(settings: Settings) -> dict[str, Any]:
     return options
 
 
+def _http_trace(core: Core) -> aiohttp.TraceConfig:
+    """discord.py's HTTP trace: this process's share of the global limit, and counting."""
+    settings = core.settings
+    return discord_trace(core.metrics, share=global_share(settings.shard_ids, settings.shard_count))
+
+
+def _silence_voice_warnings() -> None:
+    """discord.py warns at construction that voice libraries are missing: noise for a bot
+    that uses no voice (a voice feature would install them and drop this)."""
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
+
+
 class VoiceNotesBot(commands.AutoShardedBot):
     """The voice-notes bot. Auto-sharded: one process runs every shard Discord recommends,
     or, with ``SHARD_COUNT`` and ``SHARD_IDS``, its share of them while other processes run
-    the rest. Jobs are claimed from the shared database by any process, whatever the shard."""
+    the rest. Jobs are claimed from the shared database by the process running their
+    server's shard (:class:`bot.storage.ShardSet`)."""
 
     def __init__(
         self,
@@ -74,10 +91,7 @@ class VoiceNotesBot(commands.AutoShardedBot):
         guild_ready_timeout: float = 2.0,
     ) -> None:
         settings = core.settings
-        # discord.py warns at construction that voice libraries are missing: noise for a bot
-        # that uses no voice (a voice feature would install them and drop these two lines).
-        discord.VoiceClient.warn_nacl = False
-        discord.VoiceClient.warn_dave = False
+        _silence_voice_warnings()
         super().__init__(
             command_prefix=commands.when_mentioned,
             tree_cls=VoiceNotesTree,
@@ -86,6 +100,7 @@ class VoiceNotesBot(commands.AutoShardedBot):
             help_command=None,
             max_ratelimit_timeout=60.0,
             guild_ready_timeout=guild_ready_timeout,
+            http_trace=_http_trace(core),
             **_shard_options(settings),
         )
         self.core = core
@@ -105,6 +120,7 @@ class VoiceNotesBot(commands.AutoShardedBot):
         self._erase_button = erase_button_type(self.eraser, core.storage)
         # Checked here, before connecting: a misconfigured dashboard is a configuration error.
         self.dashboard = DashboardHost(settings)
+        self.shard_monitor = ShardMonitor(self, core.metrics)
 
     def _runner_and_review(self, cards: Cards, config: RunnerConfig) -> tuple[JobRunner, Review]:
         """The job runner, whose port feeds the cards, and review, whose reports and
@@ -128,10 +144,16 @@ class VoiceNotesBot(commands.AutoShardedBot):
         return [
             AutoTranscribe(self.runner, core.storage, core.consent, self.delivery),
             VoiceCommands(self, self.runner, core.storage, core.consent),
-            AdminCommands(ServerAdmin(core.storage)),
+            AdminCommands(
+                ServerAdmin(core.storage),
+                GuildStatusReader(
+                    core.storage, core.policy, core.pipeline.gemini, clock=core.clock
+                ),
+            ),
             Cleanup(self.eraser, core.storage, guild_grace_s=core.settings.guild_grace_s),
             MemberCommands(core.storage, core.policy, core.prices, self._erase_button),
             SetupCheck(self),
+            self.shard_monitor,
             ReviewCommands(self.review, core.storage, core.clock),
             ReportCommand(self, self.review, self.review_port, core.storage),
             ReviewClicks(self, self.review, core.storage),

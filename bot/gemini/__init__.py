@@ -19,7 +19,7 @@ from bot.gemini._prompts import (
     transcript_prompt,
 )
 from bot.gemini._quota import quota_reset_after
-from bot.gemini._ratelimit import RateLimiter
+from bot.gemini._ratelimit import RateLimiter, RequestLimiter
 from bot.gemini._replies import (
     GeminiAnswer,
     GeminiEvidence,
@@ -58,6 +58,7 @@ __all__ = [
     "ModelReply",
     "PromptOptions",
     "RateLimiter",
+    "RequestLimiter",
     "RetryPolicy",
     "ask_prompt",
     "build_genai_client",

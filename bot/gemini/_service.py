@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from google import genai
@@ -24,10 +25,18 @@ from bot.errors import GeminiBadOutput, GeminiRefused, TruncatedOutput, VoiceNot
 from bot.gemini._files import AudioInput, AudioParts
 from bot.gemini._prompts import SYSTEM_INSTRUCTION
 from bot.gemini._quota import Clock, utc_clock
-from bot.gemini._ratelimit import RateLimiter
+from bot.gemini._ratelimit import RequestLimiter
 from bot.gemini._retry import RetryPolicy, with_retries
 from bot.gemini._schema import gemini_schema
-from bot.gemini._sdk import Interaction, new_client, refusal_codes, usage_of
+from bot.gemini._sdk import (
+    Interaction,
+    Retryable,
+    fault_outcome,
+    new_client,
+    refusal_codes,
+    usage_of,
+)
+from bot.metrics import GeminiOutcome, Metrics
 from bot.model import Usage
 from bot.settings import Settings
 
@@ -66,15 +75,20 @@ class GeminiService:
         client: genai.Client,
         *,
         model: str,
-        limiter: RateLimiter,
+        limiter: RequestLimiter,
         retry: RetryPolicy,
         timeout_s: float,
         inline_limit_bytes: int,
         max_output_tokens: int,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Clock = utc_clock,
+        metrics: Metrics | None = None,
     ) -> None:
         self.model = model
+        self.limiter = limiter
+        self.rate_limited_at: datetime | None = None
+        """When Gemini last answered ``rate_limit_exceeded`` to this process (for status)."""
+        self._metrics = metrics or Metrics()
         self._clock = clock
         self._client = client
         self._limiter = limiter
@@ -92,7 +106,12 @@ class GeminiService:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, limiter: RateLimiter, *, clock: Clock = utc_clock
+        cls,
+        settings: Settings,
+        limiter: RequestLimiter,
+        *,
+        clock: Clock = utc_clock,
+        metrics: Metrics | None = None,
     ) -> GeminiService:
         """Build the service from settings (fails with ConfigError if the key is missing);
         ``clock`` dates quota resets (the bot's one clock, shared with storage)."""
@@ -108,6 +127,7 @@ class GeminiService:
             inline_limit_bytes=settings.gemini_inline_limit_bytes,
             max_output_tokens=settings.gemini_max_output_tokens,
             clock=clock,
+            metrics=metrics,
         )
 
     async def close(self) -> None:
@@ -150,40 +170,70 @@ class GeminiService:
             except VoiceNoteError as error:
                 charge(error, usage)  # earlier attempts of this call were billed
                 raise
-            usage = usage + usage_of(interaction)
-            value = _judge(interaction, response_model, usage, attempt)
+            billed = usage_of(interaction)
+            self._metrics.gemini_tokens(billed)
+            usage = usage + billed
+            value = self._judged(interaction, response_model, usage, attempt)
             if value is not None:
                 return ModelReply(value, usage)
         raise GeminiBadOutput(
             "Gemini's answer came back unusable several times; please try again.", usage
         )
 
+    def _judged(
+        self, interaction: Interaction, response_model: type[T], usage: Usage, attempt: int
+    ) -> T | None:
+        """:func:`_judge`, counting what the answer came to."""
+        try:
+            value = _judge(interaction, response_model, usage, attempt)
+        except TruncatedOutput:
+            self._metrics.gemini_request(GeminiOutcome.TRUNCATED)
+            raise
+        except GeminiRefused:
+            self._metrics.gemini_request(GeminiOutcome.REFUSED)
+            raise
+        self._metrics.gemini_request(
+            GeminiOutcome.OK if value is not None else GeminiOutcome.UNUSABLE
+        )
+        return value
+
+    def _on_fault(self, signal: Retryable | Exception) -> None:
+        """A request failed: count it, and remember when Gemini last rate-limited us."""
+        outcome = fault_outcome(signal)
+        self._metrics.gemini_request(outcome)
+        if outcome is GeminiOutcome.RATE_LIMITED:
+            self.rate_limited_at = self._clock()
+
+    def _request(self, response_model: type[BaseModel], max_tokens: int | None) -> dict[str, Any]:
+        """What every request of this schema sends besides its input."""
+        return {
+            "model": self.model,
+            "system_instruction": SYSTEM_INSTRUCTION,
+            "response_format": {
+                "type": "text",
+                "mime_type": "application/json",
+                "schema": gemini_schema(response_model),
+            },
+            "generation_config": {
+                "max_output_tokens": max_tokens or self._max_output_tokens,
+                "thinking_level": "low",
+            },
+            "store": False,
+            "timeout": self._timeout_s,
+        }
+
     async def _create(
         self, parts: list[dict[str, Any]], response_model: type[BaseModel], max_tokens: int | None
     ) -> Interaction:
         """Send one request, retrying transient faults within the policy's bounds."""
-        response_format = {
-            "type": "text",
-            "mime_type": "application/json",
-            "schema": gemini_schema(response_model),
-        }
-        config = {
-            "max_output_tokens": max_tokens or self._max_output_tokens,
-            "thinking_level": "low",
-        }
+        request = self._request(response_model, max_tokens)
 
         async def once(attempt: int) -> Interaction:
             waited = await self._limiter.acquire()
             started = time.monotonic()
             async with asyncio.timeout(self._timeout_s + 5):
                 result: Interaction = await self._client.aio.interactions.create(  # type: ignore[assignment]
-                    model=self.model,
-                    input=[{"type": "user_input", "content": parts}],
-                    system_instruction=SYSTEM_INSTRUCTION,
-                    response_format=response_format,
-                    generation_config=config,
-                    store=False,
-                    timeout=self._timeout_s,
+                    input=[{"type": "user_input", "content": parts}], **request
                 )
             log.info(
                 "gemini request ok: status=%s elapsed=%.2fs ratelimit_wait=%.2fs attempt=%d",
@@ -194,7 +244,14 @@ class GeminiService:
             )
             return result
 
-        return await with_retries(once, self._retry, self._sleep, what="request", clock=self._clock)
+        return await with_retries(
+            once,
+            self._retry,
+            self._sleep,
+            what="request",
+            clock=self._clock,
+            on_fault=self._on_fault,
+        )
 
 
 def _judge(

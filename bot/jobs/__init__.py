@@ -7,6 +7,8 @@
   opt-out rule for every entry point.
 * :class:`StoredResultCache` (``_cache``) keeps finished documents: the same audio asked
   the same way costs one Gemini request.
+* :class:`SharedRateLimiter` (``_ratelimit``) is ``GEMINI_REQUESTS_PER_MINUTE`` for every
+  process sharing the database.
 """
 
 from bot.jobs._cache import StoredResultCache, parse_document
@@ -27,11 +29,14 @@ from bot.jobs._ports import (
     PlatformBusy,
     QueuedForGemini,
     SourceGone,
+    WorkerLoad,
 )
+from bot.jobs._ratelimit import RATE_WINDOW_S, SharedRateLimiter, gemini_bucket
 from bot.jobs._runner import SERVER_USER_ID, JobRunner, RunnerConfig
 
 __all__ = [
     "OPTED_OUT_MESSAGE",
+    "RATE_WINDOW_S",
     "REPORT_DAYS",
     "SERVER_USER_ID",
     "Consent",
@@ -47,9 +52,12 @@ __all__ = [
     "QueuedForGemini",
     "QuotaLimits",
     "RunnerConfig",
+    "SharedRateLimiter",
     "SourceGone",
     "StoredResultCache",
     "UsageReport",
+    "WorkerLoad",
+    "gemini_bucket",
     "is_quota_exempt",
     "parse_document",
 ]

@@ -39,10 +39,19 @@ from bot.errors import (
     VoiceNoteError,
 )
 from bot.jobs._cache import parse_document
-from bot.jobs._ports import JobPolicy, JobPort, JobStore, PlatformBusy, QueuedForGemini, SourceGone
+from bot.jobs._ports import (
+    JobPolicy,
+    JobPort,
+    JobStore,
+    PlatformBusy,
+    QueuedForGemini,
+    SourceGone,
+    WorkerLoad,
+)
+from bot.metrics import JobResult, Metrics, RetryReason, Stage
 from bot.model import TranscriptDocument, Usage
 from bot.pipeline import Pipeline, Processed, Progress, billable_seconds, reused_as
-from bot.storage import Job, JobOutcome, JobRequest, JobStatus
+from bot.storage import Clock, Job, JobOutcome, JobRequest, JobStatus, ShardSet, utc_now
 
 log = logging.getLogger(__name__)
 SERVER_USER_ID = 0
@@ -62,6 +71,7 @@ class RunnerConfig:
     retry_delay_s: float = 60.0
     idle_poll_s: float = 5.0
     max_platform_wait_s: float = 15 * 60.0  # the longest a job waits out a rate limit
+    shards: ShardSet | None = None  # claim only these shards' jobs (None: every job)
 
 
 class JobRunner:
@@ -77,8 +87,12 @@ class JobRunner:
         *,
         worker_id: str | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        metrics: Metrics | None = None,
+        clock: Clock = utc_now,
     ) -> None:
         self.worker_id = worker_id or f"worker-{uuid.uuid4().hex[:8]}"
+        self._metrics = metrics or Metrics()
+        self._clock = clock
         self._store = store
         self._pipeline = pipeline
         self._port = port
@@ -98,6 +112,12 @@ class JobRunner:
             log.info("job %d queued: origin=%s mode=%s", job.id, job.origin, job.mode)
             self._wake.set()
         return job, created
+
+    @property
+    def load(self) -> WorkerLoad:
+        """Workers started and busy right now (for readiness: idle workers and an old job
+        in the queue mean the workers are stuck)."""
+        return WorkerLoad(workers=len(self._workers), busy=len(self._running))
 
     def start(self) -> None:
         """Start the worker tasks."""
@@ -149,6 +169,7 @@ class JobRunner:
                 lease_s=self._config.lease_s,
                 max_attempts=self._config.max_attempts,
                 gemini_model=model,  # while paused, only jobs that need nothing from it
+                shards=self._config.shards,
             )
         except Exception:
             log.exception("claiming a job failed; retrying shortly")
@@ -156,14 +177,18 @@ class JobRunner:
 
     async def _tell_paused(self, resume_at: datetime) -> None:
         """Tell each requester waiting on paused Gemini work, once per job and pause."""
-        for job in await self._store.claim_pause_notices(resume_at):
+        for job in await self._store.claim_pause_notices(resume_at, shards=self._config.shards):
             log.info("job %d: told it waits for Gemini's quota reset", job.id)
             await self._safely_tell(job, QueuedForGemini(resume_at), will_retry=True)
 
     async def _report_given_up(self) -> None:
         """Tell the requesters of jobs that crashed their worker too often."""
-        for job in await self._store.give_up_exhausted(max_attempts=self._config.max_attempts):
+        exhausted = await self._store.give_up_exhausted(
+            max_attempts=self._config.max_attempts, shards=self._config.shards
+        )
+        for job in exhausted:
             log.warning("job %d given up after %d attempts", job.id, job.attempts)
+            self._metrics.job_finished(job.origin, JobResult.GIVEN_UP, None)
             await self._safely_tell(job, VoiceNoteError(_GAVE_UP), will_retry=False)
 
     async def _run(self, job: Job) -> None:
@@ -191,6 +216,7 @@ class JobRunner:
             await self._policy.check_start(job)
             processed = await self._produce(job)
             await self._record_usage(job, processed)
+            self._count_processed(processed)
             document = processed.document
             await self._store.set_job_status(
                 job.id,
@@ -199,8 +225,21 @@ class JobRunner:
                 result_reused=processed.reused,
                 worker_id=self.worker_id,
             )
+        started = time.monotonic()
         await self._port.deliver(job, document)
-        await self._store.set_job_status(job.id, JobStatus.DONE, worker_id=self.worker_id)
+        self._metrics.stage(Stage.DELIVER, time.monotonic() - started)
+        if await self._store.set_job_status(job.id, JobStatus.DONE, worker_id=self.worker_id):
+            waited = (self._clock() - job.created_at).total_seconds()
+            self._metrics.job_finished(job.origin, JobResult.DONE, waited)
+
+    def _count_processed(self, processed: Processed) -> None:
+        """The stages the pipeline timed; a cache hit, or the audio Gemini heard."""
+        self._metrics.stage(Stage.PREPARE, processed.prepare_s)
+        if processed.reused:
+            self._metrics.cache_hit()
+            return
+        if processed.gemini_s is not None:
+            self._metrics.stage(Stage.GEMINI, processed.gemini_s)
 
     async def _stored_result(self, job: Job) -> TranscriptDocument | None:
         """A job claimed again after a crash may already have its result: deliver that
@@ -218,6 +257,8 @@ class JobRunner:
         source = processed.document.source
         seconds = billable_seconds(source.duration_s, source.range_start_s, source.range_end_s)
         await self._record_spend(job, processed.document.usage, audio_s=seconds)
+        if processed.document.usage.requests:
+            self._metrics.audio_processed(seconds)
 
     async def _record_spend(self, job: Job, usage: Usage, *, audio_s: float) -> None:
         """Record what Gemini billed (nothing to record for silence or a cache hit)."""
@@ -244,7 +285,9 @@ class JobRunner:
         limits = await self._policy.limits_for(job, self._pipeline.limits)
         async with self._pipeline.workspace() as workdir:
             source = workdir / "input"  # never the user's file name
+            started = time.monotonic()
             await self._port.fetch_audio(job, source, self._pipeline.limits.max_bytes)
+            self._metrics.stage(Stage.DOWNLOAD, time.monotonic() - started)
             return await self._pipeline.process_in(
                 source,
                 workdir,
@@ -278,15 +321,20 @@ class JobRunner:
         await self._safely_tell(job, user_error, will_retry=will_retry)
         if will_retry:
             await self._requeue_after(job, self._config.retry_delay_s)
+            self._metrics.job_retried(RetryReason.GEMINI_UNAVAILABLE)
             return
         refused = isinstance(error, GeminiRefused)
-        await self._store.set_job_status(
+        ended = await self._store.set_job_status(
             job.id,
             JobStatus.FAILED,
             error=_error_text(user_error),
             outcome=JobOutcome.REFUSED if refused else None,
             worker_id=self.worker_id,
         )
+        if ended:
+            self._metrics.job_finished(
+                job.origin, JobResult.REFUSED if refused else JobResult.FAILED, None
+            )
 
     async def _record_failed_spend(self, job: Job, usage: Usage) -> None:
         """Best effort: a failed attempt's tokens, no audio seconds (nothing was delivered)."""
@@ -304,6 +352,7 @@ class JobRunner:
         await self._store.set_job_status(
             job.id, JobStatus.QUEUED, worker_id=self.worker_id, refund_attempt=True
         )
+        self._metrics.job_retried(RetryReason.GEMINI_PAUSED)
         self._wake.set()
 
     async def _wait_for_platform(self, job: Job, error: PlatformBusy) -> None:
@@ -315,6 +364,7 @@ class JobRunner:
         )
         log.info("job %d: rate limited by the platform; retrying in %.0fs", job.id, wait)
         await self._requeue_after(job, wait)
+        self._metrics.job_retried(RetryReason.PLATFORM_BUSY)
 
     async def _requeue_after(self, job: Job, wait_s: float) -> None:
         """Wait holding the job (the heartbeat keeps the lease), then release it to the

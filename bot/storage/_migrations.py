@@ -329,6 +329,18 @@ MIGRATIONS: tuple[Migration, ...] = (
         _V5_REVIEW,
         _V5_SEARCH,
     ),
+    Migration(
+        6,
+        "Gemini request slots in a sliding window, one rate limit shared by every process",
+        (
+            """CREATE TABLE rate_slots (
+                id {pk},
+                bucket TEXT NOT NULL,
+                taken_at {ts} NOT NULL
+            )""",
+            "CREATE INDEX ix_rate_slots_bucket_taken ON rate_slots (bucket, taken_at)",
+        ),
+    ),
     Migration(8, "dashboard sessions and logins; usage records by channel", _V8_WEB),
 )
 """Every schema step, in order. Append only."""

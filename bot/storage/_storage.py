@@ -17,6 +17,8 @@ from bot.storage._records import RecordsRepo
 from bot.storage._review_cards import ReviewCardsRepo
 from bot.storage._review_search import ReviewSearchRepo
 from bot.storage._settings_repo import SettingsRepo
+from bot.storage._slots import RateSlotsRepo
+from bot.storage._stats import StatsRepo
 from bot.storage._types import DEFAULT_RETENTION_S, Clock, utc_now
 from bot.storage._usage import UsageRepo
 from bot.storage._web import WebRepo
@@ -31,6 +33,8 @@ class Storage(
     ErasureRepo,
     UsageRepo,
     WebRepo,
+    StatsRepo,
+    RateSlotsRepo,
     ReviewCardsRepo,
     ReviewSearchRepo,
     RepoBase,

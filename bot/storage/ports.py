@@ -11,23 +11,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.storage._review_types import (
-    CardAction,
-    CardContent,
-    CardDraft,
-    CardQuery,
-    NotePlace,
-    ReviewCard,
-)
+from bot.storage._review_ports import CardReports, CardSearch, CardStore, ReviewStats
 from bot.storage._types import (
     AuditEntry,
     AutoMode,
     Delivery,
+    GuildJobCounts,
     GuildSettings,
     Job,
     JobOutcome,
     JobRequest,
     JobStatus,
+    QueueStats,
+    RateWindow,
+    ShardSet,
     UsageTotals,
 )
 from bot.storage._usage import ChannelUsage, DailyUsage
@@ -130,15 +127,20 @@ class JobClaims(Protocol):
         lease_s: float,
         max_attempts: int = ...,
         gemini_model: str | None = None,
+        shards: ShardSet | None = None,
     ) -> Job | None:
         """Claim the next job for ``worker_id``, or None when there is nothing to do (with
-        ``gemini_model``: no job that still needs Gemini while that model is paused)."""
+        ``gemini_model``: no job that still needs Gemini while that model is paused; with
+        ``shards``: only jobs of servers on those shards)."""
 
     async def renew_lease(self, job_id: int, worker_id: str, lease_s: float) -> bool:
         """Extend the worker's lease; False when it no longer holds the job."""
 
-    async def give_up_exhausted(self, *, max_attempts: int = ...) -> list[Job]:
-        """Fail the jobs whose worker died too often; each returned to exactly one caller."""
+    async def give_up_exhausted(
+        self, *, max_attempts: int = ..., shards: ShardSet | None = None
+    ) -> list[Job]:
+        """Fail the jobs (of ``shards``) whose worker died too often; each returned to
+        exactly one caller."""
 
 
 class DeliveryLog(Protocol):
@@ -212,9 +214,11 @@ class GeminiPauses(Protocol):
     async def gemini_paused_until(self, model: str) -> datetime | None:
         """When work for ``model`` may resume; None when it is not paused."""
 
-    async def claim_pause_notices(self, resume_at: datetime) -> list[Job]:
-        """Queued jobs waiting for Gemini not yet told of the pause ending at ``resume_at``;
-        each returned to exactly one caller."""
+    async def claim_pause_notices(
+        self, resume_at: datetime, *, shards: ShardSet | None = None
+    ) -> list[Job]:
+        """Queued jobs (of ``shards``) waiting for Gemini not yet told of the pause ending
+        at ``resume_at``; each returned to exactly one caller."""
 
 
 class Retention(Protocol):
@@ -292,90 +296,56 @@ class WebSessions(Protocol):
         """Use up a login state; its ``next`` path, or None."""
 
 
-class CardStore(Protocol):
-    """Review cards: one per note, their results, moderators' actions, their messages."""
+class Health(Protocol):
+    """Whether the database answers."""
 
-    async def create_card(self, draft: CardDraft) -> tuple[ReviewCard, bool]:
-        """Insert the note's card, or get the one it has; ``(card, created)``."""
-
-    async def card(self, guild_id: int, card_id: int) -> ReviewCard | None:
-        """The card with this id in this server (None for another server's)."""
-
-    async def card_for_note(self, place: NotePlace) -> ReviewCard | None:
-        """The note's card, if any."""
-
-    async def cards_for_message(self, message_id: int) -> list[ReviewCard]:
-        """Every card of notes in one message."""
-
-    async def cards_of_author(self, user_id: int) -> list[ReviewCard]:
-        """Every card of one member's notes."""
-
-    async def set_card_content(
-        self, card_id: int, content: CardContent, *, withheld: bool | None = None
-    ) -> ReviewCard | None:
-        """A new result for a card."""
-
-    async def record_card_action(
-        self, card_id: int, action: CardAction, actor_id: int, actor_name: str
-    ) -> ReviewCard | None:
-        """A moderator's review, flag or unflag."""
-
-    async def mark_original_deleted(
-        self, card_id: int, actor_id: int, actor_name: str
-    ) -> ReviewCard | None:
-        """A moderator is deleting the original."""
-
-    async def mark_card_gone(self, card_id: int) -> ReviewCard | None:
-        """The original is gone: a tombstone."""
-
-    async def delete_cards(self, card_ids: list[int]) -> int:
-        """Delete cards with their flags and reports."""
-
-    async def begin_card_post(self, card_id: int) -> ReviewCard | None:
-        """Count an attempt to post the card; the card."""
-
-    async def record_card_message(self, card_id: int, channel_id: int, message_id: int) -> int:
-        """Record the card's message (first wins); the recorded id."""
-
-    async def unposted_cards(
-        self, guild_ids: list[int], *, before: datetime, max_attempts: int
-    ) -> list[ReviewCard]:
-        """Cards of these servers that never reached Discord."""
+    async def ping(self) -> None:
+        """One round trip to the database (raises when it does not answer)."""
 
 
-class CardReports(Protocol):
-    """Members' reports."""
+class JobStats(Protocol):
+    """Summaries of the jobs, for operators and admins."""
 
-    async def add_report(self, card_id: int, guild_id: int, reporter_id: int) -> bool:
-        """Record a report; False when this member had reported the card already."""
+    async def queue_stats(self) -> QueueStats:
+        """Queued and running jobs of every process, and when the oldest queued one entered
+        the queue."""
 
-    async def reports_since(self, guild_id: int, reporter_id: int, since: datetime) -> int:
-        """How many reports a member made in a server since ``since``."""
+    async def guild_job_counts(self, guild_id: int, *, since: datetime) -> GuildJobCounts:
+        """One server's jobs waiting and running now, done and failed since ``since``."""
 
 
-class CardSearch(Protocol):
-    """Listing, searching and exporting cards; the audit entries of a period."""
+class RateSlots(Protocol):
+    """Request slots in a sliding window, shared by every process (one rate limit)."""
 
-    async def list_cards(
-        self, query: CardQuery, *, offset: int, limit: int
-    ) -> tuple[list[ReviewCard], int]:
-        """One page of matching cards and the total."""
+    async def take_rate_slot(self, bucket: str, *, limit: int, window_s: float) -> float:
+        """Take a slot if fewer than ``limit`` were taken in the last ``window_s`` seconds:
+        0.0 when taken, else the seconds to wait before asking again."""
 
-    async def export_cards(self, query: CardQuery) -> list[ReviewCard]:
-        """Every matching card, oldest first."""
+    async def rate_window(self, bucket: str, *, window_s: float) -> RateWindow:
+        """Slots taken in the last ``window_s`` seconds, and when the oldest leaves."""
 
-    async def audit_entries(
-        self,
-        guild_id: int,
-        *,
-        since: datetime | None,
-        until: datetime | None,
-        visible: frozenset[int],
-    ) -> list[AuditEntry]:
-        """A server's audit entries of a period, within the channels in ``visible``."""
 
-    async def save_page_query(self, guild_id: int, user_id: int, filters: dict[str, Any]) -> int:
-        """Keep a list query for its page buttons; its id."""
-
-    async def page_query(self, guild_id: int, query_id: int) -> tuple[int, dict[str, Any]] | None:
-        """A kept query of this server: its owner and filters."""
+__all__ = [
+    "AuditLog",
+    "CardReports",
+    "CardSearch",
+    "CardStore",
+    "DeliveryLog",
+    "Erasure",
+    "GeminiPauses",
+    "Health",
+    "JobClaims",
+    "JobQueue",
+    "JobStats",
+    "OptOuts",
+    "RateSlots",
+    "ReplyTargets",
+    "ResultStore",
+    "Retention",
+    "ReviewStats",
+    "SettingsReader",
+    "SettingsWriter",
+    "UsageBreakdown",
+    "UsageLedger",
+    "WebSessions",
+]

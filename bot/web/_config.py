@@ -53,6 +53,9 @@ class DashboardConfig:
             raise ConfigError(f"The dashboard needs {', '.join(missing)} (see the README).")
         if len(key.get_secret_value()) < 32:
             raise ConfigError("DASHBOARD_SECRET_KEY must be at least 32 characters long.")
+        if settings.http_port is not None and settings.http_port == settings.dashboard_port:
+            # /metrics and the health checks are for operators: never on the public port.
+            raise ConfigError("DASHBOARD_PORT and HTTP_PORT must differ (see the README).")
         return cls(
             public_url=url.rstrip("/"),
             client_id=client_id,

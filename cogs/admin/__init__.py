@@ -4,7 +4,8 @@ Admin commands live in their own top-level group because Discord applies default
 permissions per top-level command, not per subcommand; the permission is declared once
 (:class:`cogs._permissions.RequiresPermissions`) for Discord's UI and the runtime check.
 Each feature contributes its subcommands as a mixin module (``_settings``: settings, channel
-and exempt; ``_review``: review); :class:`AdminCommands` joins them into the one group.
+and exempt; ``_status``: status; ``_review``: review); :class:`AdminCommands` joins them into
+the one group.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.admin import ServerAdmin
+from bot.ops import GuildStatusReader
 from cogs._permissions import RequiresPermissions
 from cogs.admin._review import ReviewSettingsCommands, missing_in
 from cogs.admin._settings import SettingsCommands, describe_roles, describe_settings
+from cogs.admin._status import StatusCommands
 
 __all__ = ["AdminCommands", "describe_roles", "describe_settings", "missing_in"]
 
@@ -24,6 +27,7 @@ __all__ = ["AdminCommands", "describe_roles", "describe_settings", "missing_in"]
 @app_commands.guild_only()
 class AdminCommands(
     SettingsCommands,
+    StatusCommands,
     ReviewSettingsCommands,
     RequiresPermissions,
     commands.GroupCog,
@@ -33,6 +37,7 @@ class AdminCommands(
 
     required = discord.Permissions(manage_guild=True)
 
-    def __init__(self, admin: ServerAdmin) -> None:
+    def __init__(self, admin: ServerAdmin, status: GuildStatusReader) -> None:
         super().__init__()
         self._admin = admin
+        self._status = status

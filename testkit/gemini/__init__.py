@@ -17,7 +17,7 @@ from testkit.gemini._replies import (
     TextReply,
     TokenCounts,
 )
-from testkit.gemini._server import FakeGemini, RecordedRequest, make_client
+from testkit.gemini._server import FakeGemini, RecordedRequest, default_reply, make_client
 from testkit.gemini._usage import AUDIO_TOKENS_PER_SECOND, text_tokens
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "SlowReply",
     "TextReply",
     "TokenCounts",
+    "default_reply",
     "make_client",
     "text_tokens",
 ]

@@ -54,3 +54,10 @@ def test_the_secrets_are_redacted_from_logs(make_settings: Any) -> None:
     secrets = make_settings(**COMPLETE).secrets()
     assert "client-secret-value" in secrets
     assert "s" * 32 in secrets
+
+
+def test_the_operators_port_is_never_the_dashboards(make_settings: Any) -> None:
+    values = COMPLETE | {"dashboard_port": 8443, "http_port": 8443}
+    with pytest.raises(ConfigError, match=r"^DASHBOARD_PORT and HTTP_PORT must differ"):
+        DashboardConfig.from_settings(make_settings(**values))
+    assert DashboardConfig.from_settings(make_settings(**values | {"http_port": 8080}))
