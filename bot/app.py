@@ -17,7 +17,13 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from bot.audio import AudioLimits, locate_audio_tools, sweep_stale_workspaces
+from bot.audio import (
+    AudioLimits,
+    DownloadPolicy,
+    guarded_session,
+    locate_audio_tools,
+    sweep_stale_workspaces,
+)
 from bot.gemini import GeminiService, RateLimiter
 from bot.jobs import (
     Consent,
@@ -47,7 +53,8 @@ class Core:
     consent: Consent
     policy: Policy
     prices: Prices
-    http: aiohttp.ClientSession
+    http: aiohttp.ClientSession  # guarded: connects only to DOWNLOAD_HOSTS' checked addresses
+    downloads: DownloadPolicy
 
 
 def build_pipeline(
@@ -91,9 +98,10 @@ async def open_core(settings: Settings, *, clock: Clock = utc_now) -> AsyncItera
         consent = Consent(storage)
         policy = Policy(storage, QuotaLimits.from_settings(settings), consent, clock=clock)
         cache = StoredResultCache(storage, ttl_s=settings.retention_s)
+        downloads = DownloadPolicy.from_settings(settings)
         async with (
             open_pipeline(settings, cache=cache, clock=clock) as pipeline,
-            aiohttp.ClientSession() as http,
+            guarded_session(downloads) as http,
         ):
             yield Core(
                 settings=settings,
@@ -104,6 +112,7 @@ async def open_core(settings: Settings, *, clock: Clock = utc_now) -> AsyncItera
                 policy=policy,
                 prices=Prices.from_settings(settings),
                 http=http,
+                downloads=downloads,
             )
     finally:
         await storage.close()

@@ -83,6 +83,7 @@ class VoiceNotesBot(commands.AutoShardedBot):
             self,
             core.storage,
             core.http,
+            downloads=core.downloads,
             inline_cap=settings.inline_message_cap,
             clock=core.clock,
         )

@@ -22,6 +22,7 @@ LAYERS = [
     "bot.settings",
     "bot.logs",
     "bot.options",
+    "bot.links",
     "bot.audio",
     "bot.gemini",
     "bot.render",

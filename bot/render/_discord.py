@@ -31,9 +31,10 @@ def escape_untrusted(text: str) -> str:
 
 
 def _segment_line(segment: Segment) -> str:
-    emoji = EMOTION_EMOJI.get(segment.emotion, "")
+    emoji = EMOTION_EMOJI.get(segment.emotion or "", "")
+    mood = f" · {emoji}" if emoji else ""  # no emotion heard (the speech engine): none shown
     line = (
-        f"`{segment.timestamp}` **{escape_untrusted(segment.speaker)}** · {emoji} · "
+        f"`{segment.timestamp}` **{escape_untrusted(segment.speaker)}**{mood} · "
         f"{escape_untrusted(segment.content)}"
     )
     if segment.translation:

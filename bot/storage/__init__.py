@@ -24,6 +24,7 @@ from bot.storage._types import (
     UsageTotals,
     utc_now,
 )
+from bot.storage._vocabulary_repo import VocabularyChange, clean_term
 
 __all__ = [
     "DEFAULT_MAX_ATTEMPTS",
@@ -41,6 +42,8 @@ __all__ = [
     "ReplyStyle",
     "Storage",
     "UsageTotals",
+    "VocabularyChange",
+    "clean_term",
     "normalize_url",
     "utc_now",
 ]

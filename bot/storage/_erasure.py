@@ -23,6 +23,7 @@ from bot.storage._schema import (
     channel_settings,
     departed_guilds,
     guild_settings,
+    guild_vocabulary,
     jobs,
     result_cache,
     usage_records,
@@ -73,13 +74,15 @@ class ErasureRepo(RepoBase):
 
     async def erase_guild(self, guild_id: int) -> None:
         """Everything stored about one server, in one transaction: its jobs (and their
-        posted-part records), the results of their audio, settings, usage and audit log."""
+        posted-part records), the results of their audio, settings, vocabulary, usage and
+        audit log."""
         its_jobs = select(jobs).where(jobs.c.guild_id == guild_id).subquery()
         by_guild = [
             (usage_records, usage_records.c.guild_id),
             (audit_log, audit_log.c.guild_id),
             (channel_settings, channel_settings.c.guild_id),
             (guild_settings, guild_settings.c.guild_id),
+            (guild_vocabulary, guild_vocabulary.c.guild_id),
             (jobs, jobs.c.guild_id),
             (departed_guilds, departed_guilds.c.guild_id),
         ]

@@ -42,6 +42,7 @@ def dump_spec(spec: JobSpec) -> str:
             "output": spec.output.value,
             "quota_exempt": spec.quota_exempt,
             "forwarded_by": spec.forwarded_by,
+            "video_url": spec.video_url,
         }
     )
 
@@ -54,6 +55,7 @@ def load_spec(mode: str, text: str) -> JobSpec:
         output=OutputMode(data["output"]),
         quota_exempt=bool(data["quota_exempt"]),
         forwarded_by=data.get("forwarded_by"),  # absent from jobs stored before forwards
+        video_url=data.get("video_url"),  # absent from jobs stored before video links
     )
 
 

@@ -159,6 +159,22 @@ _V3_GEMINI = (
     "ALTER TABLE usage_records ADD COLUMN tokens_cached BIGINT NOT NULL DEFAULT 0",
 )
 
+_V7_INPUTS = (
+    "ALTER TABLE guild_settings ADD COLUMN links_enabled BOOLEAN NOT NULL DEFAULT FALSE",
+    "ALTER TABLE guild_settings ADD COLUMN transcribe_engine TEXT",
+    "ALTER TABLE guild_settings ADD COLUMN word_timestamps BOOLEAN NOT NULL DEFAULT FALSE",
+    "ALTER TABLE guild_settings ADD COLUMN server_context TEXT",
+    """CREATE TABLE guild_vocabulary (
+        guild_id BIGINT NOT NULL,
+        term_key TEXT NOT NULL,
+        term TEXT NOT NULL,
+        created_at {ts} NOT NULL,
+        PRIMARY KEY (guild_id, term_key)
+    )""",
+    "ALTER TABLE jobs ADD COLUMN source_channel_id BIGINT",
+    "ALTER TABLE usage_records ADD COLUMN service_tier TEXT NOT NULL DEFAULT 'standard'",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -185,6 +201,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
             "CREATE INDEX ix_jobs_author ON jobs (author_id)",
         ),
+    ),
+    Migration(
+        7,
+        "links and engines per server, server vocabulary, linked sources, usage by tier",
+        _V7_INPUTS,
     ),
 )
 """Every schema step, in order. Append only."""

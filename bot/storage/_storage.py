@@ -16,9 +16,19 @@ from bot.storage._pauses import PausesRepo
 from bot.storage._records import RecordsRepo
 from bot.storage._settings_repo import SettingsRepo
 from bot.storage._types import DEFAULT_RETENTION_S, Clock, utc_now
+from bot.storage._vocabulary_repo import VocabularyRepo
 
 
-class Storage(SettingsRepo, JobsRepo, ClaimsRepo, PausesRepo, RecordsRepo, ErasureRepo, RepoBase):
+class Storage(
+    SettingsRepo,
+    JobsRepo,
+    ClaimsRepo,
+    PausesRepo,
+    RecordsRepo,
+    ErasureRepo,
+    VocabularyRepo,
+    RepoBase,
+):
     """The bot's one repository: every read and write of the database goes through here.
 
     Open with :meth:`open` (which migrates the schema) and :meth:`close` when done.

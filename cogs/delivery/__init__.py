@@ -16,6 +16,7 @@ from pathlib import Path
 import aiohttp
 import discord
 
+from bot.audio import DownloadPolicy
 from bot.errors import OptedOut, VoiceNoteError
 from bot.jobs import PlatformBusy, QueuedForGemini, SourceGone
 from bot.model import TranscriptDocument
@@ -76,12 +77,13 @@ class DiscordDelivery:
         store: DeliveryStore,
         http: aiohttp.ClientSession,
         *,
+        downloads: DownloadPolicy,
         inline_cap: int,
         clock: Clock,
     ) -> None:
         self._inline_cap = inline_cap
         self._clock = clock
-        self._fetcher = AudioFetcher(client, http)
+        self._fetcher = AudioFetcher(client, http, downloads)
         self.status = StatusBoard(client, store)
         self._channel = ChannelTransport(client, store, self._fetcher)
         self._followup = FollowupTransport(client, store, self.status, self._channel)
