@@ -6,13 +6,19 @@ are handled here: a reply cut at the token limit raises :class:`bot.errors.Trunc
 GeminiRefused` at once (asking again gets the same answer), an empty, failed or invalid
 reply is asked for again a bounded number of times. Whatever is raised carries the usage
 already billed by this call's attempts.
+
+A job works with a *scoped* service (:meth:`GeminiService.scoped`): every request of it
+starts with the same server prefix (the server's vocabulary and context, as data, before
+any audio: a stable prefix Gemini may serve from its implicit cache) and asks for the job's
+service tier (:mod:`._sender`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
-import time
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -25,10 +31,13 @@ from bot.gemini._files import AudioInput, AudioParts
 from bot.gemini._prompts import SYSTEM_INSTRUCTION
 from bot.gemini._quota import Clock, utc_clock
 from bot.gemini._ratelimit import RateLimiter
-from bot.gemini._retry import RetryPolicy, with_retries
+from bot.gemini._retry import RetryPolicy
 from bot.gemini._schema import gemini_schema
 from bot.gemini._sdk import Interaction, new_client, refusal_codes, usage_of
+from bot.gemini._sender import Sender, Tiering
+from bot.gemini._video import VideoInput
 from bot.model import Usage
+from bot.options import ServiceTier
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -59,7 +68,8 @@ def build_genai_client(settings: Settings) -> genai.Client:
 
 
 class GeminiService:
-    """Structured requests to one Gemini model. Built once at startup and shared."""
+    """Structured requests to one Gemini model. Built once at startup and shared; a job
+    uses a :meth:`scoped` copy (its server's prefix, its tier)."""
 
     def __init__(
         self,
@@ -73,22 +83,30 @@ class GeminiService:
         max_output_tokens: int,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Clock = utc_clock,
+        tiering: Tiering | None = None,
     ) -> None:
         self.model = model
-        self._clock = clock
         self._client = client
-        self._limiter = limiter
         self._retry = retry
-        self._timeout_s = timeout_s
-        self._max_output_tokens = max_output_tokens
-        self._sleep = sleep
-        self._audio = AudioParts(
+        self.max_output_tokens = max_output_tokens
+        self._sender = Sender(
+            client,
+            limiter=limiter,
+            retry=retry,
+            timeout_s=timeout_s,
+            sleep=sleep,
+            clock=clock,
+            tiering=tiering or Tiering(),
+        )
+        self.audio = AudioParts(
             client,
             inline_limit_bytes=inline_limit_bytes,
             retry=retry,
             timeout_s=timeout_s,
             sleep=sleep,
         )
+        self.prefix: str | None = None
+        self.tier = ServiceTier.STANDARD
 
     @classmethod
     def from_settings(
@@ -108,7 +126,20 @@ class GeminiService:
             inline_limit_bytes=settings.gemini_inline_limit_bytes,
             max_output_tokens=settings.gemini_max_output_tokens,
             clock=clock,
+            tiering=Tiering(flex_timeout_s=settings.gemini_flex_timeout_seconds),
         )
+
+    @property
+    def sender(self) -> Sender:
+        """How requests are sent (shared with the speech model's service)."""
+        return self._sender
+
+    def scoped(self, *, prefix: str | None, tier: ServiceTier) -> GeminiService:
+        """This service for one job: ``prefix`` (a server's reference data) opens every
+        request, which asks for ``tier``. Shares the client, limiter and uploads."""
+        view = copy.copy(self)
+        view.prefix, view.tier = prefix, tier
+        return view
 
     async def close(self) -> None:
         """Release the SDK's HTTP connections."""
@@ -120,6 +151,7 @@ class GeminiService:
         prompt: str,
         response_model: type[T],
         audio: AudioInput | None = None,
+        video: VideoInput | None = None,
         max_output_tokens: int | None = None,
     ) -> ModelReply[T]:
         """One schema-constrained request, parsed into ``response_model``.
@@ -128,13 +160,20 @@ class GeminiService:
         after bounded retries, GeminiRejected for a refused request, GeminiBadOutput when no
         attempt produced schema-valid JSON.
         """
-        parts: list[dict[str, Any]] = [{"type": "text", "text": prompt}]
+        parts = [*self._prefix_parts(), {"type": "text", "text": prompt}]
         estimate = estimate_audio_tokens(audio.duration_s) if audio else 0
+        estimate += video.estimated_tokens() if video else 0
+        estimate += math.ceil(len(self.prefix or "") / 4)  # the prefix is paid for too
         usage = Usage(estimated_input_tokens=estimate)
+        if video is not None:
+            parts.append(video.part())
         if audio is None:
             return await self._ask(parts, response_model, max_output_tokens, usage)
-        async with self._audio.part(audio) as part:
+        async with self.audio.part(audio) as part:
             return await self._ask([*parts, part], response_model, max_output_tokens, usage)
+
+    def _prefix_parts(self) -> list[dict[str, Any]]:
+        return [{"type": "text", "text": self.prefix}] if self.prefix else []
 
     async def _ask(
         self,
@@ -144,9 +183,10 @@ class GeminiService:
         usage: Usage,
     ) -> ModelReply[T]:
         """Ask until a reply parses, within the output-retry budget."""
+        request = self._request(parts, response_model, max_tokens)
         for attempt in range(1, self._retry.output_attempts + 2):
             try:
-                interaction = await self._create(parts, response_model, max_tokens)
+                interaction = await self._sender.send(request, self.tier)
             except VoiceNoteError as error:
                 charge(error, usage)  # earlier attempts of this call were billed
                 raise
@@ -158,43 +198,24 @@ class GeminiService:
             "Gemini's answer came back unusable several times; please try again.", usage
         )
 
-    async def _create(
+    def _request(
         self, parts: list[dict[str, Any]], response_model: type[BaseModel], max_tokens: int | None
-    ) -> Interaction:
-        """Send one request, retrying transient faults within the policy's bounds."""
-        response_format = {
-            "type": "text",
-            "mime_type": "application/json",
-            "schema": gemini_schema(response_model),
+    ) -> dict[str, Any]:
+        """The keyword arguments of ``interactions.create`` for one structured request."""
+        return {
+            "model": self.model,
+            "input": [{"type": "user_input", "content": parts}],
+            "system_instruction": SYSTEM_INSTRUCTION,
+            "response_format": {
+                "type": "text",
+                "mime_type": "application/json",
+                "schema": gemini_schema(response_model),
+            },
+            "generation_config": {
+                "max_output_tokens": max_tokens or self.max_output_tokens,
+                "thinking_level": "low",
+            },
         }
-        config = {
-            "max_output_tokens": max_tokens or self._max_output_tokens,
-            "thinking_level": "low",
-        }
-
-        async def once(attempt: int) -> Interaction:
-            waited = await self._limiter.acquire()
-            started = time.monotonic()
-            async with asyncio.timeout(self._timeout_s + 5):
-                result: Interaction = await self._client.aio.interactions.create(  # type: ignore[assignment]
-                    model=self.model,
-                    input=[{"type": "user_input", "content": parts}],
-                    system_instruction=SYSTEM_INSTRUCTION,
-                    response_format=response_format,
-                    generation_config=config,
-                    store=False,
-                    timeout=self._timeout_s,
-                )
-            log.info(
-                "gemini request ok: status=%s elapsed=%.2fs ratelimit_wait=%.2fs attempt=%d",
-                result.status,
-                time.monotonic() - started,
-                waited,
-                attempt,
-            )
-            return result
-
-        return await with_retries(once, self._retry, self._sleep, what="request", clock=self._clock)
 
 
 def _judge(
