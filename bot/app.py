@@ -24,9 +24,10 @@ from bot.audio import (
     locate_audio_tools,
     sweep_stale_workspaces,
 )
-from bot.gemini import GeminiService, RateLimiter
+from bot.gemini import GeminiService, RateLimiter, SpeechService
 from bot.jobs import (
     Consent,
+    HearingDefaults,
     JobPort,
     JobRunner,
     Policy,
@@ -34,8 +35,9 @@ from bot.jobs import (
     QuotaLimits,
     RunnerConfig,
     StoredResultCache,
+    Translations,
 )
-from bot.pipeline import Pipeline, ResultCache
+from bot.pipeline import Pipeline, ResultCache, Translator
 from bot.settings import Settings
 from bot.storage import Clock, Storage, utc_now
 
@@ -55,6 +57,7 @@ class Core:
     prices: Prices
     http: aiohttp.ClientSession  # guarded: connects only to DOWNLOAD_HOSTS' checked addresses
     downloads: DownloadPolicy
+    translations: Translations
 
 
 def build_pipeline(
@@ -71,6 +74,8 @@ def build_pipeline(
         chunk_s=settings.chunk_seconds,
         chunk_concurrency=settings.chunk_concurrency,
         cache=cache,
+        speech=SpeechService.alongside(gemini, settings.gemini_transcribe_model),
+        video_max_s=settings.video_max_seconds,
     )
 
 
@@ -96,7 +101,13 @@ async def open_core(settings: Settings, *, clock: Clock = utc_now) -> AsyncItera
         if swept:
             log.info("removed %d stale job dirs left by a previous run", swept)
         consent = Consent(storage)
-        policy = Policy(storage, QuotaLimits.from_settings(settings), consent, clock=clock)
+        policy = Policy(
+            storage,
+            QuotaLimits.from_settings(settings),
+            consent,
+            clock=clock,
+            hearing=HearingDefaults.from_settings(settings),
+        )
         cache = StoredResultCache(storage, ttl_s=settings.retention_s)
         downloads = DownloadPolicy.from_settings(settings)
         async with (
@@ -113,6 +124,7 @@ async def open_core(settings: Settings, *, clock: Clock = utc_now) -> AsyncItera
                 prices=Prices.from_settings(settings),
                 http=http,
                 downloads=downloads,
+                translations=Translations(storage, pipeline, policy, Translator(cache)),
             )
     finally:
         await storage.close()

@@ -166,3 +166,8 @@ class Hearing:
         }
         encoded = json.dumps(payload, sort_keys=True).encode()
         return hashlib.sha256(encoded).hexdigest()[:16]
+
+
+DEFAULT_HEARING = Hearing()
+"""The general engine, no vocabulary, the standard tier: how a file is heard outside any
+server (the CLI, DMs)."""

@@ -7,18 +7,22 @@
   opt-out rule for every entry point.
 * :class:`StoredResultCache` (``_cache``) keeps finished documents: the same audio asked
   the same way costs one Gemini request.
+* :class:`Translations` (``_translations``) translates a job's stored transcript on
+  request, from its text alone.
 """
 
 from bot.jobs._cache import StoredResultCache, parse_document
 from bot.jobs._consent import OPTED_OUT_MESSAGE, Consent, ConsentStore
 from bot.jobs._policy import (
     REPORT_DAYS,
+    HearingDefaults,
     Policy,
     PolicyStore,
     Prices,
     QuotaLimits,
     UsageReport,
     is_quota_exempt,
+    totals_of,
 )
 from bot.jobs._ports import (
     JobPolicy,
@@ -29,12 +33,14 @@ from bot.jobs._ports import (
     SourceGone,
 )
 from bot.jobs._runner import JobRunner, RunnerConfig
+from bot.jobs._translations import Translations, TranslationStore
 
 __all__ = [
     "OPTED_OUT_MESSAGE",
     "REPORT_DAYS",
     "Consent",
     "ConsentStore",
+    "HearingDefaults",
     "JobPolicy",
     "JobPort",
     "JobRunner",
@@ -48,7 +54,10 @@ __all__ = [
     "RunnerConfig",
     "SourceGone",
     "StoredResultCache",
+    "TranslationStore",
+    "Translations",
     "UsageReport",
     "is_quota_exempt",
     "parse_document",
+    "totals_of",
 ]

@@ -40,8 +40,8 @@ from bot.errors import (
 )
 from bot.jobs._cache import parse_document
 from bot.jobs._ports import JobPolicy, JobPort, JobStore, PlatformBusy, QueuedForGemini, SourceGone
-from bot.model import TranscriptDocument, Usage
-from bot.pipeline import Pipeline, Processed, Progress, billable_seconds, reused_as
+from bot.model import TierUsage, TranscriptDocument, Usage
+from bot.pipeline import Pipeline, Processed, Progress, quota_seconds, reused_as
 from bot.storage import Job, JobOutcome, JobRequest, JobStatus
 
 log = logging.getLogger(__name__)
@@ -213,23 +213,34 @@ class JobRunner:
     async def _record_usage(self, job: Job, processed: Processed) -> None:
         if processed.reused:  # a cache hit spent nothing
             return
-        source = processed.document.source
-        seconds = billable_seconds(source.duration_s, source.range_start_s, source.range_end_s)
+        seconds = quota_seconds(processed.document)
         await self._record_spend(job, processed.document.usage, audio_s=seconds)
 
     async def _record_spend(self, job: Job, usage: Usage, *, audio_s: float) -> None:
-        """Record what Gemini billed (nothing to record for silence or a cache hit)."""
-        if not usage.requests:
-            return
-        await self._store.add_usage(
-            guild_id=job.guild_id,
-            user_id=job.requester_id,
-            audio_s=audio_s,
-            tokens_in=usage.input_tokens,
-            tokens_out=usage.output_tokens,
-            tokens_thought=usage.thought_tokens,
-            tokens_cached=usage.cached_tokens,
+        """Record what Gemini billed (nothing to record for silence or a cache hit), one
+        row per service tier that served it (flex is billed at its own price)."""
+        flex = usage.flex
+        standard = TierUsage(
+            requests=usage.requests - flex.requests,
+            input_tokens=usage.input_tokens - flex.input_tokens,
+            output_tokens=usage.output_tokens - flex.output_tokens,
+            thought_tokens=usage.thought_tokens - flex.thought_tokens,
+            cached_tokens=usage.cached_tokens - flex.cached_tokens,
         )
+        for tier, part in (("standard", standard), ("flex", flex)):
+            if part.requests <= 0:
+                continue
+            await self._store.add_usage(
+                guild_id=job.guild_id,
+                user_id=job.requester_id,
+                audio_s=audio_s,
+                tokens_in=part.input_tokens,
+                tokens_out=part.output_tokens,
+                tokens_thought=part.thought_tokens,
+                tokens_cached=part.cached_tokens,
+                service_tier=tier,
+            )
+            audio_s = 0.0  # the audio counts once, with the first row
 
     async def _produce(self, job: Job) -> Processed:
         async def progress(value: Progress) -> None:
@@ -239,6 +250,11 @@ class JobRunner:
             await self._policy.admit(job, audio_s)
 
         limits = await self._policy.limits_for(job, self._pipeline.limits)
+        hearing = await self._policy.hearing_for(job)
+        if job.spec.video_url is not None:  # Gemini fetches the video: nothing to download
+            return await self._pipeline.process_video(
+                job.spec.video_url, job.spec.options, hearing=hearing, limits=limits, admit=admit
+            )
         async with self._pipeline.workspace() as workdir:
             source = workdir / "input"  # never the user's file name
             await self._port.fetch_audio(job, source, self._pipeline.limits.max_bytes)
@@ -250,6 +266,7 @@ class JobRunner:
                 progress,
                 limits=limits,
                 admit=admit,
+                hearing=hearing,
             )
 
     async def _fail(self, job: Job, error: Exception) -> None:
