@@ -23,6 +23,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 DOCUMENT_VERSION = 2
+AUDIO_TOKENS_PER_SECOND = 32
+"""What Gemini bills a second of audio, whatever the bitrate (its audio docs)."""
 Emotion = Literal["happy", "sad", "angry", "neutral"]
 Timing = Literal["model", "words", "estimated"]
 """Where segment times come from: the general model's timestamps, the speech model's word
@@ -145,6 +147,13 @@ class Usage(BaseModel):
     audio_tokens: int = 0
     video_tokens: int = 0
     flex: TierUsage = Field(default_factory=TierUsage)
+
+    def audio_equivalent_s(self) -> float:
+        """The media tokens (audio and video frames) as seconds of audio at 32 tokens a
+        second: what a video link counts against the minute quotas. All input tokens when
+        Gemini did not break them down by modality."""
+        media = self.audio_tokens + self.video_tokens
+        return (media or self.input_tokens) / AUDIO_TOKENS_PER_SECOND
 
     def __add__(self, other: Usage) -> Usage:
         """The sum of two usages."""

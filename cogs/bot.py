@@ -24,17 +24,22 @@ from cogs.erase_button import erase_button_type
 from cogs.erasure import Eraser
 from cogs.errors import VoiceNotesTree
 from cogs.members import MemberCommands
+from cogs.reactions import ReactionTranscribe
 from cogs.setup_check import SetupCheck
+from cogs.translate_button import translate_items
 from cogs.voice_commands import VoiceCommands
 
 log = logging.getLogger(__name__)
 
 
 def bot_intents(*, message_content: bool) -> discord.Intents:
-    """Guilds, guild messages and DMs; message content is privileged (portal switch)."""
+    """Guilds, guild messages and DMs; guild reactions (not privileged) for transcribe on
+    reaction, whose events carry ids only, so the message is fetched, and comes back with
+    its attachments only under message content (privileged: a portal switch)."""
     intents = discord.Intents.none()
     intents.guilds = True
     intents.guild_messages = True
+    intents.guild_reactions = True
     intents.dm_messages = True
     intents.message_content = message_content
     return intents
@@ -65,9 +70,8 @@ class VoiceNotesBot(commands.AutoShardedBot):
     ) -> None:
         settings = core.settings
         # discord.py warns at construction that voice libraries are missing: noise for a bot
-        # that uses no voice (a voice feature would install them and drop these two lines).
-        discord.VoiceClient.warn_nacl = False
-        discord.VoiceClient.warn_dave = False
+        # that uses no voice (a voice feature would install them and drop this line).
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             tree_cls=VoiceNotesTree,
@@ -79,6 +83,9 @@ class VoiceNotesBot(commands.AutoShardedBot):
             **_shard_options(settings),
         )
         self.core = core
+        self._translate_button, self._language_select = translate_items(
+            core.translations, core.storage, core.prices, inline_cap=settings.inline_message_cap
+        )
         self.delivery = DiscordDelivery(
             self,
             core.storage,
@@ -86,6 +93,7 @@ class VoiceNotesBot(commands.AutoShardedBot):
             downloads=core.downloads,
             inline_cap=settings.inline_message_cap,
             clock=core.clock,
+            reply_view=self._reply_view,
         )
         self.runner = build_runner(
             core, self.delivery, runner_config or runner_config_from(settings)
@@ -93,11 +101,21 @@ class VoiceNotesBot(commands.AutoShardedBot):
         self.eraser = Eraser(self, core.storage)
         self._erase_button = erase_button_type(self.eraser, core.storage)
 
+    def _reply_view(self, job_id: int) -> discord.ui.View:
+        """The buttons under a transcript reply: Translate (persistent)."""
+        view = discord.ui.View(timeout=None)
+        view.add_item(self._translate_button(job_id))
+        return view
+
     def build_cogs(self) -> list[commands.Cog]:
         """Every cog, constructed with the services it needs."""
         core = self.core
+        reaction = core.settings.transcribe_reaction
         return [
             AutoTranscribe(self.runner, core.storage, core.consent, self.delivery),
+            ReactionTranscribe(
+                self, self.runner, core.storage, core.consent, self.delivery, emoji=reaction
+            ),
             VoiceCommands(self, self.runner, core.storage, core.consent),
             AdminCommands(core.storage),
             Cleanup(self.eraser, core.storage, guild_grace_s=core.settings.guild_grace_s),
@@ -109,7 +127,7 @@ class VoiceNotesBot(commands.AutoShardedBot):
         """Load cogs and persistent buttons, sync commands, start the workers."""
         for cog in self.build_cogs():
             await self.add_cog(cog)
-        self.add_dynamic_items(self._erase_button)
+        self.add_dynamic_items(self._erase_button, self._translate_button, self._language_select)
         await self._sync_commands()
         self.runner.start()
         log.info("bot ready to work: worker %s", self.runner.worker_id)

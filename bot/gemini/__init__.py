@@ -50,7 +50,6 @@ from bot.gemini._schema import gemini_schema, schema_fingerprint
 from bot.gemini._sdk import RawWord
 from bot.gemini._sender import Tiering
 from bot.gemini._service import (
-    AUDIO_TOKENS_PER_SECOND,
     GeminiService,
     ModelReply,
     build_genai_client,
@@ -58,6 +57,7 @@ from bot.gemini._service import (
 )
 from bot.gemini._speech import SpeechReply, SpeechRequest, SpeechService
 from bot.gemini._video import VideoInput
+from bot.model import AUDIO_TOKENS_PER_SECOND
 
 __all__ = [
     "AUDIO_TOKENS_PER_SECOND",

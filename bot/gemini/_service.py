@@ -36,14 +36,13 @@ from bot.gemini._schema import gemini_schema
 from bot.gemini._sdk import Interaction, new_client, refusal_codes, usage_of
 from bot.gemini._sender import Sender, Tiering
 from bot.gemini._video import VideoInput
-from bot.model import Usage
+from bot.model import AUDIO_TOKENS_PER_SECOND, Usage
 from bot.options import ServiceTier
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T", bound=BaseModel)
-AUDIO_TOKENS_PER_SECOND = 32
 
 
 def estimate_audio_tokens(duration_s: float) -> int:

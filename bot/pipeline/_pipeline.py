@@ -47,7 +47,7 @@ from bot.options import DEFAULT_HEARING, Engine, Hearing, JobOptions
 from bot.pipeline import _modes
 from bot.pipeline._modes import Chunking
 from bot.pipeline._speech_mode import SpeechTranscriber
-from bot.pipeline._video_mode import from_video, quota_equivalent_s, video_source
+from bot.pipeline._video_mode import from_video, video_source
 
 log = logging.getLogger(__name__)
 
@@ -331,7 +331,7 @@ def quota_seconds(document: TranscriptDocument) -> float:
     second: a minute of quota is 1,920 media tokens, whatever carried them)."""
     source = document.source
     if source.uri is not None:
-        return quota_equivalent_s(document.usage)
+        return document.usage.audio_equivalent_s()
     return billable_seconds(source.duration_s, source.range_start_s, source.range_end_s)
 
 

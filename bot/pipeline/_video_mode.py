@@ -62,13 +62,6 @@ def heard_seconds(usage: Usage, fallback_s: float) -> float:
     return usage.audio_tokens / AUDIO_TOKENS_PER_SECOND
 
 
-def quota_equivalent_s(usage: Usage) -> float:
-    """What a video costs against the minute quotas: its media tokens (audio and frames)
-    as seconds of audio at 32 tokens a second; all input tokens when not broken down."""
-    media = usage.audio_tokens + usage.video_tokens
-    return (media or usage.input_tokens) / AUDIO_TOKENS_PER_SECOND
-
-
 async def _ask(
     gemini: GeminiService, prompt: str, model: type[R], video: VideoInput
 ) -> tuple[R, Usage, bool]:

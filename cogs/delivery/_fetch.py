@@ -53,7 +53,7 @@ class AudioFetcher:
         """The message the job is about, fetched fresh; None if gone or not a message job."""
         if job.message_id is None:
             return None
-        channel = await self.channel(job.channel_id)
+        channel = await self.channel(job.source_channel_id or job.channel_id)
         if channel is None:
             return None
         try:

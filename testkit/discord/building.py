@@ -142,6 +142,20 @@ class WorldBuilding:
         if notify:
             self._core.queue_event("CHANNEL_UPDATE", channel_payload(channel), channel.guild_id)
 
+    def set_permissions(
+        self,
+        channel: FakeChannel,
+        target: FakeUser | FakeRole | FakeGuild,
+        *,
+        denied: Iterable[str] = (),
+        allowed: Iterable[str] = (),
+    ) -> None:
+        """Replace the overwrite of a member, a role or (a guild) @everyone on ``channel``,
+        announced with CHANNEL_UPDATE like a moderator's change."""
+        kind = 1 if isinstance(target, FakeUser) else 0
+        self._core.world.set_overwrite(channel, target.id, kind, denied=denied, allowed=allowed)
+        self._core.queue_event("CHANNEL_UPDATE", channel_payload(channel), channel.guild_id)
+
     def dm_channel(self, user: FakeUser) -> FakeChannel:
         """The DM channel between the bot and a user."""
         return self._core.world.dm_channel(user)

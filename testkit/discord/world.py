@@ -144,11 +144,23 @@ class World:
         self, channel: FakeChannel, *, denied: Iterable[str], allowed: Iterable[str] = ()
     ) -> None:
         """Replace the bot member's overwrite on ``channel``."""
-        channel.overwrites = [o for o in channel.overwrites if o.id != self.bot_user.id]
+        self.set_overwrite(channel, self.bot_user.id, 1, denied=denied, allowed=allowed)
+
+    def set_overwrite(
+        self,
+        channel: FakeChannel,
+        target_id: int,
+        kind: int,
+        *,
+        denied: Iterable[str],
+        allowed: Iterable[str] = (),
+    ) -> None:
+        """Replace the overwrite of a role (``kind`` 0; the guild id is @everyone) or a
+        member (``kind`` 1) on ``channel``."""
+        channel.overwrites = [o for o in channel.overwrites if o.id != target_id]
         deny, allow = perms.permission_value(denied), perms.permission_value(allowed)
         if deny or allow:
-            overwrite = Overwrite(id=self.bot_user.id, type=1, allow=allow, deny=deny)
-            channel.overwrites.append(overwrite)
+            channel.overwrites.append(Overwrite(id=target_id, type=kind, allow=allow, deny=deny))
 
     def dm_channel(self, user: FakeUser) -> FakeChannel:
         """The (created on demand) DM channel between the bot and ``user``."""
