@@ -49,7 +49,7 @@ async def test_three_reactions_transcribe_a_note_once_for_the_first_reactor(
 
 
 async def test_other_emoji_and_channels_with_automatic_replies_are_left_alone(
-    harness: Harness, voice_note_bytes: bytes
+    harness: Harness, voice_note_bytes: bytes, distinct_voice_notes: list[bytes]
 ) -> None:
     (bob,) = members(harness, "bob")
     await harness.discord.flush_events()
@@ -60,10 +60,21 @@ async def test_other_emoji_and_channels_with_automatic_replies_are_left_alone(
     await auto_off(harness)
     quiet = await harness.post_note(voice_note_bytes)
     await harness.discord.add_reaction(quiet, "👍", bob)
-    await harness.discord.flush_events()
-    await harness.wait_jobs_idle()
-    assert len(harness.gemini.requests) == 1
+    await transcribed_later(harness, distinct_voice_notes[0], bob)  # earlier ones: handled
+    assert len(harness.gemini.requests) == 2
     assert await harness.bot.core.storage.jobs_for_message(quiet.id) == []
+    assert [j.origin.value for j in await harness.bot.core.storage.jobs_for_message(note.id)] == [
+        "auto"
+    ]
+
+
+async def transcribed_later(harness: Harness, data: bytes, user: FakeUser) -> None:
+    """A later note transcribed on a reaction: by then earlier reactions were handled (each
+    is filtered or refused long before a whole transcription completes)."""
+    harness.gemini.enqueue(Reply.json(transcript_reply("Later.")))
+    later = await harness.post_note(data)
+    await harness.discord.add_reaction(later, WRITE, user)
+    await harness.discord.wait_for(lambda: harness.discord.reactions_on(later).get("✅"))
 
 
 async def test_an_opted_out_authors_note_is_only_transcribed_for_the_author(
@@ -74,18 +85,17 @@ async def test_an_opted_out_authors_note_is_only_transcribed_for_the_author(
     await harness.bot.core.storage.set_opt_out(harness.alice.id, True)
     await harness.discord.flush_events()
     note = await harness.post_note(voice_note_bytes)
-    await harness.discord.add_reaction(note, WRITE, bob)
-    await harness.discord.flush_events()
-    await harness.wait_jobs_idle()
-    assert await harness.bot.core.storage.jobs_for_message(note.id) == []
     harness.gemini.enqueue(Reply.json(transcript_reply("My own note.")))
-    await harness.discord.add_reaction(note, WRITE, harness.alice)
+    await harness.discord.add_reaction(note, WRITE, bob)  # refused: Alice opted out
+    await harness.discord.add_reaction(note, WRITE, harness.alice)  # handled after Bob's
     await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
+    (job,) = await harness.bot.core.storage.jobs_for_message(note.id)
+    assert job.requester_id == harness.alice.id  # Bob's reaction, first, made no job
     assert len(harness.gemini.requests) == 1
 
 
 async def test_without_message_content_a_fetched_note_has_no_audio_to_transcribe(
-    harness: Harness, voice_note_bytes: bytes
+    harness: Harness, voice_note_bytes: bytes, distinct_voice_notes: list[bytes]
 ) -> None:
     await auto_off(harness)
     (bob,) = members(harness, "bob")
@@ -96,6 +106,7 @@ async def test_without_message_content_a_fetched_note_has_no_audio_to_transcribe
     await harness.discord.wait_for(
         lambda: harness.discord.requests_to("GET", rf"/channels/\d+/messages/{note.id}$")
     )
-    await harness.wait_jobs_idle()
+    harness.discord.granted_intents.add("MESSAGE_CONTENT")
+    await transcribed_later(harness, distinct_voice_notes[1], bob)
     assert await harness.bot.core.storage.jobs_for_message(note.id) == []
-    assert harness.gemini.requests == []
+    assert len(harness.gemini.requests) == 1  # the later note's only
