@@ -175,10 +175,13 @@ class Pipeline:
         file_name: str,
         options: JobOptions,
         progress: ProgressCallback | None = None,
+        hearing: Hearing = DEFAULT_HEARING,
     ) -> TranscriptDocument:
         """Run the whole pipeline on ``source`` in a fresh workspace."""
         async with self.workspace() as workdir:
-            processed = await self.process_in(source, workdir, file_name, options, progress)
+            processed = await self.process_in(
+                source, workdir, file_name, options, progress, hearing=hearing
+            )
         return processed.document
 
     async def process_in(

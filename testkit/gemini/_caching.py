@@ -39,6 +39,10 @@ class PrefixCache:
     clock: Callable[[], float] = time.monotonic
     _seen: dict[str, list[tuple[float, list[str]]]] = field(default_factory=dict)
 
+    def clear(self) -> None:
+        """Forget every request seen (the cache's entries expired)."""
+        self._seen.clear()
+
     def cached_tokens(self, model: str, keys: list[str], tokens: list[int]) -> int:
         """Tokens of the longest prefix shared with a recent request of ``model``; 0 below
         the minimum. Records this request for the next ones."""
