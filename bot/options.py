@@ -31,6 +31,8 @@ class Origin(StrEnum):
     CONTEXT = "context"  # a message's context menu
     CLI = "cli"  # python -m bot transcribe FILE
     REACTION = "reaction"  # a member reacted to a voice note with the transcribe emoji
+    REPORT = "report"  # a member's report of a note that had no result yet (review)
+    RERUN = "rerun"  # a moderator's Re-run of a note (review)
 
     @property
     def on_the_note(self) -> bool:
@@ -101,7 +103,9 @@ class JobSpec:
     ``output`` is what the reply shows (a server's output mode, for automatic replies);
     ``quota_exempt`` is decided where the requester's roles are known (the Discord layer)
     and lifts the per-user daily quota only. ``forwarded_by`` names the member who forwarded
-    a note whose original the bot could not read (the reply says so). Server limits are not
+    a note whose original the bot could not read (the reply says so). ``fresh`` bypasses
+    the result cache; ``server_pays`` (reports, re-runs) counts the audio against the
+    server's quota only, recorded as nobody's own usage. Server limits are not
     copied in here: the job policy reads them when it applies them, so every entry point
     gets the same rules.
     """
@@ -111,6 +115,8 @@ class JobSpec:
     quota_exempt: bool = False
     forwarded_by: int | None = None  # who forwarded a note whose original was out of reach
     video_url: str | None = None  # a canonical YouTube URL (bot.links): Gemini fetches it
+    fresh: bool = False  # ask Gemini again even if a result is stored (a moderator's Re-run)
+    server_pays: bool = False  # moderation work: counted against the server, not the member
 
     @property
     def mode(self) -> Mode:

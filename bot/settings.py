@@ -92,6 +92,7 @@ class Settings(BaseSettings):
     log_format: str = Field(default="text", pattern="^(text|json)$")
 
     # Moderator review (see cogs/review)
+    review_reports_per_hour: int = Field(default=5, ge=1, le=100)  # per member and server
 
     # Operations: health, metrics (see bot/ops)
 

@@ -14,7 +14,8 @@ import discord
 from discord.ext import commands
 
 from bot.app import Core, build_runner, runner_config_from
-from bot.jobs import RunnerConfig
+from bot.jobs import JobRunner, RunnerConfig
+from bot.review import Cards, Review, ReviewedPort, build_cards, build_review
 from bot.settings import Settings
 from cogs.admin import AdminCommands
 from cogs.auto_transcribe import AutoTranscribe
@@ -25,6 +26,13 @@ from cogs.erasure import Eraser
 from cogs.errors import VoiceNotesTree
 from cogs.members import MemberCommands
 from cogs.reactions import ReactionTranscribe
+from cogs.review import (
+    DYNAMIC_ITEMS,
+    DiscordReviewPort,
+    ReportCommand,
+    ReviewClicks,
+    ReviewCommands,
+)
 from cogs.setup_check import SetupCheck
 from cogs.translate_button import translate_items
 from cogs.voice_commands import VoiceCommands
@@ -95,10 +103,12 @@ class VoiceNotesBot(commands.AutoShardedBot):
             clock=core.clock,
             reply_view=self._reply_view,
         )
-        self.runner = build_runner(
-            core, self.delivery, runner_config or runner_config_from(settings)
+        self.review_port = DiscordReviewPort(self, core.storage)
+        cards = build_cards(core.storage, self.review_port, clock=core.clock)
+        self.eraser = Eraser(self, core.storage, cards=cards.lifecycle)
+        self.runner, self.review = self._runner_and_review(
+            cards, runner_config or runner_config_from(settings)
         )
-        self.eraser = Eraser(self, core.storage)
         self._erase_button = erase_button_type(self.eraser, core.storage)
 
     def _reply_view(self, job_id: int) -> discord.ui.View:
@@ -106,6 +116,22 @@ class VoiceNotesBot(commands.AutoShardedBot):
         view = discord.ui.View(timeout=None)
         view.add_item(self._translate_button(job_id))
         return view
+
+    def _runner_and_review(self, cards: Cards, config: RunnerConfig) -> tuple[JobRunner, Review]:
+        """The job runner, whose port feeds the cards, and review, whose reports and
+        re-runs queue jobs on the runner."""
+        core = self.core
+        runner = build_runner(core, ReviewedPort(self.delivery, cards.intake), config)
+        review = build_review(
+            cards,
+            core.storage,
+            self.review_port,
+            runner,
+            self.eraser,
+            clock=core.clock,
+            reports_per_hour=core.settings.review_reports_per_hour,
+        )
+        return runner, review
 
     def build_cogs(self) -> list[commands.Cog]:
         """Every cog, constructed with the services it needs."""
@@ -121,13 +147,18 @@ class VoiceNotesBot(commands.AutoShardedBot):
             Cleanup(self.eraser, core.storage, guild_grace_s=core.settings.guild_grace_s),
             MemberCommands(core.storage, core.policy, core.prices, self._erase_button),
             SetupCheck(self),
+            ReviewCommands(self.review, core.storage, core.clock),
+            ReportCommand(self, self.review, self.review_port, core.storage),
+            ReviewClicks(self, self.review, core.storage),
         ]
 
     async def setup_hook(self) -> None:
         """Load cogs and persistent buttons, sync commands, start the workers."""
         for cog in self.build_cogs():
             await self.add_cog(cog)
-        self.add_dynamic_items(self._erase_button, self._translate_button, self._language_select)
+        self.add_dynamic_items(
+            self._erase_button, self._translate_button, self._language_select, *DYNAMIC_ITEMS
+        )
         await self._sync_commands()
         self.runner.start()
         log.info("bot ready to work: worker %s", self.runner.worker_id)

@@ -1,14 +1,19 @@
 """Erasing what the bot made of voice notes: its posted replies and threads in Discord, then
 the stored jobs and results. One service for every way a note disappears: its message was
-deleted (alone or in bulk), or its author asked (after opting out)."""
+deleted (alone or in bulk), or its author asked (after opting out). With review on, the
+tombstone rule applies to the notes' cards too (:class:`bot.review.CardLifecycle`):
+flagged or reported cards stay as tombstones, the others go with their data."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from typing import Protocol
 
 import discord
 
+from bot.review import CardLifecycle
 from bot.storage import Job, JobStatus
 from bot.storage.ports import DeliveryLog, Erasure, JobQueue, ResultStore
 from cogs._common import DISCORD_REFUSALS, AnyBot, refusal
@@ -23,15 +28,28 @@ class EraserStore(JobQueue, DeliveryLog, ResultStore, Erasure, Protocol):
 class Eraser:
     """Deletes a job's traces, Discord's side first (best effort), then storage's."""
 
-    def __init__(self, bot: AnyBot, storage: EraserStore) -> None:
+    def __init__(
+        self, bot: AnyBot, storage: EraserStore, *, cards: CardLifecycle | None = None
+    ) -> None:
         self._bot = bot
         self._storage = storage
+        self._cards = cards
+        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def erase_message(self, message_id: int) -> int:
-        """A voice message is gone: erase every job made of it; how many."""
-        found = await self._storage.jobs_for_message(message_id)
-        for job in found:
-            await self.erase_job(job)
+        """A voice message is gone: erase every job made of it (and apply the tombstone
+        rule to its cards); how many jobs. One erasure of a message at a time: a moderator's
+        deletion and the gateway's MESSAGE_DELETE for it (both reach the process of the
+        server's shard) would otherwise delete the same replies twice."""
+        lock = self._locks.get(message_id)
+        if lock is None:
+            lock = self._locks[message_id] = asyncio.Lock()
+        async with lock:
+            found = await self._storage.jobs_for_message(message_id)
+            for job in found:
+                await self.erase_job(job)
+            if self._cards is not None:
+                await self._cards.original_gone(message_id)
         return len(found)
 
     async def erase_job(self, job: Job) -> None:
@@ -51,6 +69,8 @@ class Eraser:
         for job in found:
             await self._withdraw(job)
         await self._storage.erase_jobs([job.id for job in found])
+        if self._cards is not None:
+            await self._cards.author_erased(user_id)
         log.info("user %d: %d jobs erased on request", user_id, len(found))
         return len(found)
 
@@ -58,10 +78,13 @@ class Eraser:
         """Stop the job if it is still waiting, and take down what it posted."""
         if not job.status.is_final:
             await self._storage.set_job_status(job.id, JobStatus.CANCELLED)
-        for delivery in await self._storage.deliveries(job.id):
+        posted = await self._storage.deliveries(job.id)
+        for delivery in posted:
             await self._delete_message(delivery.channel_id, delivery.message_id)
         if job.thread_id is not None:
             await self._delete_thread(job.thread_id)
+        if posted or job.thread_id is not None:
+            await self._storage.forget_posts(job.id)
 
     async def _delete_message(self, channel_id: int, message_id: int) -> None:
         channel = self._bot.get_partial_messageable(channel_id)

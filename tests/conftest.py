@@ -53,7 +53,8 @@ async def make_gemini_service(
         settings = make_settings(
             gemini_api_key=SecretStr(fake_gemini.api_key),
             gemini_base_url=fake_gemini.base_url,
-            gemini_timeout_seconds=1.0,
+            # Generous: the fake decodes each request's audio, and the machine may be busy.
+            gemini_timeout_seconds=10.0,
         )
         arguments: dict[str, Any] = {
             "model": settings.gemini_model,

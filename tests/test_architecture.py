@@ -29,6 +29,7 @@ LAYERS = [
     "bot.storage",
     "bot.pipeline",
     "bot.jobs",
+    "bot.review",
     "bot.app",
     "bot.cli",
     "bot.__main__",

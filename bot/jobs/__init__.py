@@ -32,12 +32,13 @@ from bot.jobs._ports import (
     QueuedForGemini,
     SourceGone,
 )
-from bot.jobs._runner import JobRunner, RunnerConfig
+from bot.jobs._runner import SERVER_USER_ID, JobRunner, RunnerConfig
 from bot.jobs._translations import Translations, TranslationStore
 
 __all__ = [
     "OPTED_OUT_MESSAGE",
     "REPORT_DAYS",
+    "SERVER_USER_ID",
     "Consent",
     "ConsentStore",
     "HearingDefaults",

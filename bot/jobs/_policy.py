@@ -222,7 +222,8 @@ class Policy:
     async def admit(self, job: Job, audio_s: float) -> None:
         """Raise QuotaExceeded when ``audio_s`` more seconds would break an allowance."""
         since = self.today_start()
-        if self.limits.user_minutes > 0 and not job.spec.quota_exempt:
+        per_user = not (job.spec.quota_exempt or job.spec.server_pays)
+        if self.limits.user_minutes > 0 and per_user:
             used = await self._store.usage_since(since=since, user_id=job.requester_id)
             self._check(used.audio_s, audio_s, self.limits.user_minutes * 60, server=False)
         if self.limits.guild_minutes > 0 and job.guild_id is not None:

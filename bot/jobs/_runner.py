@@ -45,6 +45,8 @@ from bot.pipeline import Pipeline, Processed, Progress, quota_seconds, reused_as
 from bot.storage import Job, JobOutcome, JobRequest, JobStatus
 
 log = logging.getLogger(__name__)
+SERVER_USER_ID = 0
+"""The ``user_id`` of usage the server pays for (moderation work): nobody's own allowance."""
 _GAVE_UP = "I couldn't finish this audio: processing it failed several times. Sorry!"
 _UNEXPECTED = "Something went wrong on my side while processing this audio; please try again."
 _FINAL_ERRORS = (SourceGone, BadInput, QuotaExceeded, OptedOut)
@@ -227,12 +229,13 @@ class JobRunner:
             thought_tokens=usage.thought_tokens - flex.thought_tokens,
             cached_tokens=usage.cached_tokens - flex.cached_tokens,
         )
+        payer = SERVER_USER_ID if job.spec.server_pays else job.requester_id
         for tier, part in (("standard", standard), ("flex", flex)):
             if part.requests <= 0:
                 continue
             await self._store.add_usage(
                 guild_id=job.guild_id,
-                user_id=job.requester_id,
+                user_id=payer,
                 audio_s=audio_s,
                 tokens_in=part.input_tokens,
                 tokens_out=part.output_tokens,
@@ -253,7 +256,12 @@ class JobRunner:
         hearing = await self._policy.hearing_for(job)
         if job.spec.video_url is not None:  # Gemini fetches the video: nothing to download
             return await self._pipeline.process_video(
-                job.spec.video_url, job.spec.options, hearing=hearing, limits=limits, admit=admit
+                job.spec.video_url,
+                job.spec.options,
+                hearing=hearing,
+                limits=limits,
+                admit=admit,
+                use_cache=not job.spec.fresh,
             )
         async with self._pipeline.workspace() as workdir:
             source = workdir / "input"  # never the user's file name
@@ -267,6 +275,7 @@ class JobRunner:
                 limits=limits,
                 admit=admit,
                 hearing=hearing,
+                use_cache=not job.spec.fresh,
             )
 
     async def _fail(self, job: Job, error: Exception) -> None:

@@ -195,17 +195,20 @@ class Pipeline:
         limits: AudioLimits | None = None,
         admit: AdmitCallback | None = None,
         hearing: Hearing = DEFAULT_HEARING,
+        use_cache: bool = True,
     ) -> Processed:
         """Run the pipeline on ``source`` using an existing job ``workdir``; ``limits``
         overrides the configured ones (a server may set a lower maximum duration), ``admit``
         may refuse the spend once the real duration is known (quotas), ``hearing`` is how
-        to listen (engine, the server's vocabulary and context, tier)."""
+        to listen (engine, the server's vocabulary and context, tier). ``use_cache=False``
+        asks Gemini again whatever is cached, and keeps the new result in its place."""
         started = time.monotonic()
         await _report(progress, Progress("preparing"))
         audio = await prepare_audio(source, workdir, limits or self.limits, self.tools)
         key = self.cache_key(audio.source_sha256, options, hearing)
         async with self._single_flight(key):  # the same note asked twice at once: one request
-            if self._cache is not None and (cached := await self._cache.load(key)) is not None:
+            cache = self._cache if use_cache else None
+            if cache is not None and (cached := await cache.load(key)) is not None:
                 log.info("cache hit: duration=%.1fs", audio.duration_s)
                 return Processed(reused_as(cached, file_name), key, reused=True)
             if admit is not None and not audio.is_digital_silence:
@@ -224,16 +227,19 @@ class Pipeline:
         hearing: Hearing = DEFAULT_HEARING,
         limits: AudioLimits | None = None,
         admit: AdmitCallback | None = None,
+        use_cache: bool = True,
     ) -> Processed:
         """A YouTube video Gemini fetches itself (``url`` canonical, see :mod:`bot.links`),
         bounded to ``VIDEO_MAX_SECONDS`` (lowered by the server's maximum duration) from the
-        requested start; ``admit`` sees the bound's estimated audio-equivalent seconds."""
+        requested start; ``admit`` sees the bound's estimated audio-equivalent seconds;
+        ``use_cache`` as for :meth:`process_in`."""
         started = time.monotonic()
         video = self._video_window(url, options, limits or self.limits)
         digest = hashlib.sha256(url.encode()).hexdigest()
         key = f"{self.cache_key(f'youtube:{digest}', options, hearing)}:{video.end_s:g}"
         async with self._single_flight(key):
-            if self._cache is not None and (cached := await self._cache.load(key)) is not None:
+            cache = self._cache if use_cache else None
+            if cache is not None and (cached := await cache.load(key)) is not None:
                 return Processed(reused_as(cached, url), key, reused=True)
             if admit is not None:
                 await admit(video.estimated_tokens() / AUDIO_TOKENS_PER_SECOND)

@@ -1,5 +1,6 @@
 """The bot's one repository: settings, jobs, deliveries, cached results, usage, opt-outs,
-Gemini pauses and the audit log, on SQLite (the default) or PostgreSQL (several bot processes).
+Gemini pauses, the audit log and moderators' review cards, on SQLite (the default) or
+PostgreSQL (several bot processes).
 
 No SQL lives anywhere else. Rows are frozen dataclasses, datetimes are timezone-aware UTC,
 Discord ids are plain ints. See :class:`Storage`.
@@ -8,6 +9,19 @@ Discord ids are plain ints. See :class:`Storage`.
 from bot.storage._claims import DEFAULT_MAX_ATTEMPTS
 from bot.storage._engine import normalize_url
 from bot.storage._migrations import LATEST_VERSION
+from bot.storage._review_types import (
+    SEVERITY_RANK,
+    CardAction,
+    CardContent,
+    CardDraft,
+    CardFlag,
+    CardOutcome,
+    CardQuery,
+    CardStatus,
+    ListStatus,
+    NotePlace,
+    ReviewCard,
+)
 from bot.storage._storage import Storage
 from bot.storage._types import (
     DEFAULT_RETENTION_S,
@@ -21,6 +35,7 @@ from bot.storage._types import (
     JobRequest,
     JobStatus,
     ReplyStyle,
+    ReviewCards,
     UsageTotals,
     utc_now,
 )
@@ -30,8 +45,16 @@ __all__ = [
     "DEFAULT_MAX_ATTEMPTS",
     "DEFAULT_RETENTION_S",
     "LATEST_VERSION",
+    "SEVERITY_RANK",
     "AuditEntry",
     "AutoMode",
+    "CardAction",
+    "CardContent",
+    "CardDraft",
+    "CardFlag",
+    "CardOutcome",
+    "CardQuery",
+    "CardStatus",
     "Clock",
     "Delivery",
     "GuildSettings",
@@ -39,7 +62,11 @@ __all__ = [
     "JobOutcome",
     "JobRequest",
     "JobStatus",
+    "ListStatus",
+    "NotePlace",
     "ReplyStyle",
+    "ReviewCard",
+    "ReviewCards",
     "Storage",
     "UsageTotals",
     "VocabularyChange",

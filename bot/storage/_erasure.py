@@ -26,6 +26,8 @@ from bot.storage._schema import (
     guild_vocabulary,
     jobs,
     result_cache,
+    review_cards,
+    review_pages,
     usage_records,
 )
 from bot.storage._types import Job
@@ -74,8 +76,8 @@ class ErasureRepo(RepoBase):
 
     async def erase_guild(self, guild_id: int) -> None:
         """Everything stored about one server, in one transaction: its jobs (and their
-        posted-part records), the results of their audio, settings, vocabulary, usage and
-        audit log."""
+        posted-part records), the results of their audio, settings, vocabulary, usage, audit
+        log and review cards (with their flags and reports)."""
         its_jobs = select(jobs).where(jobs.c.guild_id == guild_id).subquery()
         by_guild = [
             (usage_records, usage_records.c.guild_id),
@@ -84,6 +86,8 @@ class ErasureRepo(RepoBase):
             (guild_settings, guild_settings.c.guild_id),
             (guild_vocabulary, guild_vocabulary.c.guild_id),
             (jobs, jobs.c.guild_id),
+            (review_cards, review_cards.c.guild_id),
+            (review_pages, review_pages.c.guild_id),
             (departed_guilds, departed_guilds.c.guild_id),
         ]
         async with self._write() as conn:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, fields
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 
 from bot.model import Mode
 from bot.options import JobOptions, JobSpec, Origin, OutputMode
@@ -43,6 +43,8 @@ def dump_spec(spec: JobSpec) -> str:
             "quota_exempt": spec.quota_exempt,
             "forwarded_by": spec.forwarded_by,
             "video_url": spec.video_url,
+            "fresh": spec.fresh,
+            "server_pays": spec.server_pays,
         }
     )
 
@@ -56,6 +58,8 @@ def load_spec(mode: str, text: str) -> JobSpec:
         quota_exempt=bool(data["quota_exempt"]),
         forwarded_by=data.get("forwarded_by"),  # absent from jobs stored before forwards
         video_url=data.get("video_url"),  # absent from jobs stored before video links
+        fresh=bool(data.get("fresh", False)),  # absent from jobs stored before review
+        server_pays=bool(data.get("server_pays", False)),
     )
 
 
@@ -222,6 +226,17 @@ class JobsRepo(RepoBase):
         )
         async with self._write() as conn:
             await conn.execute(stmt.on_conflict_do_nothing(index_elements=["job_id", "part"]))
+
+    async def forget_posts(self, job_id: int) -> None:
+        """The job's posted parts and thread were deleted: forget them, so erasing the job
+        again (a redelivered deletion) asks Discord for nothing."""
+        async with self._write() as conn:
+            await conn.execute(delete(deliveries).where(deliveries.c.job_id == job_id))
+            await conn.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id)
+                .values(thread_id=None, reply_channel_id=None, updated_at=self._now())
+            )
 
     async def deliveries(self, job_id: int) -> list[Delivery]:
         """The parts already posted for a job, in part order."""

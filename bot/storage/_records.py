@@ -13,6 +13,20 @@ from bot.storage._schema import audit_log, jobs, result_cache, usage_records
 from bot.storage._types import FINAL_STATUSES, AuditEntry, UsageTotals
 
 
+def audit_entry(row: Any) -> AuditEntry:
+    """An :class:`AuditEntry` from an ``audit_log`` row."""
+    return AuditEntry(
+        id=row.id,
+        guild_id=row.guild_id,
+        actor_id=row.actor_id,
+        action=row.action,
+        detail=load_json(row.detail),
+        created_at=row.created_at,
+        card_id=row.card_id,
+        channel_id=row.channel_id,
+    )
+
+
 class RecordsRepo(RepoBase):
     """Cached results, usage, audit entries and purging old rows."""
 
@@ -117,16 +131,27 @@ class RecordsRepo(RepoBase):
         return _combined(by_tier)
 
     async def audit(
-        self, guild_id: int | None, actor_id: int, action: str, detail: dict[str, Any]
+        self,
+        guild_id: int | None,
+        actor_id: int,
+        action: str,
+        detail: dict[str, Any],
+        *,
+        card_id: int | None = None,
+        channel_id: int | None = None,
     ) -> None:
         """Append an audit entry (who changed what). ``detail`` must be JSON-able and must
-        not contain secrets or interaction tokens."""
+        not contain secrets or interaction tokens; ``card_id`` and ``channel_id`` tie it to
+        a review card and to the channel it touched (exports leave out channels the
+        requester cannot view)."""
         stmt = audit_log.insert().values(
             guild_id=guild_id,
             actor_id=actor_id,
             action=action,
             detail=dump_json(detail),
             created_at=self._now(),
+            card_id=card_id,
+            channel_id=channel_id,
         )
         async with self._write() as conn:
             await conn.execute(stmt)
@@ -141,21 +166,12 @@ class RecordsRepo(RepoBase):
         stmt = select(audit_log).where(where).order_by(audit_log.c.id.desc()).limit(limit)
         async with self._read() as conn:
             rows = (await conn.execute(stmt)).all()
-        return [
-            AuditEntry(
-                id=row.id,
-                guild_id=row.guild_id,
-                actor_id=row.actor_id,
-                action=row.action,
-                detail=load_json(row.detail),
-                created_at=row.created_at,
-            )
-            for row in rows
-        ]
+        return [audit_entry(row) for row in rows]
 
     async def purge_expired(self) -> int:
-        """Delete expired cached results and finished jobs (with their delivery records)
-        last updated more than the retention period ago. Returns how many rows went."""
+        """Delete expired cached results, finished jobs (with their delivery records) last
+        updated more than the retention period ago, and audit entries older than that.
+        Returns how many rows went."""
         now = self._now()
         cutoff = now - timedelta(seconds=self._retention_s)
         old_jobs = delete(jobs).where(
@@ -163,10 +179,12 @@ class RecordsRepo(RepoBase):
             jobs.c.updated_at < cutoff,
         )
         old_results = delete(result_cache).where(result_cache.c.expires_at <= now)
+        old_audit = delete(audit_log).where(audit_log.c.created_at < cutoff)
         async with self._write() as conn:
             results = await conn.execute(old_results)
             finished = await conn.execute(old_jobs)
-        return int(results.rowcount) + int(finished.rowcount)
+            audits = await conn.execute(old_audit)
+        return int(results.rowcount) + int(finished.rowcount) + int(audits.rowcount)
 
 
 def _ints(sums: list[Any]) -> tuple[int, int, int, int]:

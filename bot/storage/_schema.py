@@ -81,6 +81,9 @@ guild_settings = Table(
     Column("review_channel_id", BigInteger, nullable=True),
     Column("exempt_role_ids", Text, nullable=False),
     _ts("updated_at"),
+    Column("review_role_id", BigInteger, nullable=True),
+    Column("review_cards", Text, nullable=False, default="all"),
+    Column("review_min_severity", Text, nullable=False, default="medium"),
     Column("links_enabled", Boolean, nullable=False, default=False),
     Column("transcribe_engine", Text, nullable=True),
     Column("word_timestamps", Boolean, nullable=False, default=False),
@@ -207,6 +210,8 @@ audit_log = Table(
     Column("action", Text, nullable=False),
     Column("detail", Text, nullable=False),
     _ts("created_at"),
+    Column("card_id", BigInteger, nullable=True),  # a review card the entry is about
+    Column("channel_id", BigInteger, nullable=True),  # the channel it touched, if any
 )
 
 departed_guilds = Table(
@@ -214,4 +219,94 @@ departed_guilds = Table(
     metadata,
     Column("guild_id", BigInteger, primary_key=True, autoincrement=False),
     _ts("left_at"),
+)
+
+review_cards = Table(
+    "review_cards",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("guild_id", BigInteger, nullable=False),
+    Column("note_key", Text, nullable=False, unique=True),
+    Column("channel_id", BigInteger, nullable=False),
+    Column("access_channel_id", BigInteger, nullable=False),
+    Column("private_thread", Boolean, nullable=False),
+    Column("message_id", BigInteger, nullable=True),
+    Column("attachment_id", BigInteger, nullable=False),
+    Column("jump_channel_id", BigInteger, nullable=True),
+    Column("jump_message_id", BigInteger, nullable=True),
+    Column("author_id", BigInteger, nullable=False),
+    Column("author_name", Text, nullable=False),
+    Column("job_id", BigInteger, nullable=True),
+    Column("result_key", Text, nullable=True),
+    _ts("note_at"),
+    Column("duration_s", Float, nullable=True),
+    Column("languages", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("emotions", Text, nullable=False),
+    Column("search_text", Text, nullable=False),
+    Column("severity", Text, nullable=True),
+    Column("outcome", Text, nullable=False),
+    Column("problem", Text, nullable=True),
+    Column("withheld", Boolean, nullable=False),
+    Column("flagged", Boolean, nullable=False),
+    Column("flag_set_by", BigInteger, nullable=True),
+    Column("status", Text, nullable=False),
+    Column("reviewed_by", BigInteger, nullable=True),
+    _ts("reviewed_at", nullable=True),
+    Column("action", Text, nullable=True),
+    Column("action_by", BigInteger, nullable=True),
+    Column("action_by_name", Text, nullable=True),
+    _ts("action_at", nullable=True),
+    Column("deleted_by", BigInteger, nullable=True),
+    Column("deleted_by_name", Text, nullable=True),
+    _ts("deleted_at", nullable=True),
+    _ts("gone_at", nullable=True),
+    Column("card_channel_id", BigInteger, nullable=True),
+    Column("card_message_id", BigInteger, nullable=True),
+    Column("post_attempts", Integer, nullable=False, default=0),
+    _ts("created_at"),
+    _ts("updated_at"),
+)
+
+review_flags = Table(
+    "review_flags",
+    metadata,
+    Column(
+        "card_id",
+        BigInteger,
+        ForeignKey("review_cards.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("category", Text, nullable=False),
+    Column("severity", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("start_s", Float, nullable=False),
+    Column("timestamp", Text, nullable=False),
+)
+
+review_reports = Table(
+    "review_reports",
+    metadata,
+    Column(
+        "card_id",
+        BigInteger,
+        ForeignKey("review_cards.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("reporter_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("guild_id", BigInteger, nullable=False),
+    _ts("created_at"),
+)
+
+review_pages = Table(
+    "review_pages",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("guild_id", BigInteger, nullable=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("filters", Text, nullable=False),
+    _ts("created_at"),
 )

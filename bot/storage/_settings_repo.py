@@ -11,10 +11,11 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from bot.errors import InvalidOptions
+from bot.model import Severity
 from bot.options import MAX_CONTEXT_CHARS, Engine, OutputMode, check_language
 from bot.storage._base import RepoBase, dump_json, fetch_one, load_json
 from bot.storage._schema import channel_settings, guild_settings, opt_outs
-from bot.storage._types import AutoMode, GuildSettings, ReplyStyle
+from bot.storage._types import AutoMode, GuildSettings, ReplyStyle, ReviewCards
 
 SETTING_NAMES = frozenset(f.name for f in fields(GuildSettings)) - {"guild_id"}
 
@@ -82,8 +83,12 @@ def _snowflake(value: Any, name: str) -> int:
     return value
 
 
-def _optional_channel(value: Any) -> int | None:
-    return None if value is None else _snowflake(value, "review_channel_id")
+def _optional_id(name: str) -> Callable[[Any], int | None]:
+    def coerce(value: Any) -> int | None:
+        """None, or a Discord id (InvalidOptions otherwise)."""
+        return None if value is None else _snowflake(value, name)
+
+    return coerce
 
 
 def _role_ids(value: Any) -> tuple[int, ...]:
@@ -100,8 +105,11 @@ _COERCE: dict[str, Callable[[Any], Any]] = {
     "reply_style": _choice(ReplyStyle, "reply_style"),
     "max_duration_s": _duration,
     "quiet": _flag("quiet"),
-    "review_channel_id": _optional_channel,
+    "review_channel_id": _optional_id("review_channel_id"),
     "exempt_role_ids": _role_ids,
+    "review_role_id": _optional_id("review_role_id"),
+    "review_cards": _choice(ReviewCards, "review_cards"),
+    "review_min_severity": _choice(Severity, "review_min_severity"),
     "links_enabled": _flag("links_enabled"),
     "transcribe_engine": _optional_engine,
     "word_timestamps": _flag("word_timestamps"),
@@ -137,6 +145,9 @@ def _from_row(row: Any) -> GuildSettings:
         quiet=bool(row.quiet),
         review_channel_id=row.review_channel_id,
         exempt_role_ids=tuple(int(i) for i in load_json(row.exempt_role_ids)),
+        review_role_id=row.review_role_id,
+        review_cards=ReviewCards(row.review_cards),
+        review_min_severity=Severity(row.review_min_severity),
         links_enabled=bool(row.links_enabled),
         transcribe_engine=Engine(row.transcribe_engine) if row.transcribe_engine else None,
         word_timestamps=bool(row.word_timestamps),

@@ -14,6 +14,8 @@ from bot.storage._jobs import JobsRepo
 from bot.storage._migrations import migrate
 from bot.storage._pauses import PausesRepo
 from bot.storage._records import RecordsRepo
+from bot.storage._review_cards import ReviewCardsRepo
+from bot.storage._review_search import ReviewSearchRepo
 from bot.storage._settings_repo import SettingsRepo
 from bot.storage._types import DEFAULT_RETENTION_S, Clock, utc_now
 from bot.storage._vocabulary_repo import VocabularyRepo
@@ -26,6 +28,8 @@ class Storage(
     PausesRepo,
     RecordsRepo,
     ErasureRepo,
+    ReviewCardsRepo,
+    ReviewSearchRepo,
     VocabularyRepo,
     RepoBase,
 ):

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.model import Mode
+from bot.model import Mode, Severity
 from bot.options import Engine, JobSpec, Origin, OutputMode
 
 Clock = Callable[[], datetime]
@@ -36,6 +36,13 @@ class ReplyStyle(StrEnum):
 
     THREAD = "thread"
     REPLY = "reply"
+
+
+class ReviewCards(StrEnum):
+    """Which processed notes get a card in the review channel."""
+
+    ALL = "all"  # every processed note
+    FLAGGED = "flagged"  # only notes with a flag, a refusal or a report
 
 
 class JobStatus(StrEnum):
@@ -77,12 +84,20 @@ class GuildSettings:
     reply_style: ReplyStyle = ReplyStyle.THREAD
     max_duration_s: float | None = None
     quiet: bool = False
-    review_channel_id: int | None = None
+    review_channel_id: int | None = None  # review is on while a channel is set
     exempt_role_ids: tuple[int, ...] = ()
     links_enabled: bool = False  # video links (YouTube) on /transcribe, /summarize, /ask
     transcribe_engine: Engine | None = None  # None: the bot's TRANSCRIBE_ENGINE
     word_timestamps: bool = False  # the speech engine's word timing (experimental, opt-in)
     server_context: str | None = None  # one short paragraph about the server, for Gemini
+    review_role_id: int | None = None  # the moderator role (admitted to /review, pinged)
+    review_cards: ReviewCards = ReviewCards.ALL
+    review_min_severity: Severity = Severity.MEDIUM  # the lowest flag severity that pings
+
+    @property
+    def review_on(self) -> bool:
+        """Whether moderators' review is on (a review channel is set)."""
+        return self.review_channel_id is not None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -181,3 +196,5 @@ class AuditEntry:
     action: str
     detail: dict[str, Any]
     created_at: datetime
+    card_id: int | None = None  # the review card it is about
+    channel_id: int | None = None  # the channel it touched

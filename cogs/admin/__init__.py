@@ -4,8 +4,8 @@ Admin commands live in their own top-level group because Discord applies default
 permissions per top-level command, not per subcommand; the permission is declared once
 (:class:`cogs._permissions.RequiresPermissions`) for Discord's UI and the runtime check.
 Each feature contributes its subcommands as a mixin module (``_settings``: settings, channel
-and exempt; ``_vocabulary``: vocabulary and context); :class:`AdminCommands` joins them into
-the one group.
+and exempt; ``_vocabulary``: vocabulary and context; ``_review``: review);
+:class:`AdminCommands` joins them into the one group.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs._permissions import RequiresPermissions
+from cogs.admin._review import ReviewSettingsCommands
 from cogs.admin._settings import AdminStore, SettingsCommands, describe_roles, describe_settings
 from cogs.admin._vocabulary import VocabularyCommands, VocabularyStore
 
@@ -25,6 +26,7 @@ __all__ = ["AdminCommands", "AdminStore", "VocabularyStore", "describe_roles", "
 class AdminCommands(
     SettingsCommands,
     VocabularyCommands,
+    ReviewSettingsCommands,
     RequiresPermissions,
     commands.GroupCog,
     group_name="voicenotes-admin",

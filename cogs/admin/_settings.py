@@ -54,7 +54,20 @@ def describe_settings(settings: GuildSettings) -> str:
             f"Video links: **{'on' if settings.links_enabled else 'off'}**",
             f"Transcription engine: **{engine}**",
             f"Word timestamps: **{'on' if settings.word_timestamps else 'off'}**",
+            describe_review(settings),
         ]
+    )
+
+
+def describe_review(settings: GuildSettings) -> str:
+    """The review settings in one line (mentions shown, never pinging)."""
+    if settings.review_channel_id is None:
+        return "Moderator review: **off** (`/voicenotes-admin review channel:` turns it on)"
+    role = f"<@&{settings.review_role_id}>" if settings.review_role_id else "**none**"
+    return (
+        f"Moderator review: **on** in <#{settings.review_channel_id}> · moderator role {role} · "
+        f"cards for **{settings.review_cards.value}** notes · pings from "
+        f"**{settings.review_min_severity.value}** severity"
     )
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from . import permissions as perms
 from .core import Core
 from .models import ChannelType, FakeChannel, FakeGuild, FakeMember, FakeRole, FakeUser
-from .payloads import channel_payload, member_payload, thread_payload
+from .payloads import channel_payload, member_payload, role_payload, thread_payload
 
 
 class WorldBuilding:
@@ -35,21 +35,54 @@ class WorldBuilding:
         bot_permissions: Iterable[str] = perms.DEFAULT_BOT_PERMISSIONS,
         premium_tier: int = 0,
         locale: str = "en-US",
+        everyone_permissions: Iterable[str] = perms.DEFAULT_EVERYONE_PERMISSIONS,
     ) -> FakeGuild:
-        """A guild the bot is in, with the bot's managed role carrying ``bot_permissions``."""
+        """A guild the bot is in, with the bot's managed role carrying ``bot_permissions``
+        and @everyone ``everyone_permissions`` (Discord's defaults for a new server)."""
         guild = self._core.world.add_guild(
             name,
             owner=owner,
             bot_permissions=bot_permissions,
             premium_tier=premium_tier,
             locale=locale,
+            everyone_permissions=everyone_permissions,
         )
         self._core.queue_event("GUILD_CREATE", self._core.guild_create(guild, 1 << 1), guild.id)
         return guild
 
-    def add_role(self, guild: FakeGuild, name: str, *, permissions: Iterable[str] = ()) -> FakeRole:
-        """A role with the given permission names."""
-        return self._core.world.add_role(guild, name, permissions=permissions)
+    def add_role(
+        self,
+        guild: FakeGuild,
+        name: str,
+        *,
+        permissions: Iterable[str] = (),
+        mentionable: bool = False,
+    ) -> FakeRole:
+        """A role with the given permission names; ``mentionable`` is the role setting "Allow
+        anyone to @mention this role" (Discord's role object: ``mentionable``)."""
+        role = self._core.world.add_role(
+            guild, name, permissions=permissions, mentionable=mentionable
+        )
+        self._core.queue_event(
+            "GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role_payload(role)}, guild.id
+        )
+        return role
+
+    def edit_role(
+        self,
+        guild: FakeGuild,
+        role: FakeRole,
+        *,
+        permissions: Iterable[str] | None = None,
+        mentionable: bool | None = None,
+    ) -> None:
+        """Change a role (@everyone too: ``guild.roles[guild.id]``); GUILD_ROLE_UPDATE."""
+        if permissions is not None:
+            role.permissions = perms.permission_value(permissions)
+        if mentionable is not None:
+            role.mentionable = mentionable
+        data = {"guild_id": str(guild.id), "role": role_payload(role)}
+        self._core.queue_event("GUILD_ROLE_UPDATE", data, guild.id)
 
     def add_member(
         self,
@@ -77,11 +110,43 @@ class WorldBuilding:
         allowed: Iterable[str] = (),
         announcement: bool = False,
         topic: str | None = None,
+        private: bool = False,
+        visible_to: Iterable[FakeRole | FakeUser] = (),
     ) -> FakeChannel:
         """A text (or announcement) channel; ``denied``/``allowed`` are permission names
-        overwritten for the bot (e.g. ``{"CREATE_PUBLIC_THREADS"}``)."""
+        overwritten for the bot (e.g. ``{"CREATE_PUBLIC_THREADS"}``).
+
+        ``private=True`` makes a private channel as Discord's client does: @everyone is
+        denied View Channel, and the bot (unless ``denied`` says otherwise) and each role or
+        member of ``visible_to`` are allowed it by their own overwrite."""
         kind = ChannelType.GUILD_ANNOUNCEMENT if announcement else ChannelType.GUILD_TEXT
-        return self._add_channel(guild, name, kind, denied, allowed, topic)
+        if private and "VIEW_CHANNEL" not in {d.upper() for d in denied}:
+            allowed = {*allowed, "VIEW_CHANNEL"}
+        channel = self._core.world.add_channel(guild, name, kind, denied=denied, allowed=allowed)
+        channel.topic = topic
+        if private:
+            self._core.world.set_overwrite(channel, guild.id, 0, denied={"VIEW_CHANNEL"})
+        for target in visible_to:
+            kind_of = 0 if isinstance(target, FakeRole) else 1
+            self._core.world.set_overwrite(channel, target.id, kind_of, allowed={"VIEW_CHANNEL"})
+        self._core.queue_event("CHANNEL_CREATE", channel_payload(channel), guild.id)
+        return channel
+
+    def set_permissions(
+        self,
+        channel: FakeChannel,
+        target: FakeRole | FakeUser | FakeGuild,
+        *,
+        allowed: Iterable[str] = (),
+        denied: Iterable[str] = (),
+        notify: bool = True,
+    ) -> None:
+        """Replace the overwrite of a role, a member or (a guild) @everyone on ``channel``
+        (Edit Channel Permissions); announced with CHANNEL_UPDATE unless ``notify=False``."""
+        kind = 1 if isinstance(target, FakeUser) else 0
+        self._core.world.set_overwrite(channel, target.id, kind, allowed=allowed, denied=denied)
+        if notify:
+            self._core.queue_event("CHANNEL_UPDATE", channel_payload(channel), channel.guild_id)
 
     def add_forum_channel(
         self, guild: FakeGuild, name: str, *, denied: Iterable[str] = (), media: bool = False
@@ -141,20 +206,6 @@ class WorldBuilding:
         self._core.world.set_bot_overwrite(channel, denied=denied, allowed=allowed)
         if notify:
             self._core.queue_event("CHANNEL_UPDATE", channel_payload(channel), channel.guild_id)
-
-    def set_permissions(
-        self,
-        channel: FakeChannel,
-        target: FakeUser | FakeRole | FakeGuild,
-        *,
-        denied: Iterable[str] = (),
-        allowed: Iterable[str] = (),
-    ) -> None:
-        """Replace the overwrite of a member, a role or (a guild) @everyone on ``channel``,
-        announced with CHANNEL_UPDATE like a moderator's change."""
-        kind = 1 if isinstance(target, FakeUser) else 0
-        self._core.world.set_overwrite(channel, target.id, kind, denied=denied, allowed=allowed)
-        self._core.queue_event("CHANNEL_UPDATE", channel_payload(channel), channel.guild_id)
 
     def dm_channel(self, user: FakeUser) -> FakeChannel:
         """The DM channel between the bot and a user."""

@@ -100,6 +100,16 @@ def unknown_user() -> DiscordError:
     return DiscordError(404, 10013, "Unknown User")
 
 
+def unknown_member() -> DiscordError:
+    """404 / 10007."""
+    return DiscordError(404, 10007, "Unknown Member")
+
+
+def unknown_guild() -> DiscordError:
+    """404 / 10004."""
+    return DiscordError(404, 10004, "Unknown Guild")
+
+
 def unknown_emoji() -> DiscordError:
     """400 / 10014."""
     return DiscordError(400, 10014, "Unknown Emoji")

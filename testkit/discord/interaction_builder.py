@@ -13,6 +13,7 @@ from .payloads import (
     channel_payload,
     member_payload,
     role_payload,
+    thread_payload,
     user_payload,
 )
 
@@ -41,7 +42,7 @@ class InteractionBuilder:
         data: JSON = {"id": command["id"], "name": command["name"], "type": command["type"]}
         if "guild_id" in command:
             data["guild_id"] = command["guild_id"]
-        converted = self._options(command.get("options") or [], options, resolved, channel)
+        converted = self._options(command.get("options") or [], options, resolved, channel, user)
         if converted:
             data["options"] = converted
         if target is not None:
@@ -133,7 +134,12 @@ class InteractionBuilder:
         }
 
     def _options(
-        self, definitions: list[JSON], given: dict[str, Any], resolved: JSON, channel: FakeChannel
+        self,
+        definitions: list[JSON],
+        given: dict[str, Any],
+        resolved: JSON,
+        channel: FakeChannel,
+        invoker: FakeUser,
     ) -> list[JSON]:
         by_name = {d["name"]: d for d in definitions}
         unknown = set(given) - set(by_name)
@@ -147,19 +153,25 @@ class InteractionBuilder:
             definition = by_name[name]
             kind = int(definition["type"])
             if kind in _SUBCOMMANDS:
-                nested = self._options(definition.get("options") or [], value, resolved, channel)
+                nested = self._options(
+                    definition.get("options") or [], value, resolved, channel, invoker
+                )
                 out.append({"name": name, "type": kind, "options": nested})
             else:
                 out.append(
                     {
                         "name": name,
                         "type": kind,
-                        "value": self._value(kind, value, resolved, channel),
+                        "value": self._value(kind, value, resolved, channel, invoker),
                     }
                 )
         return out
 
-    def _value(self, kind: int, value: Any, resolved: JSON, channel: FakeChannel) -> Any:
+    def _value(
+        self, kind: int, value: Any, resolved: JSON, channel: FakeChannel, invoker: FakeUser
+    ) -> Any:
+        """An option's value, and its object in ``resolved`` as Discord sends it
+        (interactions/receiving-and-responding, Resolved Data Structure)."""
         if kind == ATTACHMENT_OPTION:
             if not isinstance(value, FakeAttachment):
                 raise TypeError("attachment options take a FakeAttachment")
@@ -169,24 +181,46 @@ class InteractionBuilder:
             )
             return str(att.id)
         if isinstance(value, FakeUser) and kind in (USER_OPTION, MENTIONABLE_OPTION):
-            resolved.setdefault("users", {})[str(value.id)] = user_payload(value)
-            guild = self.core.world.guild_of(channel)
-            member = guild.members.get(value.id) if guild else None
-            if member is not None:
-                resolved.setdefault("members", {})[str(value.id)] = member_payload(
-                    member, with_user=False
-                ) | {"permissions": "0"}
+            self._resolve_user(value, resolved, channel)
             return str(value.id)
         if isinstance(value, FakeRole) and kind in (ROLE_OPTION, MENTIONABLE_OPTION):
             resolved.setdefault("roles", {})[str(value.id)] = role_payload(value)
             return str(value.id)
         if isinstance(value, FakeChannel) and kind == CHANNEL_OPTION:
-            perms = self.core.world.bot_permissions(value)
-            resolved.setdefault("channels", {})[str(value.id)] = channel_payload(value) | {
-                "permissions": str(perms)
-            }
+            resolved.setdefault("channels", {})[str(value.id)] = _resolved_channel(
+                value, self.core.world.permissions_for(value, invoker.id)
+            )
             return str(value.id)
         return value
+
+    def _resolve_user(self, user: FakeUser, resolved: JSON, channel: FakeChannel) -> None:
+        """A user, and their partial member object ("missing user, deaf and mute") with
+        their permissions in the channel of the interaction."""
+        resolved.setdefault("users", {})[str(user.id)] = user_payload(user)
+        guild = self.core.world.guild_of(channel)
+        member = guild.members.get(user.id) if guild else None
+        if member is not None:
+            perms = self.core.world.permissions_for(channel, user.id)
+            resolved.setdefault("members", {})[str(user.id)] = member_payload(
+                member, with_user=False
+            ) | {"permissions": str(perms)}
+
+
+def _resolved_channel(channel: FakeChannel, invoker_permissions: int) -> JSON:
+    """A resolved channel: "Partial Channel objects only have id, name, type and
+    permissions fields. Threads will also have thread_metadata and parent_id fields."
+    ``permissions`` are the INVOKING USER's, "including overwrites" (Channel Object:
+    "computed permissions for the invoking user in the channel"), never the bot's."""
+    data: JSON = {
+        "id": str(channel.id),
+        "name": channel.name,
+        "type": int(channel.type),
+        "permissions": str(invoker_permissions),
+    }
+    if channel.is_thread:
+        full = thread_payload(channel)
+        data |= {"thread_metadata": full["thread_metadata"], "parent_id": full["parent_id"]}
+    return data
 
 
 def _components(rows: list[JSON]) -> list[JSON]:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import errors
+from . import permissions as perms
 from .cdn import Cdn
 from .ids import FakeClock, SnowflakeGenerator
 from .models import (
@@ -254,25 +255,47 @@ class MessageStore:
         """Who ``msg`` pings, given the ``allowed_mentions`` of the request that set its
         content. Without one, Discord's defaults (resources/message, "Default Settings for
         Allowed Mentions"): everything in regular messages, "only user mentions" in
-        interactions and webhooks."""
+        interactions and webhooks. Only ``content`` is parsed: mentions in embeds never
+        notify (resources/message, "Allowed Mentions Object")."""
         allowed = msg.allowed_mentions
         default = ["users"] if msg.webhook_id is not None else ["users", "roles", "everyone"]
         parse = default if allowed is None else allowed.get("parse") or []
         user_ids = {int(u) for u in (allowed or {}).get("users", [])}
-        role_ids = {int(r) for r in (allowed or {}).get("roles", [])}
         mentioned = [int(u) for u in _USER_MENTION.findall(msg.content)]
         msg.mention_ids = [
             u
             for u in dict.fromkeys(mentioned)
             if u in self.world.users and ("users" in parse or u in user_ids)
         ]
+        role_ids = {int(r) for r in (allowed or {}).get("roles", [])}
         roles = [int(r) for r in _ROLE_MENTION.findall(msg.content)]
         msg.mention_role_ids = [
-            r for r in dict.fromkeys(roles) if "roles" in parse or r in role_ids
+            r
+            for r in dict.fromkeys(roles)
+            if ("roles" in parse or r in role_ids) and self._may_ping_role(msg, r)
         ]
         everyone = "@everyone" in msg.content or "@here" in msg.content
-        msg.mention_everyone = everyone and "everyone" in parse
+        msg.mention_everyone = everyone and "everyone" in parse and self._may_mention_everyone(msg)
         self._mention_replied_user(msg, allowed)
+
+    def _may_mention_everyone(self, msg: StoredMessage) -> bool:
+        """MENTION_EVERYONE "allows for using the @everyone tag to notify all users in a
+        channel, and the @here tag to notify all online users" (topics/permissions); outside
+        servers there is nobody to notify that way."""
+        channel = self.world.channels.get(msg.channel_id)
+        if channel is None or msg.guild_id is None:
+            return False
+        return perms.has(self.world.permissions_for(channel, msg.author.id), "MENTION_EVERYONE")
+
+    def _may_ping_role(self, msg: StoredMessage, role_id: int) -> bool:
+        """A role mention notifies only for a role of the message's server that is
+        ``mentionable`` ("whether this role is mentionable", topics/permissions, Role
+        Object) or when the sender has MENTION_EVERYONE, which Discord's role settings
+        describe as "Mention @everyone, @here, and All Roles"."""
+        guild = self.world.guilds.get(msg.guild_id or 0)
+        if guild is None or role_id == guild.id or role_id not in guild.roles:
+            return False  # outside servers, @everyone's id, an unknown or foreign role
+        return guild.roles[role_id].mentionable or self._may_mention_everyone(msg)
 
     def _mention_replied_user(self, msg: StoredMessage, allowed: JSON | None) -> None:
         ref = msg.message_reference

@@ -66,6 +66,7 @@ class FakeRole:
     position: int = 0
     managed: bool = False
     bot_id: int | None = None
+    mentionable: bool = False  # "Allow anyone to @mention this role" (off by default)
 
 
 @dataclass(eq=False)

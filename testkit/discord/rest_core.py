@@ -1,10 +1,11 @@
-"""REST routes for identity and discovery: users, the application, the gateway URL."""
+"""REST routes for identity and discovery: users, members, the application, the gateway."""
 
 from __future__ import annotations
 
+from . import errors
 from .core import Core
 from .http_app import Reply, RequestContext, Router
-from .payloads import client_user_payload, user_payload
+from .payloads import client_user_payload, member_payload, user_payload
 
 
 class CoreRoutes:
@@ -17,6 +18,7 @@ class CoreRoutes:
         """Add the routes."""
         router.add("GET", "/users/@me", self.me)
         router.add("GET", "/users/{user_id}", self.user)
+        router.add("GET", "/guilds/{guild_id}/members/{user_id}", self.member)
         router.add("GET", "/oauth2/applications/@me", self.application)
         router.add("GET", "/applications/@me", self.application)
         router.add("GET", "/gateway", self.gateway, auth=False)
@@ -29,6 +31,19 @@ class CoreRoutes:
     async def user(self, ctx: RequestContext) -> Reply:
         """Any known user."""
         return Reply(user_payload(self.core.world.user(ctx.snowflake("user_id"))))
+
+    async def member(self, ctx: RequestContext) -> Reply:
+        """Get Guild Member (resources/guild): needs no privileged intent; 404 10007 for a
+        user who is not a member, 403 50001 in a server the bot is not in."""
+        guild = self.core.world.guilds.get(ctx.snowflake("guild_id"))
+        if guild is None:
+            raise errors.unknown_guild()
+        if guild.bot_removed:
+            raise errors.missing_access()
+        member = guild.members.get(ctx.snowflake("user_id"))
+        if member is None:
+            raise errors.unknown_member()
+        return Reply(member_payload(member))
 
     async def application(self, ctx: RequestContext) -> Reply:
         """The bot's application (id, flags, owner...)."""

@@ -25,6 +25,7 @@ _ALLOWED_CALLBACKS = {
     InteractionType.MODAL_SUBMIT: {4, 5, 6, 7},
 }
 _WEBHOOK = "/webhooks/{application_id}/{token}"
+_UPDATES = (CallbackType.DEFERRED_UPDATE_MESSAGE, CallbackType.UPDATE_MESSAGE)
 _WEBHOOK_MESSAGE = _WEBHOOK + "/messages/{message_id}"
 _INTERACTION_FLAGS = SENDABLE_FLAGS | MessageFlag.EPHEMERAL
 
@@ -98,6 +99,7 @@ class InteractionRoutes:
             inter.original = await self._create(inter, {"flags": flags | MessageFlag.LOADING}, [])
             return inter.original
         if kind == CallbackType.UPDATE_MESSAGE and inter.component_message_id is not None:
+            self._validate(inter, data, files, require_body=False)
             target = self.core.store.messages[inter.component_message_id]
             await self._apply_edit(inter, target, data, files)
             return target
@@ -170,12 +172,12 @@ class InteractionRoutes:
     def _webhook_message(self, ctx: RequestContext) -> tuple[FakeInteraction, StoredMessage]:
         inter = self._by_token(ctx)
         wanted = ctx.params["message_id"]
-        candidates = [inter.original, *inter.followups]
-        for msg in candidates:
+        original = _original_response(self.core, inter)
+        for msg in [original, *inter.followups]:
             if (
                 msg is not None
                 and not msg.deleted
-                and (wanted == str(msg.id) or (wanted == "@original" and msg is inter.original))
+                and (wanted == str(msg.id) or (wanted == "@original" and msg is original))
             ):
                 return inter, msg
         raise errors.unknown_message()
@@ -231,3 +233,15 @@ class InteractionRoutes:
         self.core.store.edit(msg, changes, file_specs(payload, files))
         msg.flags &= ~MessageFlag.LOADING
         await self.core.dispatch_message(msg, "MESSAGE_UPDATE")
+
+
+def _original_response(core: Core, inter: FakeInteraction) -> StoredMessage | None:
+    """What ``@original`` names: the interaction's own response message, or, for a
+    component acknowledged with DEFERRED_UPDATE_MESSAGE (6) or UPDATE_MESSAGE (7), the
+    message the component is on (interactions/receiving-and-responding: type 6 is "for
+    components, ACK an interaction and edit the original message later")."""
+    if inter.original is not None or inter.component_message_id is None:
+        return inter.original
+    if inter.ack is None or inter.ack.type not in _UPDATES:
+        return None
+    return core.store.messages.get(inter.component_message_id)

@@ -21,6 +21,7 @@ SENDABLE_FLAGS = (
     | MessageFlag.IS_COMPONENTS_V2
 )
 _EMBED_LIMITS = {"title": 256, "description": 4096}
+_REQ = "This field is required"
 
 
 def validate_message(
@@ -43,6 +44,7 @@ def validate_message(
     elif content and len(content) > MAX_CONTENT:
         merge_errors(problems, _too_long(("content",), MAX_CONTENT))
     merge_errors(problems, embed_errors(payload.get("embeds")))
+    merge_errors(problems, component_errors(payload.get("components")))
     merge_errors(problems, _flag_errors(payload.get("flags"), allowed_flags))
     merge_errors(problems, _misc_errors(payload))
     if problems:
@@ -78,6 +80,62 @@ def embed_errors(embeds: Any) -> JSON:
     return problems
 
 
+MAX_ACTION_ROWS = 5
+MAX_ROW_ITEMS = 5
+MAX_CUSTOM_ID = 100
+MAX_BUTTON_LABEL = 80
+ACTION_ROW, BUTTON, LINK_STYLE = 1, 2, 5
+
+
+def component_errors(components: Any) -> JSON:
+    """Field errors for classic message components (interactions/message-components):
+    at most 5 action rows of at most 5 buttons; a button's ``label`` ≤ 80 characters; a
+    ``custom_id`` ≤ 100 characters, required on every button but link buttons (which need
+    a ``url`` instead) and unique within the message."""
+    if not components:
+        return {}
+    if len(components) > MAX_ACTION_ROWS:
+        return _too_long(("components",), MAX_ACTION_ROWS)
+    problems: JSON = {}
+    seen: set[str] = set()
+    for row_index, row in enumerate(components):
+        if row.get("type") != ACTION_ROW:
+            continue  # components v2 layouts are not used here; rows are checked
+        items = row.get("components") or []
+        if len(items) > MAX_ROW_ITEMS:
+            merge_errors(problems, _too_long(("components", row_index, "components"), 5))
+        for index, item in enumerate(items):
+            where = ("components", row_index, "components", index)
+            merge_errors(problems, _item_errors(item, where, seen))
+    return problems
+
+
+def _item_errors(item: JSON, where: tuple[str | int, ...], seen: set[str]) -> JSON:
+    problems: JSON = {}
+    custom_id, label = item.get("custom_id"), item.get("label")
+    is_link = item.get("type") == BUTTON and item.get("style") == LINK_STYLE
+    if is_link and (custom_id or not item.get("url")):
+        merge_errors(problems, field_error(where, "BUTTON_COMPONENT_INVALID", "Invalid button"))
+    if not is_link and not custom_id:
+        merge_errors(problems, field_error((*where, "custom_id"), "BASE_TYPE_REQUIRED", _REQ))
+    if custom_id and len(str(custom_id)) > MAX_CUSTOM_ID:
+        merge_errors(problems, _too_long((*where, "custom_id"), MAX_CUSTOM_ID))
+    if custom_id and str(custom_id) in seen:
+        merge_errors(
+            problems,
+            field_error(
+                (*where, "custom_id"),
+                "COMPONENT_CUSTOM_ID_DUPLICATED",
+                "Component custom id cannot be duplicated",
+            ),
+        )
+    if custom_id:
+        seen.add(str(custom_id))
+    if label is not None and len(str(label)) > MAX_BUTTON_LABEL:
+        merge_errors(problems, _too_long((*where, "label"), MAX_BUTTON_LABEL))
+    return problems
+
+
 def _embed_extra_length(embed: JSON, index: int, problems: JSON) -> int:
     total = 0
     fields = embed.get("fields") or []
@@ -87,8 +145,11 @@ def _embed_extra_length(embed: JSON, index: int, problems: JSON) -> int:
         for key, limit in (("name", 256), ("value", 1024)):
             text = str(item.get(key) or "")
             total += len(text)
+            where = ("embeds", index, "fields", pos, key)
             if len(text) > limit:
-                merge_errors(problems, _too_long(("embeds", index, "fields", pos, key), limit))
+                merge_errors(problems, _too_long(where, limit))
+            elif not text.strip():  # a field's name and value are required, never blank
+                merge_errors(problems, field_error(where, "BASE_TYPE_REQUIRED", _REQ))
     for key, sub, limit in (("footer", "text", 2048), ("author", "name", 256)):
         text = str((embed.get(key) or {}).get(sub) or "")
         total += len(text)

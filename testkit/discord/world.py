@@ -49,6 +49,7 @@ class World:
         bot_permissions: Iterable[str],
         premium_tier: int,
         locale: str,
+        everyone_permissions: Iterable[str] = perms.DEFAULT_EVERYONE_PERMISSIONS,
     ) -> FakeGuild:
         """Create a guild with an @everyone role, the bot's managed role and the bot member."""
         owner = owner or self.make_user(f"{name.lower().replace(' ', '_')}_owner")
@@ -60,7 +61,7 @@ class World:
             premium_tier=premium_tier,
             locale=locale,
         )
-        everyone = perms.permission_value(perms.DEFAULT_EVERYONE_PERMISSIONS)
+        everyone = perms.permission_value(everyone_permissions)
         guild.roles[guild.id] = FakeRole(id=guild.id, name="@everyone", permissions=everyone)
         self.guilds[guild.id] = guild
         bot_role = self.add_role(guild, self.bot_user.username, permissions=bot_permissions)
@@ -69,13 +70,21 @@ class World:
         self.add_member(guild, owner)
         return guild
 
-    def add_role(self, guild: FakeGuild, name: str, *, permissions: Iterable[str] = ()) -> FakeRole:
+    def add_role(
+        self,
+        guild: FakeGuild,
+        name: str,
+        *,
+        permissions: Iterable[str] = (),
+        mentionable: bool = False,
+    ) -> FakeRole:
         """Create a role with the given permission names."""
         role = FakeRole(
             id=self.ids.next(),
             name=name,
             permissions=perms.permission_value(permissions),
             position=len(guild.roles),
+            mentionable=mentionable,
         )
         guild.roles[role.id] = role
         return role
@@ -152,14 +161,14 @@ class World:
         target_id: int,
         kind: int,
         *,
-        denied: Iterable[str],
         allowed: Iterable[str] = (),
+        denied: Iterable[str] = (),
     ) -> None:
         """Replace the overwrite of a role (``kind`` 0; the guild id is @everyone) or a
-        member (``kind`` 1) on ``channel``."""
-        channel.overwrites = [o for o in channel.overwrites if o.id != target_id]
-        deny, allow = perms.permission_value(denied), perms.permission_value(allowed)
-        if deny or allow:
+        member (1) on ``channel``."""
+        channel.overwrites = [o for o in channel.overwrites if (o.type, o.id) != (kind, target_id)]
+        allow, deny = perms.permission_value(allowed), perms.permission_value(denied)
+        if allow or deny:
             channel.overwrites.append(Overwrite(id=target_id, type=kind, allow=allow, deny=deny))
 
     def dm_channel(self, user: FakeUser) -> FakeChannel:

@@ -95,7 +95,7 @@ def harness_settings(
         "gemini_api_key": SecretStr(gemini.api_key),
         "gemini_base_url": gemini.base_url,
         "gemini_attempts": 2,
-        "gemini_timeout_seconds": 5.0,
+        "gemini_timeout_seconds": 15.0,  # generous: the machine may be busy
         "database_url": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
         "job_concurrency": 2,
         # The fake CDN serves from loopback: allowlisted explicitly, as an operator would.

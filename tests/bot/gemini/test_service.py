@@ -142,11 +142,13 @@ async def test_a_refused_key_is_final_and_never_echoed(
 
 
 async def test_slow_replies_time_out_and_count_as_unavailable(
-    fake_gemini: FakeGemini, gemini_service: GeminiService, audio: AudioInput
+    fake_gemini: FakeGemini,
+    make_gemini_service: Callable[..., GeminiService],
+    audio: AudioInput,
 ) -> None:
     fake_gemini.set_responder(lambda _request: Reply.slow(5.0, Reply.json(GOOD)))
     with pytest.raises(GeminiUnavailable, match="took too long"):
-        await ask(gemini_service, audio)
+        await ask(make_gemini_service(timeout_s=1.0), audio)
 
 
 async def test_large_audio_goes_through_the_files_api_and_is_deleted(

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from bot.errors import InvalidOptions
+from bot.model import Severity
 from bot.options import OutputMode
-from bot.storage import AutoMode, GuildSettings, ReplyStyle, Storage
+from bot.storage import AutoMode, GuildSettings, ReplyStyle, ReviewCards, Storage
 
 
 async def test_defaults_when_a_server_changed_nothing(storage: Storage) -> None:
@@ -126,3 +127,23 @@ async def test_opt_out_round_trip(storage: Storage) -> None:
     await storage.set_opt_out(42, False)
     await storage.set_opt_out(42, False)
     assert await storage.is_opted_out(42) is False
+
+
+async def test_review_settings_are_validated_and_kept(storage: Storage) -> None:
+    updated = await storage.update_guild_settings(
+        3,
+        review_channel_id=11,
+        review_role_id=12,
+        review_cards="flagged",
+        review_min_severity="low",
+    )
+    assert (updated.review_on, updated.review_role_id) == (True, 12)
+    assert (updated.review_cards, updated.review_min_severity) == (
+        ReviewCards.FLAGGED,
+        Severity.LOW,
+    )
+    off = await storage.update_guild_settings(3, review_channel_id=None)
+    assert (off.review_on, off.review_role_id, off.review_cards) == (False, 12, ReviewCards.FLAGGED)
+    for bad in ({"review_cards": "some"}, {"review_min_severity": "urgent"}, {"review_role_id": 0}):
+        with pytest.raises(InvalidOptions):
+            await storage.update_guild_settings(3, **bad)
