@@ -94,15 +94,7 @@ class VoiceNotesBot(commands.AutoShardedBot):
         self._translate_button, self._language_select = translate_items(
             core.translations, core.storage, core.prices, inline_cap=settings.inline_message_cap
         )
-        self.delivery = DiscordDelivery(
-            self,
-            core.storage,
-            core.http,
-            downloads=core.downloads,
-            inline_cap=settings.inline_message_cap,
-            clock=core.clock,
-            reply_view=self._reply_view,
-        )
+        self.delivery = self._build_delivery()
         self.review_port = DiscordReviewPort(self, core.storage)
         cards = build_cards(core.storage, self.review_port, clock=core.clock)
         self.eraser = Eraser(self, core.storage, cards=cards.lifecycle)
@@ -110,6 +102,19 @@ class VoiceNotesBot(commands.AutoShardedBot):
             cards, runner_config or runner_config_from(settings)
         )
         self._erase_button = erase_button_type(self.eraser, core.storage)
+
+    def _build_delivery(self) -> DiscordDelivery:
+        """The platform's JobPort; its transcript replies carry the Translate button."""
+        core = self.core
+        return DiscordDelivery(
+            self,
+            core.storage,
+            core.http,
+            downloads=core.downloads,
+            inline_cap=core.settings.inline_message_cap,
+            clock=core.clock,
+            reply_view=self._reply_view,
+        )
 
     def _reply_view(self, job_id: int) -> discord.ui.View:
         """The buttons under a transcript reply: Translate (persistent)."""

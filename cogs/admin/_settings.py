@@ -126,14 +126,16 @@ class SettingsCommands(commands.Cog):
         changes = {key: value for key, value in changes.items() if value is not None}
         if engine is not None:  # "default" clears the server's own choice
             changes["transcribe_engine"] = None if engine == BOT_DEFAULT else Engine(engine)
-        current = await self._apply(interaction, changes)
+        current = await self._apply_settings(interaction, changes)
         await interaction.response.send_message(
             describe_settings(current),
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
-    async def _apply(self, interaction: Interaction, changes: dict[str, Any]) -> GuildSettings:
+    async def _apply_settings(
+        self, interaction: Interaction, changes: dict[str, Any]
+    ) -> GuildSettings:
         """Store and audit ``changes``; the server's settings after them."""
         assert interaction.guild_id is not None
         if not changes:

@@ -4,8 +4,6 @@ URL refused without a request to it."""
 
 from __future__ import annotations
 
-from aiohttp import web
-
 from bot.jobs import OPTED_OUT_MESSAGE
 from cogs._links import NOT_A_LINK_WE_TAKE, NOT_FOUND, OTHER_SERVER
 from cogs.voice_commands import EXACTLY_ONE, LINKS_OFF
@@ -18,7 +16,7 @@ from testkit.discord import (
 )
 from testkit.gemini import Reply
 from tests.helpers.harness import Harness, transcript_reply
-from tests.helpers.loopback import serve_on_loopback
+from tests.helpers.loopback import recording_server
 
 VIDEO_ID = "dQw4w9WgXcQ"
 
@@ -65,16 +63,8 @@ async def test_video_links_are_off_unless_the_server_turns_them_on(harness: Harn
 
 
 async def test_other_urls_are_refused_and_never_fetched(harness: Harness) -> None:
-    hits: list[str] = []
-
-    async def handle(request: web.Request) -> web.Response:
-        hits.append(request.path)
-        return web.Response(body=b"OggS")
-
-    app = web.Application()
-    app.router.add_get("/{tail:.*}", handle)
     await harness.bot.core.storage.update_guild_settings(harness.guild.id, links_enabled=True)
-    async with serve_on_loopback(app) as port:
+    async with recording_server(b"OggS") as (port, hits):
         for link in (
             f"http://127.0.0.1:{port}/voice.ogg",
             f"http://localhost:{port}/watch?v={VIDEO_ID}",

@@ -19,3 +19,19 @@ async def serve_on_loopback(app: web.Application) -> AsyncIterator[int]:
         yield int(runner.addresses[0][1])
     finally:
         await runner.cleanup()
+
+
+@asynccontextmanager
+async def recording_server(body: bytes = b"audio") -> AsyncIterator[tuple[int, list[str]]]:
+    """A loopback server answering every GET with ``body``; yields its port and the paths
+    it was asked for (a test asserts the list stays empty when nothing may reach it)."""
+    hits: list[str] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        hits.append(request.path)
+        return web.Response(body=body)
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", handle)
+    async with serve_on_loopback(app) as port:
+        yield port, hits

@@ -11,11 +11,10 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 import pytest_asyncio
-from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from bot.audio import AddressRefused, DownloadPolicy, DownloadRefused, GuardedResolver
-from tests.helpers.loopback import serve_on_loopback
+from tests.helpers.loopback import recording_server
 
 CDN = DownloadPolicy(frozenset({"cdn.discordapp.com", "media.discordapp.net"}))
 NON_PUBLIC = [
@@ -129,16 +128,8 @@ async def test_the_resolver_never_looks_up_a_host_off_the_list() -> None:
 
 @pytest_asyncio.fixture
 async def loopback_server() -> AsyncIterator[tuple[int, list[str]]]:
-    hits: list[str] = []
-
-    async def handle(request: web.Request) -> web.Response:
-        hits.append(request.path)
-        return web.Response(body=b"audio")
-
-    app = web.Application()
-    app.router.add_get("/{tail:.*}", handle)
-    async with serve_on_loopback(app) as port:
-        yield port, hits
+    async with recording_server() as served:
+        yield served
 
 
 async def test_the_connection_goes_to_the_checked_address(
