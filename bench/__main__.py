@@ -1,8 +1,8 @@
-"""``python -m bench``: run the benchmarks (today: audio normalisation)."""
+"""``python -m bench``: the end-to-end benchmarks (see :mod:`bench.run`)."""
 
 from __future__ import annotations
 
-from bench.bench_normalize import main
+from bench.run import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

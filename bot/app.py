@@ -24,7 +24,7 @@ from bot.audio import (
     locate_audio_tools,
     sweep_stale_workspaces,
 )
-from bot.gemini import GeminiService, RateLimiter, SpeechService
+from bot.gemini import GeminiService, RateLimiter, RequestLimiter, SpeechService
 from bot.jobs import (
     Consent,
     HearingDefaults,
@@ -34,12 +34,15 @@ from bot.jobs import (
     Prices,
     QuotaLimits,
     RunnerConfig,
+    SharedRateLimiter,
     StoredResultCache,
     Translations,
+    gemini_bucket,
 )
+from bot.metrics import Metrics
 from bot.pipeline import Pipeline, ResultCache, Translator
 from bot.settings import Settings
-from bot.storage import Clock, Storage, utc_now
+from bot.storage import Clock, ShardSet, Storage, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +61,21 @@ class Core:
     http: aiohttp.ClientSession  # guarded: connects only to DOWNLOAD_HOSTS' checked addresses
     downloads: DownloadPolicy
     translations: Translations
+    metrics: Metrics
 
 
 def build_pipeline(
-    settings: Settings, *, cache: ResultCache | None = None, clock: Clock = utc_now
+    settings: Settings,
+    *,
+    cache: ResultCache | None = None,
+    clock: Clock = utc_now,
+    limiter: RequestLimiter | None = None,
+    metrics: Metrics | None = None,
 ) -> Pipeline:
-    """The Gemini client, rate limiter, audio tools and pipeline, wired together."""
-    limiter = RateLimiter(settings.gemini_requests_per_minute)
-    gemini = GeminiService.from_settings(settings, limiter, clock=clock)
+    """The Gemini client, rate limiter (this process's own unless given), audio tools and
+    pipeline, wired together."""
+    limiter = limiter or RateLimiter(settings.gemini_requests_per_minute)
+    gemini = GeminiService.from_settings(settings, limiter, clock=clock, metrics=metrics)
     return Pipeline(
         gemini,
         locate_audio_tools(),
@@ -81,37 +91,59 @@ def build_pipeline(
 
 @asynccontextmanager
 async def open_pipeline(
-    settings: Settings, *, cache: ResultCache | None = None, clock: Clock = utc_now
+    settings: Settings,
+    *,
+    cache: ResultCache | None = None,
+    clock: Clock = utc_now,
+    limiter: RequestLimiter | None = None,
+    metrics: Metrics | None = None,
 ) -> AsyncIterator[Pipeline]:
     """:func:`build_pipeline`, with Gemini's connections closed at the end."""
-    pipeline = build_pipeline(settings, cache=cache, clock=clock)
+    pipeline = build_pipeline(settings, cache=cache, clock=clock, limiter=limiter, metrics=metrics)
     try:
         yield pipeline
     finally:
         await pipeline.gemini.close()
 
 
+def build_policy(
+    settings: Settings, storage: Storage, consent: Consent, *, clock: Clock, metrics: Metrics
+) -> Policy:
+    """The server rules: quotas, consent, and how each server's notes are heard."""
+    return Policy(
+        storage,
+        QuotaLimits.from_settings(settings),
+        consent,
+        clock=clock,
+        metrics=metrics,
+        hearing=HearingDefaults.from_settings(settings),
+    )
+
+
 @asynccontextmanager
 async def open_core(settings: Settings, *, clock: Clock = utc_now) -> AsyncIterator[Core]:
-    """Storage, pipeline, policy and HTTP session, opened once and always closed;
-    ``clock`` is "now" for storage, quotas and delivery alike (tests move it)."""
+    """Storage, metrics, pipeline, policy and HTTP session, opened once and always closed;
+    ``clock`` is "now" for storage, quotas and delivery alike (tests move it). Gemini's
+    request rate limit is shared through storage by every process on the database."""
     storage = await Storage.open(settings.database(), clock=clock, retention_s=settings.retention_s)
     try:
         swept = await asyncio.to_thread(sweep_stale_workspaces, settings.job_root)
         if swept:
             log.info("removed %d stale job dirs left by a previous run", swept)
+        metrics = Metrics()
         consent = Consent(storage)
-        policy = Policy(
-            storage,
-            QuotaLimits.from_settings(settings),
-            consent,
-            clock=clock,
-            hearing=HearingDefaults.from_settings(settings),
-        )
+        policy = build_policy(settings, storage, consent, clock=clock, metrics=metrics)
         cache = StoredResultCache(storage, ttl_s=settings.retention_s)
+        limiter = SharedRateLimiter(
+            storage,
+            settings.gemini_requests_per_minute,
+            bucket=gemini_bucket(settings.gemini_model),
+        )
         downloads = DownloadPolicy.from_settings(settings)
         async with (
-            open_pipeline(settings, cache=cache, clock=clock) as pipeline,
+            open_pipeline(
+                settings, cache=cache, clock=clock, limiter=limiter, metrics=metrics
+            ) as pipeline,
             guarded_session(downloads) as http,
         ):
             yield Core(
@@ -125,6 +157,7 @@ async def open_core(settings: Settings, *, clock: Clock = utc_now) -> AsyncItera
                 http=http,
                 downloads=downloads,
                 translations=Translations(storage, pipeline, policy, Translator(cache)),
+                metrics=metrics,
             )
     finally:
         await storage.close()
@@ -132,13 +165,18 @@ async def open_core(settings: Settings, *, clock: Clock = utc_now) -> AsyncItera
 
 def runner_config_from(settings: Settings) -> RunnerConfig:
     """Job runner tuning from settings. Idle workers poll at least twice per lease, so a
-    restarted process picks up a crashed one's jobs soon after their leases lapse."""
+    restarted process picks up a crashed one's jobs soon after their leases lapse. A process
+    running some of the shards (``SHARD_IDS``) works on its shards' jobs only."""
     lease_s = settings.job_lease_seconds
+    shards = None
+    if settings.shard_ids and settings.shard_count is not None:
+        shards = ShardSet(settings.shard_ids, settings.shard_count)
     return RunnerConfig(
         concurrency=settings.job_concurrency,
         lease_s=lease_s,
         retry_delay_s=settings.job_retry_delay_seconds,
         idle_poll_s=min(RunnerConfig.idle_poll_s, lease_s / 2),
+        shards=shards,
     )
 
 
@@ -146,4 +184,13 @@ def build_runner(
     core: Core, port: JobPort, config: RunnerConfig, *, worker_id: str | None = None
 ) -> JobRunner:
     """A job runner over the core's storage, pipeline and policy, delivering through ``port``."""
-    return JobRunner(core.storage, core.pipeline, port, core.policy, config, worker_id=worker_id)
+    return JobRunner(
+        core.storage,
+        core.pipeline,
+        port,
+        core.policy,
+        config,
+        worker_id=worker_id,
+        metrics=core.metrics,
+        clock=core.clock,
+    )

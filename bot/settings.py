@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     review_reports_per_hour: int = Field(default=5, ge=1, le=100)  # per member and server
 
     # Operations: health, metrics (see bot/ops)
+    http_port: int | None = Field(default=None, ge=1, le=65535)  # None: no HTTP server
+    http_host: str = "127.0.0.1"  # loopback: operators only (0.0.0.0 in a container)
+    ready_queue_stall_seconds: float = Field(default=120.0, gt=0)
 
     # Ways in: links, reactions, vocabulary, engines, tiers
     download_hosts: Annotated[tuple[str, ...], NoDecode] = DISCORD_CDN_HOSTS

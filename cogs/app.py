@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import AsyncIterator, Callable
 
 import aiohttp
 import discord
@@ -26,10 +27,21 @@ import yarl
 
 from bot.app import Core, open_core, runner_config_from
 from bot.errors import ConfigError
-from bot.jobs import RunnerConfig
+from bot.jobs import RunnerConfig, WorkerLoad
 from bot.logs import configure_logging
+from bot.ops import (
+    DatabaseCheck,
+    GeminiCheck,
+    LoopLagMonitor,
+    OpsServer,
+    Readiness,
+    StoreGauges,
+    WorkersCheck,
+    store_gauges,
+)
 from bot.settings import Settings
 from cogs.bot import VoiceNotesBot
+from cogs.ops import DiscordCheck, ShardMonitor
 
 log = logging.getLogger(__name__)
 # What a failed login looks like when Discord is down or out of reach (not a refused token).
@@ -89,6 +101,11 @@ class Lifecycle:
         await bot.runner.stop(self._grace_s)
         await bot.close()
 
+    @property
+    def current(self) -> VoiceNotesBot | None:
+        """The bot of the attempt running now, if any."""
+        return self._bot
+
     async def run(self, bot: VoiceNotesBot, token: str) -> None:
         """Run ``bot`` until it stops (a signal, or an error raised from ``start``)."""
         self._bot = bot
@@ -135,13 +152,73 @@ async def _attempts(core: Core, life: Lifecycle, token: str, config: RunnerConfi
             delay = min(delay * 2, MAX_RETRY_S)
 
 
+def readiness(core: Core, current: Callable[[], VoiceNotesBot | None]) -> Readiness:
+    """The readiness checks of a process running ``current()``: Discord's shards, the
+    database, the workers, Gemini's pause."""
+
+    def load() -> WorkerLoad | None:
+        bot = current()
+        return None if bot is None else bot.runner.load
+
+    def monitor() -> ShardMonitor | None:
+        bot = current()
+        return None if bot is None else bot.shard_monitor
+
+    model = core.pipeline.gemini.model
+    stall_s = core.settings.ready_queue_stall_seconds
+    return Readiness(
+        [
+            DiscordCheck(monitor),
+            DatabaseCheck(core.storage),
+            WorkersCheck(core.storage, load, model=model, stall_s=stall_s, clock=core.clock),
+            GeminiCheck(core.storage, model),
+        ]
+    )
+
+
+@contextlib.asynccontextmanager
+async def operations(
+    core: Core, current: Callable[[], VoiceNotesBot | None]
+) -> AsyncIterator[OpsServer | None]:
+    """The operators' HTTP server and the event-loop lag monitor, while the block runs;
+    nothing without ``HTTP_PORT``."""
+    settings = core.settings
+    if settings.http_port is None:
+        yield None
+        return
+    model = core.pipeline.gemini.model
+    gauges = StoreGauges(
+        core.metrics,
+        core.storage,
+        store_gauges(model),
+        clock=core.clock,
+        per_minute=settings.gemini_requests_per_minute,
+    )
+    server = OpsServer(
+        host=settings.http_host,
+        port=settings.http_port,
+        readiness=readiness(core, current),
+        metrics=core.metrics,
+        gauges=gauges,
+    )
+    lag = LoopLagMonitor(core.metrics)
+    await server.start()
+    lag.start()
+    try:
+        yield server
+    finally:
+        await lag.stop()
+        await server.stop()
+
+
 async def serve(settings: Settings, *, runner_config: RunnerConfig | None = None) -> None:
-    """Run the bot until a signal (see the module docstring)."""
+    """Run the bot until a signal (see the module docstring); the operators' endpoints
+    answer from before the first connection to Discord until the end."""
     token = settings.discord_token.get_secret_value() if settings.discord_token else ""
     config = runner_config or runner_config_from(settings)
     life = Lifecycle(settings.shutdown_grace_seconds)
     life.install()
-    async with open_core(settings) as core:
+    async with open_core(settings) as core, operations(core, lambda: life.current):
         await _attempts(core, life, token, config)
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import aiohttp
 import discord
 from discord.ext import commands
 
 from bot.app import Core, build_runner, runner_config_from
 from bot.jobs import JobRunner, RunnerConfig
+from bot.ops import GuildStatusReader
 from bot.review import Cards, Review, ReviewedPort, build_cards, build_review
 from bot.settings import Settings
 from cogs.admin import AdminCommands
@@ -25,6 +27,7 @@ from cogs.erase_button import erase_button_type
 from cogs.erasure import Eraser
 from cogs.errors import VoiceNotesTree
 from cogs.members import MemberCommands
+from cogs.ops import ShardMonitor, discord_trace, global_share
 from cogs.reactions import ReactionTranscribe
 from cogs.review import (
     DYNAMIC_ITEMS,
@@ -63,10 +66,17 @@ def _shard_options(settings: Settings) -> dict[str, Any]:
     return options
 
 
+def _http_trace(core: Core) -> aiohttp.TraceConfig:
+    """discord.py's HTTP trace: this process's share of the global limit, and counting."""
+    settings = core.settings
+    return discord_trace(core.metrics, share=global_share(settings.shard_ids, settings.shard_count))
+
+
 class VoiceNotesBot(commands.AutoShardedBot):
     """The voice-notes bot. Auto-sharded: one process runs every shard Discord recommends,
     or, with ``SHARD_COUNT`` and ``SHARD_IDS``, its share of them while other processes run
-    the rest. Jobs are claimed from the shared database by any process, whatever the shard."""
+    the rest. Jobs are claimed from the shared database by the process running their
+    server's shard (:class:`bot.storage.ShardSet`)."""
 
     def __init__(
         self,
@@ -88,6 +98,7 @@ class VoiceNotesBot(commands.AutoShardedBot):
             help_command=None,
             max_ratelimit_timeout=60.0,
             guild_ready_timeout=guild_ready_timeout,
+            http_trace=_http_trace(core),
             **_shard_options(settings),
         )
         self.core = core
@@ -102,6 +113,7 @@ class VoiceNotesBot(commands.AutoShardedBot):
             cards, runner_config or runner_config_from(settings)
         )
         self._erase_button = erase_button_type(self.eraser, core.storage)
+        self.shard_monitor = ShardMonitor(self, core.metrics)
 
     def _build_delivery(self) -> DiscordDelivery:
         """The platform's JobPort; its transcript replies carry the Translate button."""
@@ -148,10 +160,16 @@ class VoiceNotesBot(commands.AutoShardedBot):
                 self, self.runner, core.storage, core.consent, self.delivery, emoji=reaction
             ),
             VoiceCommands(self, self.runner, core.storage, core.consent),
-            AdminCommands(core.storage),
+            AdminCommands(
+                core.storage,
+                GuildStatusReader(
+                    core.storage, core.policy, core.pipeline.gemini, clock=core.clock
+                ),
+            ),
             Cleanup(self.eraser, core.storage, guild_grace_s=core.settings.guild_grace_s),
             MemberCommands(core.storage, core.policy, core.prices, self._erase_button),
             SetupCheck(self),
+            self.shard_monitor,
             ReviewCommands(self.review, core.storage, core.clock),
             ReportCommand(self, self.review, self.review_port, core.storage),
             ReviewClicks(self, self.review, core.storage),

@@ -20,11 +20,12 @@ import os
 import pwd
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from testkit.net import free_port
 
 SUPERUSER = "postgres"
 HOST = "127.0.0.1"
@@ -80,13 +81,6 @@ def _temp_parent() -> str | None:
     except OSError:
         return None
     return str(RAM_DIR) if roomy and os.access(RAM_DIR, os.W_OK | os.X_OK) else None
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _service_user() -> pwd.struct_passwd | None:
@@ -212,7 +206,7 @@ class PostgresServer:
     def _launch(self) -> None:
         last_error: PostgresUnavailable | None = None
         for _ in range(START_ATTEMPTS):
-            self.port = _free_port()
+            self.port = free_port()
             argv = [
                 *self.prefix,
                 self._tool("pg_ctl"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import tempfile
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from bot.timecodes import format_timecode
 
 SILENCE_FILTER = "silencedetect=noise=-35dB:d=0.3"
 SEARCH_FRACTION = 0.25  # look for a pause in the last quarter of each chunk...
-MAX_SEARCH_S = 120.0  # ...but never more than two minutes before the boundary
+MAX_SEARCH_S = 30.0  # ...but never more than 30 s before it: each second searched is decoded
 
 
 @dataclass(frozen=True)
@@ -151,26 +152,26 @@ def _remove_others(pieces: list[_Piece], keep: _Piece) -> None:
             piece.path.unlink(missing_ok=True)  # a prefix copy we don't need: free the disk
 
 
-async def find_silences(path: Path, duration_s: float, tools: AudioTools) -> list[Silence]:
-    """Pauses in the first audio stream, found by ffmpeg's silencedetect as it streams."""
+async def find_silences(
+    path: Path, tools: AudioTools, *, start_s: float, length_s: float
+) -> list[Silence]:
+    """Pauses in ``length_s`` seconds of the first audio stream from ``start_s`` on, found
+    by ffmpeg's silencedetect; only that stretch is decoded (``-ss`` seeks the input)."""
     args = [
         *INPUT_GUARDS,
+        *("-ss", f"{start_s:.3f}", "-t", f"{length_s:.3f}"),
         "-i",
         file_arg(path.resolve()),
-        "-map",
-        "0:a:0",
-        "-af",
-        SILENCE_FILTER,
-        "-f",
-        "null",
-        "-",
+        *("-map", "0:a:0", "-af", SILENCE_FILTER, "-f", "null", "-"),
     ]
     run = await run_ffmpeg(
-        tools, args, timeout_s=decode_timeout_s(duration_s), keep=lambda line: "silence_" in line
+        tools, args, timeout_s=decode_timeout_s(length_s), keep=lambda line: "silence_" in line
     )
     if not run.ok:
         raise AudioToolError("Looking for pauses in the audio failed.")
-    return parse_silences(run.matched, duration_s)
+    # Times are counted from where the decoding started.
+    found = parse_silences(run.matched, length_s)
+    return [Silence(start_s + s.start_s, start_s + s.end_s) for s in found]
 
 
 def parse_silences(lines: list[str], duration_s: float) -> list[Silence]:
@@ -189,25 +190,38 @@ def parse_silences(lines: list[str], duration_s: float) -> list[Silence]:
     return silences
 
 
-def choose_cut_points(silences: list[Silence], duration_s: float, chunk_s: float) -> list[float]:
+SilencesBetween = Callable[[float, float], Awaitable[list[Silence]]]
+"""The pauses between two times (seconds from the start)."""
+
+
+def _best_cut(silences: list[Silence], low: float, target: float) -> float:
+    """The middle of the pause overlapping ``[low, target]`` the most (the later one on a
+    tie), or ``target`` itself when none does."""
+    best: tuple[float, float] | None = None  # (overlap with the window, cut point)
+    for silence in silences:
+        start, end = max(silence.start_s, low), min(silence.end_s, target)
+        if end <= start:
+            continue
+        candidate = (end - start, (start + end) / 2)
+        if best is None or candidate >= best:
+            best = candidate
+    return best[1] if best is not None else target
+
+
+async def plan_cuts(
+    duration_s: float, chunk_s: float, silences_between: SilencesBetween
+) -> list[float]:
     """Cut points so that no chunk is longer than ``chunk_s``, each in the longest pause
-    found in the window just before its boundary (a hard cut at the boundary if none)."""
+    found in the window just before its boundary (a hard cut at the boundary if none).
+    Only those windows are looked at: one per cut, each counted from the cut before it."""
     window = min(chunk_s * SEARCH_FRACTION, MAX_SEARCH_S)
     cuts: list[float] = []
     position = 0.0
     while duration_s - position > chunk_s:
         target = position + chunk_s
-        low = target - window
-        best: tuple[float, float] | None = None  # (overlap with the window, cut point)
-        for silence in silences:
-            start, end = max(silence.start_s, low), min(silence.end_s, target)
-            if end <= start:
-                continue
-            candidate = (end - start, (start + end) / 2)
-            if best is None or candidate >= best:
-                best = candidate
-        position = best[1] if best is not None else target
-        cuts.append(round(position, 3))
+        silences = await silences_between(target - window, target)
+        position = round(_best_cut(silences, target - window, target), 3)
+        cuts.append(position)
     return cuts
 
 
@@ -216,13 +230,18 @@ async def split_at_silences(
 ) -> list[AudioChunk]:
     """Chunks of at most ``chunk_s`` seconds, cut inside pauses where possible.
 
-    Offsets and durations are the ones ffmpeg reports for what it cut, so they tile the
-    whole file and the caller can turn chunk-relative times into absolute ones.
+    Only the search window before each planned cut is decoded (a 100-minute file in
+    10-minute chunks decodes 9 windows of two minutes, not 100 minutes); the cut itself is
+    a stream copy. Offsets and durations are the ones ffmpeg reports for what it cut, so
+    they tile the whole file and the caller can turn chunk-relative times into absolute ones.
     """
     if audio.duration_s <= chunk_s:
         return [AudioChunk(audio.path, audio.mime_type, 0.0, audio.duration_s)]
-    silences = await find_silences(audio.path, audio.duration_s, tools)
-    cuts = choose_cut_points(silences, audio.duration_s, chunk_s)
+
+    async def silences_between(low: float, high: float) -> list[Silence]:
+        return await find_silences(audio.path, tools, start_s=low, length_s=high - low)
+
+    cuts = await plan_cuts(audio.duration_s, chunk_s, silences_between)
     pieces, reencoded = await _segment(audio, cuts, workdir, tools, stop_s=None)
     mime = "audio/ogg" if reencoded else audio.mime_type
     return [

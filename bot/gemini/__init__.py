@@ -27,7 +27,7 @@ from bot.gemini._prompts import (
     video_note,
 )
 from bot.gemini._quota import quota_reset_after
-from bot.gemini._ratelimit import RateLimiter
+from bot.gemini._ratelimit import RateLimiter, RequestLimiter
 from bot.gemini._replies import (
     GeminiAnswer,
     GeminiEvidence,
@@ -83,6 +83,7 @@ __all__ = [
     "PromptOptions",
     "RateLimiter",
     "RawWord",
+    "RequestLimiter",
     "RetryPolicy",
     "SpeechReply",
     "SpeechRequest",

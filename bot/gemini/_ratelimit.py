@@ -1,4 +1,8 @@
-"""A self-imposed request rate limit, so a burst of notes queues instead of causing 429 storms."""
+"""A self-imposed request rate limit, so a burst of notes queues instead of causing 429 storms.
+
+:class:`RateLimiter` paces one process (the CLI); the bot shares one limit between all its
+processes through the database (:class:`bot.jobs.SharedRateLimiter`).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,19 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+
+class RequestLimiter(Protocol):
+    """What paces Gemini requests: this process's :class:`RateLimiter`, or one shared by
+    every process through the database (:class:`bot.jobs.SharedRateLimiter`)."""
+
+    @property
+    def per_minute(self) -> int:
+        """The configured limit."""
+
+    async def acquire(self) -> float:
+        """Wait for a slot; returns the seconds spent waiting."""
 
 
 class RateLimiter:

@@ -19,6 +19,8 @@ from bot.gemini._sdk import Retryable, classify
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
+FaultHook = Callable[[Retryable | Exception], None]
+"""Told of every failed attempt, with its :func:`classify` verdict (metrics, state)."""
 
 
 @dataclass(frozen=True)
@@ -43,18 +45,22 @@ async def with_retries(
     *,
     what: str,
     clock: Clock = utc_clock,
+    on_fault: FaultHook | None = None,
 ) -> T:
     """``await call(attempt)`` until it succeeds, retrying transient SDK faults.
 
     Raises the domain error a final fault maps to (GeminiQuotaExhausted dated by ``clock``
     for a used-up daily quota), or GeminiUnavailable once the attempts are spent or a retry
-    hint asks for a longer wait than the policy accepts.
+    hint asks for a longer wait than the policy accepts. ``on_fault`` hears of each failed
+    attempt first.
     """
     for attempt in range(1, policy.attempts + 1):
         try:
             return await call(attempt)
         except Exception as error:
             signal = classify(error, clock())
+            if on_fault is not None:
+                on_fault(signal)
             if not isinstance(signal, Retryable):
                 log.warning("gemini %s refused: %s", what, type(error).__name__)
                 raise signal from None

@@ -33,6 +33,7 @@ from google.genai.interactions import Interaction
 
 from bot.errors import GeminiQuotaExhausted, GeminiRejected
 from bot.gemini._quota import quota_reset_after
+from bot.metrics import GeminiOutcome
 from bot.model import TierUsage, Usage
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "classify",
     "compat_errors",
     "error_code",
+    "fault_outcome",
     "new_client",
     "refusal_codes",
     "served_tier",
@@ -86,6 +88,7 @@ class Retryable:
     reason: str
     wait_hint_s: float | None = None
     user_message: str = OVERLOADED
+    kind: GeminiOutcome = GeminiOutcome.SERVER_ERROR
 
 
 def new_client(api_key: str, *, base_url: str | None, timeout_s: float) -> genai.Client:
@@ -133,7 +136,9 @@ def _classify_status(error: compat_errors.APIStatusError, now: datetime) -> Retr
     if code == "quota_exceeded":
         return GeminiQuotaExhausted(quota_reset_after(now))
     if code == "rate_limit_exceeded" or status == 429:
-        return Retryable(f"rate limited (429 {code or 'no code'})", _retry_hint(error, now))
+        hint = _retry_hint(error, now)
+        reason = f"rate limited (429 {code or 'no code'})"
+        return Retryable(reason, hint, kind=GeminiOutcome.RATE_LIMITED)
     if status >= 500 or status in (408, 409):
         return Retryable(f"server error ({status} {code or 'no code'})", _retry_hint(error, now))
     final = _FINAL.get(code or _CODE_OF_STATUS.get(status, ""))
@@ -161,17 +166,28 @@ def classify(error: Exception, now: datetime) -> Retryable | Exception:
     if isinstance(error, compat_errors.APIStatusError):
         return _classify_status(error, now)
     if isinstance(error, compat_errors.APITimeoutError | TimeoutError):
-        return Retryable(type(error).__name__, None, TOO_SLOW)
+        return Retryable(type(error).__name__, None, TOO_SLOW, GeminiOutcome.TIMEOUT)
     if isinstance(error, compat_errors.APIConnectionError):
-        return Retryable(type(error).__name__, None, UNREACHABLE)
+        return Retryable(type(error).__name__, None, UNREACHABLE, GeminiOutcome.UNREACHABLE)
     if isinstance(error, genai_errors.APIError):  # the Files API
         if error.code == 429 or error.code >= 500:
             return Retryable(f"files API error ({error.code})")
         return GeminiRejected(f"Gemini rejected the audio upload (HTTP {error.code}).")
     if isinstance(error, _TRANSIENT):
         # A malformed response or an interrupted continuation: retried within the budget.
-        return Retryable(type(error).__name__)
+        return Retryable(type(error).__name__, kind=GeminiOutcome.MALFORMED)
     return error
+
+
+def fault_outcome(signal: Retryable | Exception) -> GeminiOutcome:
+    """What a failed request came to, from its :func:`classify` verdict (for metrics)."""
+    if isinstance(signal, Retryable):
+        return signal.kind
+    if isinstance(signal, GeminiQuotaExhausted):
+        return GeminiOutcome.QUOTA_EXCEEDED
+    if isinstance(signal, GeminiRejected):
+        return GeminiOutcome.REJECTED
+    return GeminiOutcome.ERROR
 
 
 def _code_name(code: str) -> str:

@@ -17,14 +17,16 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from google import genai
 
 from bot.gemini._quota import Clock
-from bot.gemini._ratelimit import RateLimiter
+from bot.gemini._ratelimit import RequestLimiter
 from bot.gemini._retry import RetryPolicy, with_retries
-from bot.gemini._sdk import Interaction, Retryable, classify, served_tier
+from bot.gemini._sdk import Interaction, Retryable, classify, fault_outcome, served_tier
+from bot.metrics import GeminiOutcome, Metrics
 from bot.options import ServiceTier
 
 log = logging.getLogger(__name__)
@@ -45,12 +47,13 @@ class Sender:
         self,
         client: genai.Client,
         *,
-        limiter: RateLimiter,
+        limiter: RequestLimiter,
         retry: RetryPolicy,
         timeout_s: float,
         sleep: Callable[[float], Awaitable[None]],
         clock: Clock,
         tiering: Tiering,
+        metrics: Metrics,
     ) -> None:
         self.client = client
         self.retry = retry
@@ -59,6 +62,9 @@ class Sender:
         self._limiter = limiter
         self._clock = clock
         self._tiering = tiering
+        self._metrics = metrics
+        self.rate_limited_at: datetime | None = None
+        """When Gemini last answered ``rate_limit_exceeded`` to this process (for status)."""
 
     def for_model(self, tiering: Tiering) -> Sender:
         """A sender sharing this one's client and rate limit, for a model with other tier
@@ -71,6 +77,7 @@ class Sender:
             sleep=self.sleep,
             clock=self._clock,
             tiering=tiering,
+            metrics=self._metrics,
         )
 
     async def send(self, request: dict[str, Any], tier: ServiceTier) -> Interaction:
@@ -85,8 +92,20 @@ class Sender:
             return await self._once(request, self.timeout_s, attempt)
 
         return await with_retries(
-            standard, self.retry, self.sleep, what="request", clock=self._clock
+            standard,
+            self.retry,
+            self.sleep,
+            what="request",
+            clock=self._clock,
+            on_fault=self._on_fault,
         )
+
+    def _on_fault(self, signal: Retryable | Exception) -> None:
+        """A request failed: count it, and remember when Gemini last rate-limited us."""
+        outcome = fault_outcome(signal)
+        self._metrics.gemini_request(outcome)
+        if outcome is GeminiOutcome.RATE_LIMITED:
+            self.rate_limited_at = self._clock()
 
     async def _try_flex(self, request: dict[str, Any]) -> Interaction | None:
         """One flex attempt; None when it was dropped or ran past its bound."""
@@ -95,6 +114,7 @@ class Sender:
             return await self._once(flexed, self._tiering.flex_timeout_s, 1)
         except Exception as error:
             signal = classify(error, self._clock())
+            self._on_fault(signal)
             if not isinstance(signal, Retryable):
                 raise signal from None
             log.info("gemini flex request not served (%s); sending it on standard", signal.reason)

@@ -21,6 +21,7 @@ import logging
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from google import genai
@@ -30,12 +31,13 @@ from bot.errors import GeminiBadOutput, GeminiRefused, TruncatedOutput, VoiceNot
 from bot.gemini._files import AudioInput, AudioParts
 from bot.gemini._prompts import SYSTEM_INSTRUCTION
 from bot.gemini._quota import Clock, utc_clock
-from bot.gemini._ratelimit import RateLimiter
+from bot.gemini._ratelimit import RequestLimiter
 from bot.gemini._retry import RetryPolicy
 from bot.gemini._schema import gemini_schema
 from bot.gemini._sdk import Interaction, new_client, refusal_codes, usage_of
 from bot.gemini._sender import Sender, Tiering
 from bot.gemini._video import VideoInput
+from bot.metrics import GeminiOutcome, Metrics
 from bot.model import AUDIO_TOKENS_PER_SECOND, Usage
 from bot.options import ServiceTier
 from bot.settings import Settings
@@ -75,7 +77,7 @@ class GeminiService:
         client: genai.Client,
         *,
         model: str,
-        limiter: RateLimiter,
+        limiter: RequestLimiter,
         retry: RetryPolicy,
         timeout_s: float,
         inline_limit_bytes: int,
@@ -83,8 +85,11 @@ class GeminiService:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Clock = utc_clock,
         tiering: Tiering | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.model = model
+        self.limiter = limiter
+        self._metrics = metrics or Metrics()
         self._client = client
         self._retry = retry
         self.max_output_tokens = max_output_tokens
@@ -96,6 +101,7 @@ class GeminiService:
             sleep=sleep,
             clock=clock,
             tiering=tiering or Tiering(),
+            metrics=self._metrics,
         )
         self.audio = AudioParts(
             client,
@@ -109,7 +115,12 @@ class GeminiService:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, limiter: RateLimiter, *, clock: Clock = utc_clock
+        cls,
+        settings: Settings,
+        limiter: RequestLimiter,
+        *,
+        clock: Clock = utc_clock,
+        metrics: Metrics | None = None,
     ) -> GeminiService:
         """Build the service from settings (fails with ConfigError if the key is missing);
         ``clock`` dates quota resets (the bot's one clock, shared with storage)."""
@@ -126,7 +137,13 @@ class GeminiService:
             max_output_tokens=settings.gemini_max_output_tokens,
             clock=clock,
             tiering=Tiering(flex_timeout_s=settings.gemini_flex_timeout_seconds),
+            metrics=metrics,
         )
+
+    @property
+    def rate_limited_at(self) -> datetime | None:
+        """When Gemini last answered ``rate_limit_exceeded`` to this process (for status)."""
+        return self._sender.rate_limited_at
 
     @property
     def sender(self) -> Sender:
@@ -189,13 +206,32 @@ class GeminiService:
             except VoiceNoteError as error:
                 charge(error, usage)  # earlier attempts of this call were billed
                 raise
-            usage = usage + usage_of(interaction)
-            value = _judge(interaction, response_model, usage, attempt)
+            billed = usage_of(interaction)
+            self._metrics.gemini_tokens(billed)
+            usage = usage + billed
+            value = self._judged(interaction, response_model, usage, attempt)
             if value is not None:
                 return ModelReply(value, usage)
         raise GeminiBadOutput(
             "Gemini's answer came back unusable several times; please try again.", usage
         )
+
+    def _judged(
+        self, interaction: Interaction, response_model: type[T], usage: Usage, attempt: int
+    ) -> T | None:
+        """:func:`_judge`, counting what the answer came to."""
+        try:
+            value = _judge(interaction, response_model, usage, attempt)
+        except TruncatedOutput:
+            self._metrics.gemini_request(GeminiOutcome.TRUNCATED)
+            raise
+        except GeminiRefused:
+            self._metrics.gemini_request(GeminiOutcome.REFUSED)
+            raise
+        self._metrics.gemini_request(
+            GeminiOutcome.OK if value is not None else GeminiOutcome.UNUSABLE
+        )
+        return value
 
     def _request(
         self, parts: list[dict[str, Any]], response_model: type[BaseModel], max_tokens: int | None

@@ -9,6 +9,8 @@
   the same way costs one Gemini request.
 * :class:`Translations` (``_translations``) translates a job's stored transcript on
   request, from its text alone.
+* :class:`SharedRateLimiter` (``_ratelimit``) is ``GEMINI_REQUESTS_PER_MINUTE`` for every
+  process sharing the database.
 """
 
 from bot.jobs._cache import StoredResultCache, parse_document
@@ -31,12 +33,16 @@ from bot.jobs._ports import (
     PlatformBusy,
     QueuedForGemini,
     SourceGone,
+    WorkerLoad,
 )
-from bot.jobs._runner import SERVER_USER_ID, JobRunner, RunnerConfig
+from bot.jobs._ratelimit import RATE_WINDOW_S, SharedRateLimiter, gemini_bucket
+from bot.jobs._runner import JobRunner, RunnerConfig
+from bot.jobs._spend import SERVER_USER_ID
 from bot.jobs._translations import Translations, TranslationStore
 
 __all__ = [
     "OPTED_OUT_MESSAGE",
+    "RATE_WINDOW_S",
     "REPORT_DAYS",
     "SERVER_USER_ID",
     "Consent",
@@ -53,11 +59,14 @@ __all__ = [
     "QueuedForGemini",
     "QuotaLimits",
     "RunnerConfig",
+    "SharedRateLimiter",
     "SourceGone",
     "StoredResultCache",
     "TranslationStore",
     "Translations",
     "UsageReport",
+    "WorkerLoad",
+    "gemini_bucket",
     "is_quota_exempt",
     "parse_document",
     "totals_of",

@@ -34,6 +34,7 @@ from typing import Protocol
 from bot.audio import AudioLimits
 from bot.errors import OptedOut, QuotaExceeded
 from bot.jobs._consent import OPTED_OUT_MESSAGE, Consent
+from bot.metrics import Metrics, QuotaScope
 from bot.model import Usage
 from bot.options import Engine, Hearing, Origin, ServiceTier
 from bot.settings import Settings
@@ -166,12 +167,14 @@ class Policy:
         *,
         clock: Clock = utc_now,
         hearing: HearingDefaults | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
         self.limits = limits
         self._consent = consent
         self._clock = clock
         self._hearing = hearing or HearingDefaults()
+        self._metrics = metrics or Metrics()
 
     def today_start(self) -> datetime:
         """Midnight UTC at the start of the current day: where today's usage begins."""
@@ -233,6 +236,7 @@ class Policy:
     def _check(self, used_s: float, need_s: float, limit_s: float, *, server: bool) -> None:
         if used_s + need_s <= limit_s:
             return
+        self._metrics.quota_refused(QuotaScope.SERVER if server else QuotaScope.USER)
         whose = "this server's" if server else "your"
         allowance = f"{whose} daily audio allowance of {format_duration(limit_s)}"
         if need_s > limit_s:

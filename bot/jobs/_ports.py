@@ -8,6 +8,7 @@ platform implements only that.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -49,6 +50,19 @@ class PlatformBusy(VoiceNoteError):
             "please try again later."
         )
         self.retry_after_s = retry_after_s
+
+
+@dataclass(frozen=True)
+class WorkerLoad:
+    """How many workers this runner has started, and how many are running a job."""
+
+    workers: int
+    busy: int
+
+    @property
+    def idle(self) -> int:
+        """Workers waiting for a job."""
+        return self.workers - self.busy
 
 
 class JobPort(Protocol):

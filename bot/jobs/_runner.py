@@ -39,14 +39,22 @@ from bot.errors import (
     VoiceNoteError,
 )
 from bot.jobs._cache import parse_document
-from bot.jobs._ports import JobPolicy, JobPort, JobStore, PlatformBusy, QueuedForGemini, SourceGone
-from bot.model import TierUsage, TranscriptDocument, Usage
+from bot.jobs._ports import (
+    JobPolicy,
+    JobPort,
+    JobStore,
+    PlatformBusy,
+    QueuedForGemini,
+    SourceGone,
+    WorkerLoad,
+)
+from bot.jobs._spend import record_spend
+from bot.metrics import JobResult, Metrics, RetryReason, Stage
+from bot.model import TranscriptDocument, Usage
 from bot.pipeline import Pipeline, Processed, Progress, quota_seconds, reused_as
-from bot.storage import Job, JobOutcome, JobRequest, JobStatus
+from bot.storage import Clock, Job, JobOutcome, JobRequest, JobStatus, ShardSet, utc_now
 
 log = logging.getLogger(__name__)
-SERVER_USER_ID = 0
-"""The ``user_id`` of usage the server pays for (moderation work): nobody's own allowance."""
 _GAVE_UP = "I couldn't finish this audio: processing it failed several times. Sorry!"
 _UNEXPECTED = "Something went wrong on my side while processing this audio; please try again."
 _FINAL_ERRORS = (SourceGone, BadInput, QuotaExceeded, OptedOut)
@@ -62,6 +70,7 @@ class RunnerConfig:
     retry_delay_s: float = 60.0
     idle_poll_s: float = 5.0
     max_platform_wait_s: float = 15 * 60.0  # the longest a job waits out a rate limit
+    shards: ShardSet | None = None  # claim only these shards' jobs (None: every job)
 
 
 class JobRunner:
@@ -77,8 +86,12 @@ class JobRunner:
         *,
         worker_id: str | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        metrics: Metrics | None = None,
+        clock: Clock = utc_now,
     ) -> None:
         self.worker_id = worker_id or f"worker-{uuid.uuid4().hex[:8]}"
+        self._metrics = metrics or Metrics()
+        self._clock = clock
         self._store = store
         self._pipeline = pipeline
         self._port = port
@@ -98,6 +111,12 @@ class JobRunner:
             log.info("job %d queued: origin=%s mode=%s", job.id, job.origin, job.mode)
             self._wake.set()
         return job, created
+
+    @property
+    def load(self) -> WorkerLoad:
+        """Workers started and busy right now (for readiness: idle workers and an old job
+        in the queue mean the workers are stuck)."""
+        return WorkerLoad(workers=len(self._workers), busy=len(self._running))
 
     def start(self) -> None:
         """Start the worker tasks."""
@@ -149,6 +168,7 @@ class JobRunner:
                 lease_s=self._config.lease_s,
                 max_attempts=self._config.max_attempts,
                 gemini_model=model,  # while paused, only jobs that need nothing from it
+                shards=self._config.shards,
             )
         except Exception:
             log.exception("claiming a job failed; retrying shortly")
@@ -156,14 +176,18 @@ class JobRunner:
 
     async def _tell_paused(self, resume_at: datetime) -> None:
         """Tell each requester waiting on paused Gemini work, once per job and pause."""
-        for job in await self._store.claim_pause_notices(resume_at):
+        for job in await self._store.claim_pause_notices(resume_at, shards=self._config.shards):
             log.info("job %d: told it waits for Gemini's quota reset", job.id)
             await self._safely_tell(job, QueuedForGemini(resume_at), will_retry=True)
 
     async def _report_given_up(self) -> None:
         """Tell the requesters of jobs that crashed their worker too often."""
-        for job in await self._store.give_up_exhausted(max_attempts=self._config.max_attempts):
+        exhausted = await self._store.give_up_exhausted(
+            max_attempts=self._config.max_attempts, shards=self._config.shards
+        )
+        for job in exhausted:
             log.warning("job %d given up after %d attempts", job.id, job.attempts)
+            self._metrics.job_finished(job.origin, JobResult.GIVEN_UP, None)
             await self._safely_tell(job, VoiceNoteError(_GAVE_UP), will_retry=False)
 
     async def _run(self, job: Job) -> None:
@@ -191,6 +215,7 @@ class JobRunner:
             await self._policy.check_start(job)
             processed = await self._produce(job)
             await self._record_usage(job, processed)
+            self._count_processed(processed)
             document = processed.document
             await self._store.set_job_status(
                 job.id,
@@ -199,8 +224,21 @@ class JobRunner:
                 result_reused=processed.reused,
                 worker_id=self.worker_id,
             )
+        started = time.monotonic()
         await self._port.deliver(job, document)
-        await self._store.set_job_status(job.id, JobStatus.DONE, worker_id=self.worker_id)
+        self._metrics.stage(Stage.DELIVER, time.monotonic() - started)
+        if await self._store.set_job_status(job.id, JobStatus.DONE, worker_id=self.worker_id):
+            waited = (self._clock() - job.created_at).total_seconds()
+            self._metrics.job_finished(job.origin, JobResult.DONE, waited)
+
+    def _count_processed(self, processed: Processed) -> None:
+        """The stages the pipeline timed; a cache hit, or the audio Gemini heard."""
+        self._metrics.stage(Stage.PREPARE, processed.prepare_s)
+        if processed.reused:
+            self._metrics.cache_hit()
+            return
+        if processed.gemini_s is not None:
+            self._metrics.stage(Stage.GEMINI, processed.gemini_s)
 
     async def _stored_result(self, job: Job) -> TranscriptDocument | None:
         """A job claimed again after a crash may already have its result: deliver that
@@ -217,33 +255,12 @@ class JobRunner:
             return
         seconds = quota_seconds(processed.document)
         await self._record_spend(job, processed.document.usage, audio_s=seconds)
+        if processed.document.usage.requests:
+            self._metrics.audio_processed(seconds)
 
     async def _record_spend(self, job: Job, usage: Usage, *, audio_s: float) -> None:
-        """Record what Gemini billed (nothing to record for silence or a cache hit), one
-        row per service tier that served it (flex is billed at its own price)."""
-        flex = usage.flex
-        standard = TierUsage(
-            requests=usage.requests - flex.requests,
-            input_tokens=usage.input_tokens - flex.input_tokens,
-            output_tokens=usage.output_tokens - flex.output_tokens,
-            thought_tokens=usage.thought_tokens - flex.thought_tokens,
-            cached_tokens=usage.cached_tokens - flex.cached_tokens,
-        )
-        payer = SERVER_USER_ID if job.spec.server_pays else job.requester_id
-        for tier, part in (("standard", standard), ("flex", flex)):
-            if part.requests <= 0:
-                continue
-            await self._store.add_usage(
-                guild_id=job.guild_id,
-                user_id=payer,
-                audio_s=audio_s,
-                tokens_in=part.input_tokens,
-                tokens_out=part.output_tokens,
-                tokens_thought=part.thought_tokens,
-                tokens_cached=part.cached_tokens,
-                service_tier=tier,
-            )
-            audio_s = 0.0  # the audio counts once, with the first row
+        """Record what Gemini billed (see :func:`record_spend`)."""
+        await record_spend(self._store, job, usage, audio_s=audio_s)
 
     async def _produce(self, job: Job) -> Processed:
         async def progress(value: Progress) -> None:
@@ -265,7 +282,9 @@ class JobRunner:
             )
         async with self._pipeline.workspace() as workdir:
             source = workdir / "input"  # never the user's file name
+            started = time.monotonic()
             await self._port.fetch_audio(job, source, self._pipeline.limits.max_bytes)
+            self._metrics.stage(Stage.DOWNLOAD, time.monotonic() - started)
             return await self._pipeline.process_in(
                 source,
                 workdir,
@@ -300,15 +319,20 @@ class JobRunner:
         await self._safely_tell(job, user_error, will_retry=will_retry)
         if will_retry:
             await self._requeue_after(job, self._config.retry_delay_s)
+            self._metrics.job_retried(RetryReason.GEMINI_UNAVAILABLE)
             return
         refused = isinstance(error, GeminiRefused)
-        await self._store.set_job_status(
+        ended = await self._store.set_job_status(
             job.id,
             JobStatus.FAILED,
             error=_error_text(user_error),
             outcome=JobOutcome.REFUSED if refused else None,
             worker_id=self.worker_id,
         )
+        if ended:
+            self._metrics.job_finished(
+                job.origin, JobResult.REFUSED if refused else JobResult.FAILED, None
+            )
 
     async def _record_failed_spend(self, job: Job, usage: Usage) -> None:
         """Best effort: a failed attempt's tokens, no audio seconds (nothing was delivered)."""
@@ -326,6 +350,7 @@ class JobRunner:
         await self._store.set_job_status(
             job.id, JobStatus.QUEUED, worker_id=self.worker_id, refund_attempt=True
         )
+        self._metrics.job_retried(RetryReason.GEMINI_PAUSED)
         self._wake.set()
 
     async def _wait_for_platform(self, job: Job, error: PlatformBusy) -> None:
@@ -337,6 +362,7 @@ class JobRunner:
         )
         log.info("job %d: rate limited by the platform; retrying in %.0fs", job.id, wait)
         await self._requeue_after(job, wait)
+        self._metrics.job_retried(RetryReason.PLATFORM_BUSY)
 
     async def _requeue_after(self, job: Job, wait_s: float) -> None:
         """Wait holding the job (the heartbeat keeps the lease), then release it to the

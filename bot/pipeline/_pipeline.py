@@ -81,12 +81,15 @@ class ResultCache(Protocol):
 
 @dataclass(frozen=True)
 class Processed:
-    """A finished document, the cache key it is kept under (None without a cache), and
-    whether it was reused from the cache."""
+    """A finished document, the cache key it is kept under (None without a cache), whether
+    it was reused from the cache, and the seconds spent preparing the audio and asking
+    Gemini (None for a cache hit; cutting long audio into parts counts as asking)."""
 
     document: TranscriptDocument
     cache_key: str | None
     reused: bool = False
+    prepare_s: float = 0.0
+    gemini_s: float | None = None
 
 
 _SCHEMAS: dict[Mode, type[BaseModel]] = {
@@ -205,19 +208,24 @@ class Pipeline:
         started = time.monotonic()
         await _report(progress, Progress("preparing"))
         audio = await prepare_audio(source, workdir, limits or self.limits, self.tools)
+        prepared = time.monotonic()
         key = self.cache_key(audio.source_sha256, options, hearing)
         async with self._single_flight(key):  # the same note asked twice at once: one request
             cache = self._cache if use_cache else None
             if cache is not None and (cached := await cache.load(key)) is not None:
                 log.info("cache hit: duration=%.1fs", audio.duration_s)
-                return Processed(reused_as(cached, file_name), key, reused=True)
+                document = reused_as(cached, file_name)
+                return Processed(document, key, reused=True, prepare_s=prepared - started)
             if admit is not None and not audio.is_digital_silence:
                 await admit(billable_seconds(audio.duration_s, options.start_s, options.end_s))
+            asked = time.monotonic()
             document = await self._run(audio, workdir, file_name, options, progress, hearing)
+            answered = time.monotonic()
             if self._cache is not None:
                 await self._cache.save(key, document)
         _log_done(options, audio.duration_s, document, time.monotonic() - started)
-        return Processed(document, key if self._cache is not None else None)
+        stored_key = key if self._cache is not None else None
+        return Processed(document, stored_key, False, prepared - started, answered - asked)
 
     async def process_video(
         self,
@@ -249,11 +257,14 @@ class Pipeline:
                 source=video_source(video, video.bound_s),
                 translate_to=options.translate_to,
             )
+            asked = time.monotonic()
             document = await from_video(self.scoped(hearing), empty, video, options)
+            answered = time.monotonic()
             if self._cache is not None:
                 await self._cache.save(key, document)
         _log_done(options, document.source.duration_s, document, time.monotonic() - started)
-        return Processed(document, key if self._cache is not None else None)
+        stored_key = key if self._cache is not None else None
+        return Processed(document, stored_key, False, 0.0, answered - asked)
 
     def _video_window(self, url: str, options: JobOptions, limits: AudioLimits) -> VideoInput:
         start = options.start_s or 0.0

@@ -329,7 +329,18 @@ MIGRATIONS: tuple[Migration, ...] = (
         _V5_REVIEW,
         _V5_SEARCH,
     ),
-    # 6 is reserved for operations (bot/ops, not merged yet): it goes between 5 and 7.
+    Migration(
+        6,
+        "Gemini request slots in a sliding window, one rate limit shared by every process",
+        (
+            """CREATE TABLE rate_slots (
+                id {pk},
+                bucket TEXT NOT NULL,
+                taken_at {ts} NOT NULL
+            )""",
+            "CREATE INDEX ix_rate_slots_bucket_taken ON rate_slots (bucket, taken_at)",
+        ),
+    ),
     Migration(
         7,
         "links and engines per server, server vocabulary, linked sources, usage by tier",

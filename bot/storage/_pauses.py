@@ -15,9 +15,10 @@ from datetime import datetime
 from sqlalchemy import case, or_, select, update
 
 from bot.storage._base import RepoBase, fetch_one
+from bot.storage._claims import on_shards
 from bot.storage._jobs import job_from_row
 from bot.storage._schema import gemini_pauses, jobs
-from bot.storage._types import Job, JobStatus
+from bot.storage._types import Job, JobStatus, ShardSet
 
 
 class PausesRepo(RepoBase):
@@ -50,16 +51,19 @@ class PausesRepo(RepoBase):
             row = await fetch_one(conn, stmt)
         return None if row is None else row.resume_at
 
-    async def claim_pause_notices(self, resume_at: datetime) -> list[Job]:
-        """The queued jobs still waiting for Gemini whose requesters were not yet told about
-        the pause ending at ``resume_at``; each is returned to exactly one caller, which
-        tells its requester."""
+    async def claim_pause_notices(
+        self, resume_at: datetime, *, shards: ShardSet | None = None
+    ) -> list[Job]:
+        """The queued jobs (of ``shards``) still waiting for Gemini whose requesters were
+        not yet told about the pause ending at ``resume_at``; each is returned to exactly
+        one caller, which tells its requester."""
         stmt = (
             update(jobs)
             .where(
                 jobs.c.status == JobStatus.QUEUED.value,
                 jobs.c.result_key.is_(None),
                 or_(jobs.c.pause_told_until.is_(None), jobs.c.pause_told_until < resume_at),
+                on_shards(jobs, shards),
             )
             .values(pause_told_until=resume_at)
             .returning(*jobs.c)

@@ -189,6 +189,14 @@ class ReviewCardsRepo(RepoBase):
         async with self._read() as conn:
             return int((await conn.execute(stmt)).scalar_one())
 
+    async def review_cards_by_state(self) -> dict[str, int]:
+        """Every server's cards by status (each status present, 0 when it has none), for
+        the operators' metrics."""
+        stmt = select(cards.status, func.count()).group_by(cards.status)
+        async with self._read() as conn:
+            counts = {status: int(n) for status, n in (await conn.execute(stmt)).all()}
+        return {status.value: counts.get(status.value, 0) for status in CardStatus}
+
     async def _update(self, card_id: int, values: dict[str, Any]) -> ReviewCard | None:
         async with self._write() as conn:
             await conn.execute(update(review_cards).where(cards.id == card_id).values(**values))

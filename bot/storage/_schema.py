@@ -310,3 +310,11 @@ review_pages = Table(
     Column("filters", Text, nullable=False),
     _ts("created_at"),
 )
+
+rate_slots = Table(
+    "rate_slots",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("bucket", Text, nullable=False),
+    _ts("taken_at"),
+)

@@ -17,6 +17,8 @@ from bot.storage._records import RecordsRepo
 from bot.storage._review_cards import ReviewCardsRepo
 from bot.storage._review_search import ReviewSearchRepo
 from bot.storage._settings_repo import SettingsRepo
+from bot.storage._slots import RateSlotsRepo
+from bot.storage._stats import StatsRepo
 from bot.storage._types import DEFAULT_RETENTION_S, Clock, utc_now
 from bot.storage._vocabulary_repo import VocabularyRepo
 
@@ -28,6 +30,8 @@ class Storage(
     PausesRepo,
     RecordsRepo,
     ErasureRepo,
+    StatsRepo,
+    RateSlotsRepo,
     ReviewCardsRepo,
     ReviewSearchRepo,
     VocabularyRepo,

@@ -198,3 +198,46 @@ class AuditEntry:
     created_at: datetime
     card_id: int | None = None  # the review card it is about
     channel_id: int | None = None  # the channel it touched
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    """The queue right now, across every process: jobs waiting, jobs being worked on, and
+    since when the job longest in the queue has waited there (queued or put back)."""
+
+    queued: int = 0
+    running: int = 0
+    oldest_queued_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class GuildJobCounts:
+    """One server's jobs: waiting and running now, done and failed since a moment."""
+
+    waiting: int = 0
+    running: int = 0
+    done: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True)
+class RateWindow:
+    """A sliding window of request slots: how many are taken, and when the oldest of them
+    leaves the window (None when none is taken)."""
+
+    used: int
+    oldest_leaves_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ShardSet:
+    """The Discord shards one process runs (``ids`` of ``count``): its workers claim the
+    jobs of those shards' servers only, since only that process has those servers in its
+    cache (needed to check permissions before asking Discord). DMs belong to shard 0."""
+
+    ids: tuple[int, ...]
+    count: int
+
+    def __post_init__(self) -> None:
+        if self.count < 1 or not self.ids or any(not 0 <= i < self.count for i in self.ids):
+            raise ValueError("shard ids must be between 0 and the shard count - 1")

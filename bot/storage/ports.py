@@ -23,11 +23,15 @@ from bot.storage._types import (
     AuditEntry,
     AutoMode,
     Delivery,
+    GuildJobCounts,
     GuildSettings,
     Job,
     JobOutcome,
     JobRequest,
     JobStatus,
+    QueueStats,
+    RateWindow,
+    ShardSet,
     UsageTotals,
 )
 from bot.storage._vocabulary_repo import VocabularyChange
@@ -129,15 +133,20 @@ class JobClaims(Protocol):
         lease_s: float,
         max_attempts: int = ...,
         gemini_model: str | None = None,
+        shards: ShardSet | None = None,
     ) -> Job | None:
         """Claim the next job for ``worker_id``, or None when there is nothing to do (with
-        ``gemini_model``: no job that still needs Gemini while that model is paused)."""
+        ``gemini_model``: no job that still needs Gemini while that model is paused; with
+        ``shards``: only jobs of servers on those shards)."""
 
     async def renew_lease(self, job_id: int, worker_id: str, lease_s: float) -> bool:
         """Extend the worker's lease; False when it no longer holds the job."""
 
-    async def give_up_exhausted(self, *, max_attempts: int = ...) -> list[Job]:
-        """Fail the jobs whose worker died too often; each returned to exactly one caller."""
+    async def give_up_exhausted(
+        self, *, max_attempts: int = ..., shards: ShardSet | None = None
+    ) -> list[Job]:
+        """Fail the jobs (of ``shards``) whose worker died too often; each returned to
+        exactly one caller."""
 
 
 class DeliveryLog(Protocol):
@@ -211,9 +220,11 @@ class GeminiPauses(Protocol):
     async def gemini_paused_until(self, model: str) -> datetime | None:
         """When work for ``model`` may resume; None when it is not paused."""
 
-    async def claim_pause_notices(self, resume_at: datetime) -> list[Job]:
-        """Queued jobs waiting for Gemini not yet told of the pause ending at ``resume_at``;
-        each returned to exactly one caller."""
+    async def claim_pause_notices(
+        self, resume_at: datetime, *, shards: ShardSet | None = None
+    ) -> list[Job]:
+        """Queued jobs (of ``shards``) waiting for Gemini not yet told of the pause ending
+        at ``resume_at``; each returned to exactly one caller."""
 
 
 class Vocabulary(Protocol):
@@ -259,6 +270,35 @@ class Erasure(Protocol):
 
     async def erase_jobs(self, job_ids: list[int]) -> None:
         """Delete jobs and every result of their audio."""
+
+
+class Health(Protocol):
+    """Whether the database answers."""
+
+    async def ping(self) -> None:
+        """One round trip to the database (raises when it does not answer)."""
+
+
+class JobStats(Protocol):
+    """Summaries of the jobs, for operators and admins."""
+
+    async def queue_stats(self) -> QueueStats:
+        """Queued and running jobs of every process, and when the oldest queued one entered
+        the queue."""
+
+    async def guild_job_counts(self, guild_id: int, *, since: datetime) -> GuildJobCounts:
+        """One server's jobs waiting and running now, done and failed since ``since``."""
+
+
+class RateSlots(Protocol):
+    """Request slots in a sliding window, shared by every process (one rate limit)."""
+
+    async def take_rate_slot(self, bucket: str, *, limit: int, window_s: float) -> float:
+        """Take a slot if fewer than ``limit`` were taken in the last ``window_s`` seconds:
+        0.0 when taken, else the seconds to wait before asking again."""
+
+    async def rate_window(self, bucket: str, *, window_s: float) -> RateWindow:
+        """Slots taken in the last ``window_s`` seconds, and when the oldest leaves."""
 
 
 class CardStore(Protocol):
@@ -348,3 +388,10 @@ class CardSearch(Protocol):
 
     async def page_query(self, guild_id: int, query_id: int) -> tuple[int, dict[str, Any]] | None:
         """A kept query of this server: its owner and filters."""
+
+
+class ReviewStats(Protocol):
+    """Review cards counted, for operators."""
+
+    async def review_cards_by_state(self) -> dict[str, int]:
+        """Every server's cards by status, each status present."""

@@ -283,6 +283,24 @@ class ScenarioActions:
             session.paused = False
         await self.reconnect(timeout)
 
+    @asynccontextmanager
+    async def gateway_outage(self, timeout: float = 60.0) -> AsyncIterator[None]:
+        """Discord's gateway is out for the block: every connection is closed (1001) and
+        new ones are refused (HTTP 503); REST stays up. After the block, waits until a bot
+        is connected again (discord.py reconnects with its own backoff)."""
+        gateway = self._core.gateway
+        closed = await gateway.go_down()
+        try:
+            yield
+        finally:
+            gateway.down = False
+
+        def reconnected() -> bool:
+            session = gateway.current_session()
+            return session is not None and session.conn is not None and session.conn not in closed
+
+        await poll_until(reconnected, timeout=timeout, what="the bot to reconnect")
+
     async def invalidate_session(self, timeout: float = 10.0) -> None:
         """Send op 9 (not resumable) and wait for the bot to IDENTIFY again."""
         session = self._require_session()

@@ -149,6 +149,7 @@ class Gateway:
         self.identifies: list[JSON] = []
         self.resumes: list[JSON] = []
         self.presence_updates: list[JSON] = []
+        self.down = False  # an outage: upgrades are refused with 503 (see ``go_down``)
 
     def add_routes(self, app: web.Application) -> None:
         """Serve the gateway at ``/`` and the resume URL at ``/resume/``."""
@@ -162,6 +163,8 @@ class Gateway:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """One websocket connection: HELLO, then ops until the socket closes."""
+        if self.down:  # what Discord's edge answers while the gateway is out
+            return web.Response(status=503, text="upstream connect error")
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
         try:
@@ -278,6 +281,15 @@ class Gateway:
         session.invalid = True
         if session.conn is not None:
             await session.conn.send({"op": 9, "d": False})
+
+    async def go_down(self) -> list[Connection]:
+        """A gateway outage: refuse new connections and close the open ones with 1001
+        (Going Away), which clients reconnect after; returns the connections closed."""
+        self.down = True
+        closed = [conn for conn in self.connections if not conn.ws.closed]
+        for conn in closed:
+            await conn.close(1001, "Going away")
+        return closed
 
     async def close_all(self) -> None:
         """Close every open websocket (server shutdown)."""

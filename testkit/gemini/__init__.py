@@ -20,7 +20,7 @@ from testkit.gemini._replies import (
     TextReply,
     TokenCounts,
 )
-from testkit.gemini._server import FakeGemini, RecordedRequest, make_client
+from testkit.gemini._server import FakeGemini, RecordedRequest, default_reply, make_client
 from testkit.gemini._speech import SPEECH_MODELS
 from testkit.gemini._usage import AUDIO_TOKENS_PER_SECOND, text_tokens
 
@@ -41,6 +41,7 @@ __all__ = [
     "SpeechWord",
     "TextReply",
     "TokenCounts",
+    "default_reply",
     "make_client",
     "text_tokens",
 ]

@@ -1,7 +1,7 @@
 """Without the Message Content intent the bot keeps its promise: commands and context menus
 still work, and only automatic transcription (which needs the files of messages) is off.
 
-The real ``python -m bot run`` (see :mod:`tests.cogs.bot_process`) meets what Discord does
+The real ``python -m bot run`` (see :mod:`testkit.bot_process`) meets what Discord does
 when the portal switch is off: IDENTIFY asking for the intent is closed with 4014, the bot
 connects again without it, and guild messages then arrive with no content and no files.
 """
@@ -14,9 +14,9 @@ from pathlib import Path
 
 from bot.options import Origin
 from bot.storage import JobStatus, Storage
+from testkit.bot_process import BotProcess, bot_environment, database_url
 from testkit.discord import FakeAttachment, FakeDiscord, StoredMessage
 from testkit.gemini import FakeGemini, Reply
-from tests.cogs.bot_process import BotProcess, bot_environment, database_url
 from tests.helpers.harness import transcript_reply
 from tests.helpers.polling import wait_no_unfinished_jobs
 

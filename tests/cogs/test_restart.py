@@ -1,6 +1,6 @@
 """Exactly one reply per job across crashes and restarts, ``kill -9`` included.
 
-The real bot runs as a child process (``python -m bot run``, see :mod:`tests.cogs.bot_process`)
+The real bot runs as a child process (``python -m bot run``, see :mod:`testkit.bot_process`)
 against the fake Discord and fake Gemini served by this test's event loop, with a SQLite
 database that outlives each run. Leases are short (2 s), so a killed run's jobs are claimed
 again moments after the next run starts. Every test also checks that the logs of all runs
@@ -24,9 +24,9 @@ import pytest
 import pytest_asyncio
 
 from bot.storage import Delivery, Job, JobStatus, Storage
+from testkit.bot_process import BotProcess, bot_environment, database_url
 from testkit.discord import FakeChannel, FakeDiscord, FakeUser, StoredMessage
 from testkit.gemini import FakeGemini, RecordedRequest, Reply
-from tests.cogs.bot_process import BotProcess, bot_environment, database_url
 from tests.helpers.fakes import check_fake_discord
 from tests.helpers.harness import transcript_reply
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest_asyncio
 
+from testkit.bot_process import BotProcess, bot_environment
 from testkit.discord import FakeDiscord
 from testkit.gemini import FakeGemini
-from tests.cogs.bot_process import BotProcess, bot_environment
 from tests.helpers.polling import poll_until
 
 

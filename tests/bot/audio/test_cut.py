@@ -15,7 +15,7 @@ from bot.audio import (
     prepare_audio,
     split_at_silences,
 )
-from bot.audio._cut import Silence, choose_cut_points, parse_silences
+from bot.audio._cut import Silence, SilencesBetween, find_silences, parse_silences, plan_cuts
 from bot.errors import InvalidOptions
 from testkit.audio import PausedSpeech
 from tests.helpers.audio_checks import LIMITS, inside, probe_summary
@@ -125,14 +125,52 @@ async def test_short_audio_is_one_chunk_equal_to_the_input(
     )
 
 
-def test_cut_points_prefer_the_longest_pause_near_each_boundary() -> None:
+def known(silences: list[Silence], asked: list[tuple[float, float]]) -> SilencesBetween:
+    """The pauses of a file known in advance; records the windows asked about."""
+
+    async def between(low: float, high: float) -> list[Silence]:
+        asked.append((low, high))
+        return [s for s in silences if s.end_s > low and s.start_s < high]
+
+    return between
+
+
+async def test_cut_points_prefer_the_longest_pause_near_each_boundary() -> None:
     silences = [Silence(40.0, 40.5), Silence(52.0, 54.0), Silence(58.0, 58.4)]
-    assert choose_cut_points(silences, 100.0, 60.0) == [53.0]
+    asked: list[tuple[float, float]] = []
+    assert await plan_cuts(100.0, 60.0, known(silences, asked)) == [53.0]
+    assert asked == [(45.0, 60.0)]  # only the last quarter before the boundary
 
 
-def test_cut_points_fall_back_to_hard_cuts() -> None:
-    assert choose_cut_points([], 150.0, 60.0) == [60.0, 120.0]
-    assert choose_cut_points([Silence(5.0, 6.0)], 50.0, 60.0) == []
+async def test_cut_points_fall_back_to_hard_cuts() -> None:
+    asked: list[tuple[float, float]] = []
+    assert await plan_cuts(150.0, 60.0, known([], asked)) == [60.0, 120.0]
+    assert await plan_cuts(50.0, 60.0, known([Silence(5.0, 6.0)], asked)) == []
+
+
+async def test_each_window_is_counted_from_the_cut_before_it() -> None:
+    asked: list[tuple[float, float]] = []
+    silences = [Silence(500.0, 502.0), Silence(580.0, 582.0), Silence(1170.0, 1171.0)]
+    cuts = await plan_cuts(1500.0, 600.0, known(silences, asked))
+    assert cuts == [581.0, 1170.5]  # 500 s is further back than any window looks
+    assert asked == [(570.0, 600.0), (1151.0, 1181.0)]  # 30 s before each boundary
+
+
+async def test_a_window_finds_the_pauses_a_whole_decode_finds(
+    paused_audio: PreparedAudio, paused_speech: PausedSpeech, audio_tools: AudioTools
+) -> None:
+    whole = await find_silences(
+        paused_audio.path, audio_tools, start_s=0.0, length_s=paused_audio.duration_s
+    )
+    low, high = 50.0, 100.0
+    window = await find_silences(paused_audio.path, audio_tools, start_s=low, length_s=high - low)
+    inside = [s for s in whole if s.start_s >= low + 0.5 and s.end_s <= high - 0.5]
+    assert inside  # the fixture has pauses there
+    for pause in inside:
+        assert any(
+            abs(w.start_s - pause.start_s) <= 0.05 and abs(w.end_s - pause.end_s) <= 0.05
+            for w in window
+        ), (pause, window)
 
 
 def test_parse_silences_closes_an_open_pause_at_the_end() -> None:

@@ -11,7 +11,7 @@ from bot.gemini import GeminiService
 from bot.jobs import StoredResultCache
 from bot.model import TranscriptDocument
 from bot.pipeline import Pipeline
-from bot.storage import Job, JobStatus, Storage
+from bot.storage import Job, JobStatus, ShardSet, Storage
 from testkit.gemini import FakeGemini, Reply
 from tests.helpers.clocks import FakeClock
 from tests.helpers.pipelines import make_pipeline
@@ -167,10 +167,15 @@ class PollCountingStorage(Storage):
         lease_s: float,
         max_attempts: int = 3,
         gemini_model: str | None = None,
+        shards: ShardSet | None = None,
     ) -> Job | None:
         self.polls += 1
         return await super().claim_next_job(
-            worker_id, lease_s=lease_s, max_attempts=max_attempts, gemini_model=gemini_model
+            worker_id,
+            lease_s=lease_s,
+            max_attempts=max_attempts,
+            gemini_model=gemini_model,
+            shards=shards,
         )
 
 

@@ -1,5 +1,5 @@
 """Review across real restarts of the bot process (``python -m bot run``, see
-:mod:`tests.cogs.bot_process`): a card's buttons work in a new process, and a card is posted
+:mod:`testkit.bot_process`): a card's buttons work in a new process, and a card is posted
 exactly once even when the process dies between posting it and recording it."""
 
 # Test helpers take an explicit timeout like asyncio.wait_for; that is the API.
@@ -16,9 +16,9 @@ import pytest
 import pytest_asyncio
 
 from bot.storage import Storage
+from testkit.bot_process import BotProcess, bot_environment, database_url
 from testkit.discord import FakeChannel, FakeDiscord, FakeUser, StoredMessage
 from testkit.gemini import FakeGemini, Reply
-from tests.cogs.bot_process import BotProcess, bot_environment, database_url
 from tests.helpers.fakes import check_fake_discord
 from tests.helpers.polling import wait_for_async
 from tests.helpers.review import flagged_reply

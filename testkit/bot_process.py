@@ -15,13 +15,16 @@ import asyncio
 import os
 import signal
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+
+import aiohttp
 
 from testkit.discord import FakeDiscord
 from testkit.discord.waiting import poll_until
 from testkit.gemini import FakeGemini
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 _INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
 _LOG_TAIL_CHARS = 4000
 
@@ -54,6 +57,24 @@ def database_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / 'bot.sqlite3'}"
 
 
+@dataclass(frozen=True)
+class Memory:
+    """A process's memory, from ``/proc/<pid>/status``: resident now and at its peak."""
+
+    rss_mb: float
+    peak_mb: float
+
+
+async def http_get(port: int, path: str, timeout: float = 10.0) -> tuple[int, str]:
+    """``GET http://127.0.0.1:{port}{path}``: the status and the body's text."""
+    client_timeout = aiohttp.ClientTimeout(total=timeout)
+    async with (
+        aiohttp.ClientSession(timeout=client_timeout) as session,
+        session.get(f"http://127.0.0.1:{port}{path}") as response,
+    ):
+        return response.status, await response.text()
+
+
 class BotProcess:
     """One run of the bot. End it with :meth:`kill` (SIGKILL, like ``kill -9``),
     :meth:`terminate` (SIGTERM) or :meth:`ensure_stopped` (teardown)."""
@@ -63,14 +84,15 @@ class BotProcess:
         self.log_path = log_path
 
     @classmethod
-    async def start(cls, env: dict[str, str], *, cwd: Path, log_path: Path) -> BotProcess:
-        """Spawn ``python -m bot run`` with ``env`` in ``cwd``, logging to ``log_path``."""
+    async def start(
+        cls, env: dict[str, str], *, cwd: Path, log_path: Path, argv: list[str] | None = None
+    ) -> BotProcess:
+        """Spawn ``python -m bot run`` (or ``argv``, found on ``env``'s PATH) with ``env``
+        in ``cwd``, logging to ``log_path``."""
+        command = argv or [sys.executable, "-m", "bot", "run"]
         with log_path.open("ab") as log:
             process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                "run",
+                *command,
                 env=env,
                 cwd=cwd,
                 stdin=asyncio.subprocess.DEVNULL,
@@ -119,6 +141,16 @@ class BotProcess:
             await poll_until(connected, timeout=timeout, interval=0.05, what="the bot to connect")
         except TimeoutError as error:
             raise TimeoutError(f"{error}; log:\n{self.log_tail()}") from None
+
+    def memory(self) -> Memory:
+        """Resident memory now and at its peak (Linux: VmRSS and VmHWM)."""
+        fields: dict[str, float] = {}
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        for line in status.splitlines():
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "VmHWM"):
+                fields[name] = int(value.split()[0]) / 1024  # kB
+        return Memory(rss_mb=fields["VmRSS"], peak_mb=fields["VmHWM"])
 
     def log_tail(self) -> str:
         """The end of the log, for failure messages."""

@@ -1,0 +1,1 @@
+"""One module per benchmark figure; each returns its rows of the result table."""

@@ -1,0 +1,148 @@
+"""The Discord side of operations: shard state, and what Discord's HTTP answers say.
+
+* :func:`discord_trace` is an aiohttp trace config for discord.py's own HTTP session
+  (``Client(http_trace=...)``). Before each request made with the bot's token it waits for
+  room under Discord's global limit: "all bots can make up to 50 requests per second to our
+  API" (topics/rate-limits, "Global Rate Limit"), interaction endpoints excepted, which need
+  no token. discord.py only reacts to a global 429 after the fact, and every such 429 is an
+  invalid request; a burst of notes (a reaction, a thread and a reply each) would meet it.
+  The limit is the bot's, across processes: each process takes the share of it that its
+  shards are of all shards (``SHARD_IDS`` of ``SHARD_COUNT``).
+  After each answer it counts 429s by their ``X-RateLimit-Scope`` and the answers Discord
+  counts toward its ban on invalid requests: 401, 403 and 429, except 429s of the
+  ``shared`` scope ("Invalid Request Limit").
+* :class:`ShardMonitor` follows the shards' connections (``on_shard_ready``/``resumed``/
+  ``disconnect``); :class:`DiscordCheck` turns that into the readiness check: every shard
+  this process runs is connected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import SimpleNamespace
+
+import aiohttp
+from discord.ext import commands
+from multidict import CIMultiDictProxy
+
+from bot.gemini import RateLimiter
+from bot.metrics import Metrics
+from bot.ops import CheckResult
+
+# Discord allows 50 per second; the margin covers the jitter between our clock and its.
+GLOBAL_PER_SECOND = 45
+
+
+def count_discord_answer(metrics: Metrics, status: int, headers: CIMultiDictProxy[str]) -> None:
+    """Count one answer of Discord's API (see the module docstring)."""
+    if status == 429:
+        scope = headers.get("X-RateLimit-Scope", "unknown")
+        metrics.discord_rate_limited(scope)
+        if scope != "shared":
+            metrics.discord_invalid(status)
+    elif status in (401, 403):
+        metrics.discord_invalid(status)
+
+
+def global_share(shard_ids: tuple[int, ...], shard_count: int | None) -> float:
+    """This process's share of the bot's global request limit: its shards of all shards."""
+    if not shard_ids or not shard_count:
+        return 1.0
+    return len(shard_ids) / shard_count
+
+
+def discord_trace(metrics: Metrics, *, share: float = 1.0) -> aiohttp.TraceConfig:
+    """A trace config pacing the bot-token requests under ``share`` of the global limit and
+    counting the API's answers into ``metrics`` (CDN downloads and the gateway's upgrade are
+    not API requests and are left out)."""
+    pace = RateLimiter(max(1, int(GLOBAL_PER_SECOND * share)), window_s=1.0)
+
+    async def on_request_start(
+        _session: aiohttp.ClientSession,
+        _context: SimpleNamespace,
+        params: aiohttp.TraceRequestStartParams,
+    ) -> None:
+        if params.headers.get("Authorization", "").startswith("Bot "):
+            await pace.acquire()
+
+    async def on_request_end(
+        _session: aiohttp.ClientSession,
+        _context: SimpleNamespace,
+        params: aiohttp.TraceRequestEndParams,
+    ) -> None:
+        if "/api/" in params.url.path:
+            count_discord_answer(metrics, params.response.status, params.response.headers)
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(on_request_start)
+    trace.on_request_end.append(on_request_end)
+    return trace
+
+
+class ShardMonitor(commands.Cog):
+    """Which of this process's shards are connected (ready or resumed, not closed since)."""
+
+    def __init__(self, bot: commands.AutoShardedBot, metrics: Metrics) -> None:
+        self._bot = bot
+        self._metrics = metrics
+        self._up: set[int] = set()
+
+    def expected(self) -> list[int]:
+        """The shards this process runs (none known before the first connection)."""
+        if self._bot.shard_ids is not None:
+            return sorted(self._bot.shard_ids)
+        return list(range(self._bot.shard_count or 0))
+
+    def connected(self) -> list[int]:
+        """The shards connected now."""
+        return [
+            shard_id
+            for shard_id in self.expected()
+            if shard_id in self._up
+            and (shard := self._bot.get_shard(shard_id)) is not None
+            and not shard.is_closed()
+        ]
+
+    def _changed(self) -> None:
+        self._metrics.shards(connected=len(self.connected()), total=len(self.expected()))
+
+    @commands.Cog.listener()
+    async def on_shard_ready(self, shard_id: int) -> None:
+        """A shard identified and received its guilds."""
+        self._up.add(shard_id)
+        self._changed()
+
+    @commands.Cog.listener()
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        """A shard resumed its session."""
+        self._up.add(shard_id)
+        self._changed()
+
+    @commands.Cog.listener()
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        """A shard lost its connection (discord.py reconnects it)."""
+        self._up.discard(shard_id)
+        self._changed()
+
+
+class DiscordCheck:
+    """Readiness: every shard this process runs is connected to Discord's gateway."""
+
+    name = "discord"
+    needs: tuple[str, ...] = ()
+
+    def __init__(self, monitor: Callable[[], ShardMonitor | None]) -> None:
+        self._monitor = monitor
+
+    async def run(self) -> CheckResult:
+        """The shards' state now."""
+        monitor = self._monitor()
+        expected = monitor.expected() if monitor is not None else []
+        if monitor is None or not expected:
+            return CheckResult(False, "not connected to Discord yet")
+        connected = monitor.connected()
+        summary = f"{len(connected)} of {len(expected)} shards connected"
+        down = sorted(set(expected) - set(connected))
+        if down:
+            return CheckResult(False, f"{summary} (down: {', '.join(map(str, down))})")
+        return CheckResult(True, summary)
