@@ -18,18 +18,21 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from google import genai
 
+from bot.errors import GeminiRefused, TruncatedOutput
 from bot.gemini._quota import Clock
 from bot.gemini._ratelimit import RequestLimiter
 from bot.gemini._retry import RetryPolicy, with_retries
-from bot.gemini._sdk import Interaction, Retryable, classify, fault_outcome, served_tier
+from bot.gemini._sdk import Interaction, Retryable, classify, fault_outcome, served_tier, usage_of
 from bot.metrics import GeminiOutcome, Metrics
+from bot.model import Usage
 from bot.options import ServiceTier
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,28 @@ class Sender:
             clock=self._clock,
             on_fault=self._on_fault,
         )
+
+    def billed(self, interaction: Interaction) -> Usage:
+        """What an answer cost, counted in the token metrics."""
+        usage = usage_of(interaction)
+        self._metrics.gemini_tokens(usage)
+        return usage
+
+    def judged(self, judge: Callable[[], T | None]) -> T | None:
+        """``judge()``'s verdict on an answer (a value, None for nothing usable, or a
+        truncation or refusal raised), counted in the request metrics."""
+        try:
+            value = judge()
+        except TruncatedOutput:
+            self._metrics.gemini_request(GeminiOutcome.TRUNCATED)
+            raise
+        except GeminiRefused:
+            self._metrics.gemini_request(GeminiOutcome.REFUSED)
+            raise
+        self._metrics.gemini_request(
+            GeminiOutcome.OK if value is not None else GeminiOutcome.UNUSABLE
+        )
+        return value
 
     def _on_fault(self, signal: Retryable | Exception) -> None:
         """A request failed: count it, and remember when Gemini last rate-limited us."""

@@ -22,6 +22,7 @@ import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 from google import genai
@@ -34,10 +35,10 @@ from bot.gemini._quota import Clock, utc_clock
 from bot.gemini._ratelimit import RequestLimiter
 from bot.gemini._retry import RetryPolicy
 from bot.gemini._schema import gemini_schema
-from bot.gemini._sdk import Interaction, new_client, refusal_codes, usage_of
+from bot.gemini._sdk import Interaction, new_client, refusal_codes
 from bot.gemini._sender import Sender, Tiering
 from bot.gemini._video import VideoInput
-from bot.metrics import GeminiOutcome, Metrics
+from bot.metrics import Metrics
 from bot.model import AUDIO_TOKENS_PER_SECOND, Usage
 from bot.options import ServiceTier
 from bot.settings import Settings
@@ -206,32 +207,15 @@ class GeminiService:
             except VoiceNoteError as error:
                 charge(error, usage)  # earlier attempts of this call were billed
                 raise
-            billed = usage_of(interaction)
-            self._metrics.gemini_tokens(billed)
-            usage = usage + billed
-            value = self._judged(interaction, response_model, usage, attempt)
+            usage = usage + self._sender.billed(interaction)
+            value = self._sender.judged(
+                partial(_judge, interaction, response_model, usage, attempt)
+            )
             if value is not None:
                 return ModelReply(value, usage)
         raise GeminiBadOutput(
             "Gemini's answer came back unusable several times; please try again.", usage
         )
-
-    def _judged(
-        self, interaction: Interaction, response_model: type[T], usage: Usage, attempt: int
-    ) -> T | None:
-        """:func:`_judge`, counting what the answer came to."""
-        try:
-            value = _judge(interaction, response_model, usage, attempt)
-        except TruncatedOutput:
-            self._metrics.gemini_request(GeminiOutcome.TRUNCATED)
-            raise
-        except GeminiRefused:
-            self._metrics.gemini_request(GeminiOutcome.REFUSED)
-            raise
-        self._metrics.gemini_request(
-            GeminiOutcome.OK if value is not None else GeminiOutcome.UNUSABLE
-        )
-        return value
 
     def _request(
         self, parts: list[dict[str, Any]], response_model: type[BaseModel], max_tokens: int | None

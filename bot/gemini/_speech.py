@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from bot.errors import GeminiBadOutput, GeminiRefused, VoiceNoteError, charge
 from bot.gemini._files import AudioInput, AudioParts
-from bot.gemini._sdk import Interaction, RawWord, refusal_codes, usage_of, word_annotations
+from bot.gemini._sdk import Interaction, RawWord, refusal_codes, word_annotations
 from bot.gemini._sender import Sender, Tiering
 from bot.gemini._service import GeminiService
 from bot.model import Usage
@@ -114,8 +115,8 @@ class SpeechService:
             except VoiceNoteError as error:
                 charge(error, usage)
                 raise
-            usage = usage + usage_of(interaction)
-            reply = _judge(interaction, usage, attempt)
+            usage = usage + self._sender.billed(interaction)
+            reply = self._sender.judged(partial(_judge, interaction, usage, attempt))
             if reply is not None:
                 return reply
         raise GeminiBadOutput("Gemini's speech model kept answering with nothing usable.", usage)
