@@ -10,9 +10,16 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.errors import InvalidOptions
-from bot.options import OutputMode
-from bot.storage import AutoMode, GuildSettings, ReplyStyle
-from bot.storage.ports import AuditLog, SettingsReader, SettingsWriter
+from bot.options import MAX_VOCABULARY_TERMS, Engine, OutputMode
+from bot.storage import (
+    AutoMode,
+    GuildSettings,
+    ReplyStyle,
+    VocabularyChange,
+    clean_term,
+    term_key,
+)
+from bot.storage.ports import AuditLog, SettingsReader, SettingsWriter, Vocabulary
 from bot.timecodes import parse_user_timecode
 
 INHERIT = "inherit"  # a channel that follows the server's automatic mode
@@ -37,8 +44,24 @@ def unpingable_role(role: str, channel: str) -> str:
     )
 
 
-class AdminStore(SettingsReader, SettingsWriter, AuditLog, Protocol):
-    """Reading and changing settings, and auditing the changes."""
+class AdminStore(SettingsReader, SettingsWriter, AuditLog, Vocabulary, Protocol):
+    """Reading and changing settings and vocabularies, and auditing the changes."""
+
+
+def split_terms(text: str) -> list[str]:
+    """Terms separated by commas, semicolons or lines (a term itself may hold spaces)."""
+    return [part for part in text.replace(";", ",").replace("\n", ",").split(",") if part.strip()]
+
+
+def parse_vocabulary(text: str) -> list[str]:
+    """A whole vocabulary as typed, checked like additions are (each term, and how many),
+    duplicates (by case) dropped: InvalidOptions before anything is changed."""
+    terms = {term_key(t): t for t in (clean_term(part) for part in split_terms(text))}
+    if len(terms) > MAX_VOCABULARY_TERMS:
+        raise InvalidOptions(
+            f"A vocabulary holds at most {MAX_VOCABULARY_TERMS} terms; that is {len(terms)}."
+        )
+    return list(terms.values())
 
 
 def parse_max_duration(text: str) -> float:
@@ -57,6 +80,11 @@ def _max_duration(text: str) -> float | None:
     return None if text.strip().lower() in DEFAULT_WORDS else parse_max_duration(text)
 
 
+def _engine(text: str) -> Engine | None:
+    """An engine, or None (``default``): the bot's own ``TRANSCRIBE_ENGINE`` applies."""
+    return None if text.strip().lower() in DEFAULT_WORDS else _choice(Engine, text, "engine")
+
+
 def _choice(enum: Any, value: str, name: str) -> Any:
     try:
         return enum(value)
@@ -72,6 +100,9 @@ _PARSERS: dict[str, tuple[str, Any]] = {
     "reply_style": ("reply_style", lambda v: _choice(ReplyStyle, v, "reply_style")),
     "max_duration": ("max_duration_s", _max_duration),
     "quiet": ("quiet", bool),
+    "links": ("links_enabled", bool),
+    "engine": ("transcribe_engine", _engine),
+    "word_timestamps": ("word_timestamps", bool),
 }
 """What an admin may type (an option, a form field) → the setting and how it is read."""
 
@@ -158,3 +189,44 @@ class ServerAdmin:
         detail = {"role_id": role_id, "exempt": exempt}
         await self.store.audit(guild_id, actor_id, "settings.exempt_role", detail)
         return updated
+
+    async def add_terms(self, guild_id: int, actor_id: int, terms: list[str]) -> VocabularyChange:
+        """Add vocabulary terms (storage checks their number and length); audited by count."""
+        change = await self.store.add_vocabulary(guild_id, terms)
+        detail = {"added": len(change.added), "present": len(change.present)}
+        await self.store.audit(guild_id, actor_id, "vocabulary.add", detail)
+        return change
+
+    async def remove_term(self, guild_id: int, actor_id: int, term: str) -> bool:
+        """Remove one term (any case); whether it was there. Audited."""
+        removed = await self.store.remove_vocabulary(guild_id, term)
+        await self.store.audit(guild_id, actor_id, "vocabulary.remove", {"removed": removed})
+        return removed
+
+    async def set_context(self, guild_id: int, actor_id: int, text: str | None) -> GuildSettings:
+        """The server's description for Gemini (None clears it); audited without its words
+        when it really changed."""
+        before = await self.store.guild_settings(guild_id)
+        if (before.server_context or None) == (text or None):
+            return before
+        current = await self.store.update_guild_settings(guild_id, server_context=text or None)
+        await self.store.audit(guild_id, actor_id, "settings.context", {"set": bool(text)})
+        return current
+
+    async def replace_vocabulary(self, guild_id: int, actor_id: int, text: str) -> tuple[str, ...]:
+        """Make the vocabulary the terms of ``text`` (a form's whole list), checked first;
+        audited by counts when it changed. The terms as they now are."""
+        wanted = parse_vocabulary(text)
+        current = await self.store.vocabulary(guild_id)
+        keep = {term_key(t) for t in wanted}
+        gone = [t for t in current if term_key(t) not in keep]
+        have = {term_key(t) for t in current}
+        new = [t for t in wanted if term_key(t) not in have]
+        for term in gone:
+            await self.store.remove_vocabulary(guild_id, term)
+        if new:
+            await self.store.add_vocabulary(guild_id, new)
+        if gone or new:
+            detail = {"added": len(new), "removed": len(gone)}
+            await self.store.audit(guild_id, actor_id, "vocabulary.replace", detail)
+        return await self.store.vocabulary(guild_id)

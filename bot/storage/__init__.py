@@ -44,6 +44,7 @@ from bot.storage._types import (
     utc_now,
 )
 from bot.storage._usage import ChannelUsage, DailyUsage
+from bot.storage._vocabulary_repo import VocabularyChange, clean_term, term_key
 from bot.storage._web import WebSession
 
 __all__ = [
@@ -80,7 +81,10 @@ __all__ = [
     "ShardSet",
     "Storage",
     "UsageTotals",
+    "VocabularyChange",
     "WebSession",
+    "clean_term",
     "normalize_url",
+    "term_key",
     "utc_now",
 ]

@@ -21,6 +21,7 @@ from bot.storage._slots import RateSlotsRepo
 from bot.storage._stats import StatsRepo
 from bot.storage._types import DEFAULT_RETENTION_S, Clock, utc_now
 from bot.storage._usage import UsageRepo
+from bot.storage._vocabulary_repo import VocabularyRepo
 from bot.storage._web import WebRepo
 
 
@@ -37,6 +38,7 @@ class Storage(
     RateSlotsRepo,
     ReviewCardsRepo,
     ReviewSearchRepo,
+    VocabularyRepo,
     RepoBase,
 ):
     """The bot's one repository: every read and write of the database goes through here.

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, cast, desc, func, select
+from sqlalchemy import Date, cast, func, select
 
 from bot.storage._base import RepoBase
+from bot.storage._records import combine_tiers
 from bot.storage._schema import usage_records
 from bot.storage._types import UsageTotals
 
@@ -39,8 +40,24 @@ def _sums() -> list[Any]:
 
 
 def _totals(row: Any) -> UsageTotals:
-    requests, audio_s, *tokens = row
-    return UsageTotals(int(requests), float(audio_s), *(int(value) for value in tokens))
+    requests, audio_s, tokens_in, tokens_out, thought, cached = row
+    return UsageTotals(
+        requests=int(requests),
+        audio_s=float(audio_s),
+        tokens_in=int(tokens_in),
+        tokens_out=int(tokens_out),
+        tokens_thought=int(thought),
+        tokens_cached=int(cached),
+    )
+
+
+def _by_key(rows: list[Any]) -> dict[Any, UsageTotals]:
+    """Rows of (key, service tier, sums...) as one total per key, the flex share apart
+    (:func:`combine_tiers`, as every other usage total)."""
+    tiers: dict[Any, dict[str, UsageTotals]] = {}
+    for key, tier, *sums in rows:
+        tiers.setdefault(key, {})[str(tier)] = _totals(sums)
+    return {key: combine_tiers(parts) for key, parts in tiers.items()}
 
 
 class UsageRepo(RepoBase):
@@ -57,30 +74,29 @@ class UsageRepo(RepoBase):
         """Totals per UTC day at or after ``since``, oldest first (days without usage absent)."""
         day = self._utc_day().label("day")
         stmt = (
-            select(day, *_sums())
+            select(day, _u.service_tier, *_sums())
             .where(_u.guild_id == guild_id, _u.created_at >= since)
-            .group_by(day)
-            .order_by(day)
+            .group_by(day, _u.service_tier)
         )
         async with self._read() as conn:
             rows = (await conn.execute(stmt)).all()
-        return [DailyUsage(_as_date(row[0]), _totals(row[1:])) for row in rows]
+        days = _by_key([(_as_date(row[0]), *row[1:]) for row in rows])
+        return [DailyUsage(day, totals) for day, totals in sorted(days.items())]
 
     async def usage_by_channel(
         self, *, guild_id: int, since: datetime, limit: int = 10
     ) -> list[ChannelUsage]:
         """The channels that used the most audio since ``since``, most first."""
-        audio = func.coalesce(func.sum(_u.audio_s), 0.0)
         stmt = (
-            select(_u.channel_id, *_sums())
+            select(_u.channel_id, _u.service_tier, *_sums())
             .where(_u.guild_id == guild_id, _u.created_at >= since)
-            .group_by(_u.channel_id)
-            .order_by(desc(audio), _u.channel_id)
-            .limit(limit)
+            .group_by(_u.channel_id, _u.service_tier)
         )
         async with self._read() as conn:
             rows = (await conn.execute(stmt)).all()
-        return [ChannelUsage(row[0], _totals(row[1:])) for row in rows]
+        channels = _by_key(list(rows))
+        ranked = sorted(channels.items(), key=lambda item: (-item[1].audio_s, item[0] or 0))
+        return [ChannelUsage(channel_id, totals) for channel_id, totals in ranked[:limit]]
 
 
 def _as_date(value: Any) -> date:

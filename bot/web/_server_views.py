@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.admin import INHERIT, cannot_post_cards, unpingable_role
+from bot.admin import INHERIT, cannot_post_cards, parse_vocabulary, unpingable_role
 from bot.errors import InvalidOptions
 from bot.model import Severity
-from bot.options import OutputMode
+from bot.options import MAX_CONTEXT_CHARS, MAX_VOCABULARY_TERMS, Engine, OutputMode
 from bot.storage import AutoMode, GuildSettings, ReplyStyle, ReviewCards
 from bot.timecodes import format_timecode
 from bot.web._context import Dashboard
 from bot.web._rights import GuildView
 
-SETTING_FIELDS = ("auto", "output", "translate_to", "reply_style", "max_duration")
+SETTING_FIELDS = ("auto", "output", "translate_to", "reply_style", "max_duration", "engine")
+CHECKBOXES = ("quiet", "links", "word_timestamps")
 
 
 class ServerViews:
@@ -66,6 +67,10 @@ class ServerViews:
             output_modes=list(OutputMode),
             reply_styles=list(ReplyStyle),
             max_duration=_editable_duration(settings.max_duration_s),
+            engines=list(Engine),
+            vocabulary="\n".join(await self.d.store.vocabulary(guild_id)),
+            max_terms=MAX_VOCABULARY_TERMS,
+            max_context=MAX_CONTEXT_CHARS,
             review_cards=list(ReviewCards),
             severities=list(Severity),
             review_warning=review_warning(settings, view),
@@ -79,16 +84,23 @@ class ServerViews:
         guild_id, _ = await self.d.rights_in(request, session, need="admin")
         form = await self.d.check_csrf(request, session)
         entered: dict[str, str | bool | None] = {k: str(form.get(k, "")) for k in SETTING_FIELDS}
-        entered["quiet"] = form.get("quiet") == "on"
+        entered |= {name: form.get(name) == "on" for name in CHECKBOXES}
         entered["max_duration"] = entered["max_duration"] or "default"  # emptied: the bot's
         try:
             review = review_changes(form, self.d.rights.guild_view(guild_id))
+            parse_vocabulary(str(form.get("vocabulary", "")))  # refused before any change
             await self.d.admin.update(guild_id, session.user_id, entered)
             await self.d.admin.update_review(guild_id, session.user_id, review)
             await self._channels_and_roles(guild_id, session.user_id, form)
+            await self._hearing(guild_id, session.user_id, form)
         except InvalidOptions as error:
             return await self.settings_page(request, problem=error.user_message, status=400)
         raise web.HTTPFound(f"/servers/{guild_id}/settings?saved=1")
+
+    async def _hearing(self, guild_id: int, actor_id: int, form: dict[str, object]) -> None:
+        """The server's vocabulary (the whole list, one term per line) and description."""
+        await self.d.admin.replace_vocabulary(guild_id, actor_id, str(form.get("vocabulary", "")))
+        await self.d.admin.set_context(guild_id, actor_id, str(form.get("context", "")).strip())
 
     async def _channels_and_roles(
         self, guild_id: int, actor_id: int, form: dict[str, object]

@@ -70,7 +70,10 @@ def _bars(days: list[date], values: list[float]) -> list[Bar]:
 
 
 def _sum(totals: list[UsageTotals]) -> UsageTotals:
+    """The totals of many days, the flex tier's share kept apart (it is priced apart)."""
+    flexes = [t.flex for t in totals if t.flex is not None]
     return UsageTotals(
+        flex=_sum(flexes) if flexes else None,
         requests=sum(t.requests for t in totals),
         audio_s=sum(t.audio_s for t in totals),
         tokens_in=sum(t.tokens_in for t in totals),

@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.admin import INHERIT, ServerAdmin
-from bot.options import MAX_LANGUAGE_CHARS, OutputMode
+from bot.options import MAX_LANGUAGE_CHARS, Engine, OutputMode
 from bot.storage import AutoMode, GuildSettings, ReplyStyle
 from bot.timecodes import format_duration
 from cogs._common import language_autocomplete
@@ -22,11 +22,20 @@ AUTO_CHOICES = [
 ]
 OUTPUT_CHOICES = [app_commands.Choice(name=m.value, value=m.value) for m in OutputMode]
 STYLE_CHOICES = [app_commands.Choice(name=s.value, value=s.value) for s in ReplyStyle]
+BOT_DEFAULT = "default"
+ENGINE_CHOICES = [
+    app_commands.Choice(
+        name="gemini (one request: transcript, emotions)", value=Engine.GEMINI.value
+    ),
+    app_commands.Choice(name="gemini-transcribe (speech model)", value=Engine.SPEECH.value),
+    app_commands.Choice(name="the bot's default", value=BOT_DEFAULT),
+]
 
 
 def describe_settings(settings: GuildSettings) -> str:
     """The settings as a short, readable message."""
     limit = format_duration(settings.max_duration_s) if settings.max_duration_s else "bot default"
+    engine = settings.transcribe_engine.value if settings.transcribe_engine else "bot default"
     return "\n".join(
         [
             "**Voice notes settings**",
@@ -37,6 +46,9 @@ def describe_settings(settings: GuildSettings) -> str:
             f"Max duration: **{limit}**",
             f"Quiet mode: **{'on' if settings.quiet else 'off'}**",
             f"Quota-exempt roles: {describe_roles(settings.exempt_role_ids)}",
+            f"Video links: **{'on' if settings.links_enabled else 'off'}**",
+            f"Transcription engine: **{engine}**",
+            f"Word timestamps: **{'on' if settings.word_timestamps else 'off'}**",
             describe_review(settings),
         ]
     )
@@ -73,8 +85,13 @@ class SettingsCommands(commands.Cog):
         reply_style="Reply in a thread on the note, or as a reply",
         max_duration="Longest note to process (MM:SS, H:MM:SS or seconds; 'default': the bot's)",
         quiet="Quiet mode: no reactions or progress messages",
+        links="Accept YouTube video links (they cost more than voice notes)",
+        engine="How transcripts are made",
+        word_timestamps="Word-timed subtitles with the speech engine (experimental)",
     )
-    @app_commands.choices(auto=AUTO_CHOICES, output=OUTPUT_CHOICES, reply_style=STYLE_CHOICES)
+    @app_commands.choices(
+        auto=AUTO_CHOICES, output=OUTPUT_CHOICES, reply_style=STYLE_CHOICES, engine=ENGINE_CHOICES
+    )
     @app_commands.autocomplete(translate_to=language_autocomplete)
     async def settings(
         self,
@@ -85,6 +102,9 @@ class SettingsCommands(commands.Cog):
         reply_style: str | None = None,
         max_duration: str | None = None,
         quiet: bool | None = None,
+        links: bool | None = None,
+        engine: str | None = None,
+        word_timestamps: bool | None = None,
     ) -> None:
         """Show the settings, after applying any option given."""
         assert interaction.guild_id is not None
@@ -95,6 +115,9 @@ class SettingsCommands(commands.Cog):
             "reply_style": reply_style,
             "max_duration": max_duration,
             "quiet": quiet,
+            "links": links,
+            "engine": engine,
+            "word_timestamps": word_timestamps,
         }
         current = await self._admin.update(interaction.guild_id, interaction.user.id, entered)
         await interaction.response.send_message(

@@ -215,3 +215,37 @@ async def test_review_settings_on_the_web_are_checked_like_the_command(
     await world.note(voice_note_bytes, flagged_reply(summary="A card, as the web asked."))
     (card,) = await world.wait_cards(1)
     assert world.embed(card)["description"] == "A card, as the web asked."
+
+
+async def test_vocabulary_context_and_engine_on_the_web_reach_gemini(
+    site: Site, voice_note_bytes: bytes
+) -> None:
+    h = site.h
+    await h.bot.core.storage.add_vocabulary(h.guild.id, ["Old Term"])
+    async with site.client() as browser:
+        await browser.login(site.admin)
+        path, form = await _settings_form(browser, h.guild.id)
+        assert form["vocabulary"] == "Old Term"
+        assert form["engine"] == "default"
+        too_many = "\n".join(f"term {n}" for n in range(101))
+        refused = await browser.post(path, form | {"vocabulary": too_many, "output": "summary"})
+        assert refused.status == 400
+        assert "A vocabulary holds at most 100 terms; that is 101." in refused.text
+        assert (await h.bot.core.storage.guild_settings(h.guild.id)).output_mode.value == "both"
+        chosen = {"vocabulary": "Kubernetes\nAda Lovelace", "context": "A <b>chess</b> club."}
+        saved = await browser.post(path, form | chosen | {"links": "on"})
+        assert saved.path == f"{path}?saved=1"
+        assert form_fields(saved.text)["vocabulary"] == "Ada Lovelace\nKubernetes"
+        assert "A &lt;b&gt;chess&lt;/b&gt; club." in saved.text
+    settings = await h.bot.core.storage.guild_settings(h.guild.id)
+    assert (settings.links_enabled, settings.server_context) == (True, "A <b>chess</b> club.")
+    log = [e.action for e in await h.bot.core.storage.audit_log(h.guild.id)]
+    assert {"vocabulary.replace", "settings.context", "settings.update"} <= set(log)
+    h.gemini.enqueue(Reply.json(transcript_reply("Ada uses Kubernetes.")))
+    note = await h.post_note(voice_note_bytes)
+    await h.discord.wait_for(lambda: h.bot_messages(note.id), timeout=20)
+    sent = str(h.gemini.requests[-1].body)
+    assert "Kubernetes" in sent
+    assert "Ada Lovelace" in sent
+    assert "Old Term" not in sent
+    assert "A <b>chess</b> club." in sent
