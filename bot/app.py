@@ -17,10 +17,17 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from bot.audio import AudioLimits, locate_audio_tools, sweep_stale_workspaces
-from bot.gemini import GeminiService, RateLimiter, RequestLimiter
+from bot.audio import (
+    AudioLimits,
+    DownloadPolicy,
+    guarded_session,
+    locate_audio_tools,
+    sweep_stale_workspaces,
+)
+from bot.gemini import GeminiService, RateLimiter, RequestLimiter, SpeechService
 from bot.jobs import (
     Consent,
+    HearingDefaults,
     JobPort,
     JobRunner,
     Policy,
@@ -29,10 +36,11 @@ from bot.jobs import (
     RunnerConfig,
     SharedRateLimiter,
     StoredResultCache,
+    Translations,
     gemini_bucket,
 )
 from bot.metrics import Metrics
-from bot.pipeline import Pipeline, ResultCache
+from bot.pipeline import Pipeline, ResultCache, Translator
 from bot.settings import Settings
 from bot.storage import Clock, ShardSet, Storage, utc_now
 
@@ -50,7 +58,9 @@ class Core:
     consent: Consent
     policy: Policy
     prices: Prices
-    http: aiohttp.ClientSession
+    http: aiohttp.ClientSession  # guarded: connects only to DOWNLOAD_HOSTS' checked addresses
+    downloads: DownloadPolicy
+    translations: Translations
     metrics: Metrics
 
 
@@ -74,6 +84,8 @@ def build_pipeline(
         chunk_s=settings.chunk_seconds,
         chunk_concurrency=settings.chunk_concurrency,
         cache=cache,
+        speech=SpeechService.alongside(gemini, settings.gemini_transcribe_model),
+        video_max_s=settings.video_max_seconds,
     )
 
 
@@ -94,6 +106,20 @@ async def open_pipeline(
         await pipeline.gemini.close()
 
 
+def build_policy(
+    settings: Settings, storage: Storage, consent: Consent, *, clock: Clock, metrics: Metrics
+) -> Policy:
+    """The server rules: quotas, consent, and how each server's notes are heard."""
+    return Policy(
+        storage,
+        QuotaLimits.from_settings(settings),
+        consent,
+        clock=clock,
+        metrics=metrics,
+        hearing=HearingDefaults.from_settings(settings),
+    )
+
+
 @asynccontextmanager
 async def open_core(settings: Settings, *, clock: Clock = utc_now) -> AsyncIterator[Core]:
     """Storage, metrics, pipeline, policy and HTTP session, opened once and always closed;
@@ -106,19 +132,19 @@ async def open_core(settings: Settings, *, clock: Clock = utc_now) -> AsyncItera
             log.info("removed %d stale job dirs left by a previous run", swept)
         metrics = Metrics()
         consent = Consent(storage)
-        limits = QuotaLimits.from_settings(settings)
-        policy = Policy(storage, limits, consent, clock=clock, metrics=metrics)
+        policy = build_policy(settings, storage, consent, clock=clock, metrics=metrics)
         cache = StoredResultCache(storage, ttl_s=settings.retention_s)
         limiter = SharedRateLimiter(
             storage,
             settings.gemini_requests_per_minute,
             bucket=gemini_bucket(settings.gemini_model),
         )
+        downloads = DownloadPolicy.from_settings(settings)
         async with (
             open_pipeline(
                 settings, cache=cache, clock=clock, limiter=limiter, metrics=metrics
             ) as pipeline,
-            aiohttp.ClientSession() as http,
+            guarded_session(downloads) as http,
         ):
             yield Core(
                 settings=settings,
@@ -129,6 +155,8 @@ async def open_core(settings: Settings, *, clock: Clock = utc_now) -> AsyncItera
                 policy=policy,
                 prices=Prices.from_settings(settings),
                 http=http,
+                downloads=downloads,
+                translations=Translations(storage, pipeline, policy, Translator(cache)),
                 metrics=metrics,
             )
     finally:

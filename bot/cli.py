@@ -17,7 +17,7 @@ from bot.app import open_pipeline
 from bot.errors import BadInput, ConfigError, ServiceError, VoiceNoteError
 from bot.logs import configure_logging
 from bot.model import Mode, TranscriptDocument
-from bot.options import JobOptions
+from bot.options import Engine, Hearing, JobOptions
 from bot.pipeline import Progress
 from bot.render import render_json, render_plain_text, render_srt, render_vtt
 from bot.settings import Settings
@@ -51,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     transcribe.add_argument("--format", choices=sorted(RENDERERS), default="text")
     transcribe.add_argument("--start", default=None, metavar="T", help="MM:SS, H:MM:SS or s")
     transcribe.add_argument("--end", default=None, metavar="T", help="MM:SS, H:MM:SS or s")
+    transcribe.add_argument(
+        "--engine", choices=[e.value for e in Engine], default=None, help="TRANSCRIBE_ENGINE"
+    )
+    transcribe.add_argument(
+        "--word-timestamps", action="store_true", help="word timing (speech engine)"
+    )
     _add_file_command(sub, "summarize", "summarize an audio file")
     ask = _add_file_command(sub, "ask", "ask a question about an audio file")
     ask.add_argument("question", help="the question, in quotes")
@@ -76,13 +82,23 @@ async def _stderr_progress(progress: Progress) -> None:
         print(f"{progress.stage}: {progress.done}/{progress.total} parts", file=sys.stderr)
 
 
+def hearing_from_args(settings: Settings, args: argparse.Namespace) -> Hearing:
+    """How a local file is heard: ``--engine`` (else ``TRANSCRIBE_ENGINE``), word timing."""
+    engine = Engine(getattr(args, "engine", None) or settings.transcribe_engine)
+    return Hearing(engine=engine, word_timestamps=bool(getattr(args, "word_timestamps", False)))
+
+
 async def run_file_command(settings: Settings, args: argparse.Namespace) -> TranscriptDocument:
     """Run the pipeline on a local file, as the bot would."""
     options = options_from_args(args)
     path: Path = args.path
     async with open_pipeline(settings) as pipeline:
         return await pipeline.process_file(
-            path, file_name=path.name, options=options, progress=_stderr_progress
+            path,
+            file_name=path.name,
+            options=options,
+            progress=_stderr_progress,
+            hearing=hearing_from_args(settings, args),
         )
 
 

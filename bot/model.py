@@ -7,6 +7,11 @@ Two families live here and nowhere else:
   them, so the schema and the parser can never drift apart.
 * :class:`TranscriptDocument` is the versioned, validated result (absolute seconds, clamped
   to the real duration) that renderers, storage and the Discord layer consume.
+
+Version 2 added, all optional so that version 1 documents (in the result cache) still read
+as they were: ``Segment.words`` (word timing from the speech model), ``Segment.emotion``
+may be null (the speech engine hears no emotion), ``Source.uri`` (a video link),
+``engine`` and ``timing``, and the usage's per-modality and flex-tier counts.
 """
 
 from __future__ import annotations
@@ -17,8 +22,13 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-DOCUMENT_VERSION = 1
+DOCUMENT_VERSION = 2
+AUDIO_TOKENS_PER_SECOND = 32
+"""What Gemini bills a second of audio, whatever the bitrate (its audio docs)."""
 Emotion = Literal["happy", "sad", "angry", "neutral"]
+Timing = Literal["model", "words", "estimated"]
+"""Where segment times come from: the general model's timestamps, the speech model's word
+timestamps, or an estimate (the speech model without word timestamps gives no times)."""
 
 
 class Mode(StrEnum):
@@ -50,6 +60,14 @@ class Severity(StrEnum):
     HIGH = "high"
 
 
+class Word(BaseModel):
+    """One word with its absolute time, as the speech model timed it."""
+
+    start: float
+    end: float
+    text: str
+
+
 class Segment(BaseModel):
     """One utterance with absolute, validated times in seconds."""
 
@@ -60,7 +78,8 @@ class Segment(BaseModel):
     content: str
     language: str
     translation: str | None = None
-    emotion: Emotion = "neutral"
+    emotion: Emotion | None = "neutral"  # None: not heard (the speech engine)
+    words: list[Word] = Field(default_factory=list)  # with word timestamps only
 
 
 class Flag(BaseModel):
@@ -91,6 +110,22 @@ class Source(BaseModel):
     duration_s: float
     range_start_s: float | None = None
     range_end_s: float | None = None
+    uri: str | None = None  # a video link Gemini was given (nothing was downloaded)
+
+
+class TierUsage(BaseModel):
+    """The part of a usage Gemini served on the flex tier (billed at its lower price)."""
+
+    requests: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    thought_tokens: int = 0
+    cached_tokens: int = 0
+
+    def __add__(self, other: TierUsage) -> TierUsage:
+        """The sum of two tier usages."""
+        names = TierUsage.model_fields
+        return TierUsage(**{name: getattr(self, name) + getattr(other, name) for name in names})
 
 
 class Usage(BaseModel):
@@ -98,7 +133,9 @@ class Usage(BaseModel):
 
     ``output_tokens`` excludes ``thought_tokens`` (Gemini reports thinking separately and
     bills it as output); ``cached_tokens`` is the part of ``input_tokens`` served from
-    Gemini's cache (billed at the cached-input price).
+    Gemini's cache (billed at the cached-input price). ``audio_tokens`` and
+    ``video_tokens`` are the parts of ``input_tokens`` Gemini attributed to audio and to
+    video frames; ``flex`` is the part of everything served on the flex tier.
     """
 
     requests: int = 0
@@ -107,6 +144,16 @@ class Usage(BaseModel):
     thought_tokens: int = 0
     cached_tokens: int = 0
     estimated_input_tokens: int = 0
+    audio_tokens: int = 0
+    video_tokens: int = 0
+    flex: TierUsage = Field(default_factory=TierUsage)
+
+    def audio_equivalent_s(self) -> float:
+        """The media tokens (audio and video frames) as seconds of audio at 32 tokens a
+        second: what a video link counts against the minute quotas. All input tokens when
+        Gemini did not break them down by modality."""
+        media = self.audio_tokens + self.video_tokens
+        return (media or self.input_tokens) / AUDIO_TOKENS_PER_SECOND
 
     def __add__(self, other: Usage) -> Usage:
         """The sum of two usages."""
@@ -122,6 +169,8 @@ class TranscriptDocument(BaseModel):
     kind: Mode
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     model: str
+    engine: str = "gemini"
+    timing: Timing = "model"
     source: Source
     usage: Usage = Field(default_factory=Usage)
     language: str = "und"

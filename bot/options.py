@@ -3,7 +3,9 @@
 :class:`JobOptions` is what the pipeline needs (and part of the result cache key);
 :class:`JobSpec` is the whole typed request a job row carries: the options, what the reply
 shows, and what the requester is entitled to. Storage serialises a spec in one place
-(:mod:`bot.storage._jobs`); nothing else reads or writes its JSON.
+(:mod:`bot.storage._jobs`); nothing else reads or writes its JSON. :class:`Hearing` is how
+the audio is listened to (the engine, a server's vocabulary and context, the service tier),
+decided by the job policy when the job runs.
 """
 
 from __future__ import annotations
@@ -28,8 +30,15 @@ class Origin(StrEnum):
     SLASH = "slash"  # /transcribe, /summarize, /ask
     CONTEXT = "context"  # a message's context menu
     CLI = "cli"  # python -m bot transcribe FILE
+    REACTION = "reaction"  # a member reacted to a voice note with the transcribe emoji
     REPORT = "report"  # a member's report of a note that had no result yet (review)
     RERUN = "rerun"  # a moderator's Re-run of a note (review)
+
+    @property
+    def on_the_note(self) -> bool:
+        """Answered on the note itself, like an automatic reply (a thread, reactions),
+        rather than to an interaction."""
+        return self in (Origin.AUTO, Origin.REACTION)
 
 
 class OutputMode(StrEnum):
@@ -105,6 +114,7 @@ class JobSpec:
     output: OutputMode = OutputMode.BOTH
     quota_exempt: bool = False
     forwarded_by: int | None = None  # who forwarded a note whose original was out of reach
+    video_url: str | None = None  # a canonical YouTube URL (bot.links): Gemini fetches it
     fresh: bool = False  # ask Gemini again even if a result is stored (a moderator's Re-run)
     server_pays: bool = False  # moderation work: counted against the server, not the member
 
@@ -117,3 +127,53 @@ class JobSpec:
     def shows_summary(self) -> bool:
         """Whether the reply starts with the summary (off for transcript-only output)."""
         return self.output is not OutputMode.TRANSCRIPT
+
+
+class Engine(StrEnum):
+    """How transcripts are made: one structured request on the general model, or Gemini's
+    speech model (words, speakers, timestamps) then a text-only request for the rest."""
+
+    GEMINI = "gemini"
+    SPEECH = "gemini-transcribe"
+
+
+class ServiceTier(StrEnum):
+    """Gemini's service tiers the bot uses: standard, or flex (about half the price, minutes
+    of latency, may be dropped under load) for queued automatic work."""
+
+    STANDARD = "standard"
+    FLEX = "flex"
+
+
+MAX_VOCABULARY_TERMS = 100
+MAX_TERM_CHARS = 60
+MAX_CONTEXT_CHARS = 400
+
+
+@dataclass(frozen=True)
+class Hearing:
+    """How one job's audio is listened to: decided per job by the policy (the server's
+    engine, vocabulary and context, word timestamps; the tier from where the job came from).
+    Everything but the tier changes the result, so it is part of the cache key."""
+
+    engine: Engine = Engine.GEMINI
+    vocabulary: tuple[str, ...] = ()
+    context: str = ""
+    word_timestamps: bool = False
+    tier: ServiceTier = ServiceTier.STANDARD
+
+    def fingerprint(self) -> str:
+        """A stable hash of what changes the result (the tier does not)."""
+        payload = {
+            "engine": self.engine.value,
+            "vocabulary": list(self.vocabulary),
+            "context": self.context,
+            "word_timestamps": self.word_timestamps,
+        }
+        encoded = json.dumps(payload, sort_keys=True).encode()
+        return hashlib.sha256(encoded).hexdigest()[:16]
+
+
+DEFAULT_HEARING = Hearing()
+"""The general engine, no vocabulary, the standard tier: how a file is heard outside any
+server (the CLI, DMs)."""

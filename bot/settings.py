@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -19,6 +19,8 @@ from sqlalchemy.exc import ArgumentError
 from bot.errors import ConfigError
 
 GEMINI_MAX_AUDIO_SECONDS = 9.5 * 3600
+DISCORD_CDN_HOSTS = ("cdn.discordapp.com", "media.discordapp.net")
+"""Where Discord serves attachments: the only hosts audio is downloaded from by default."""
 
 
 def database_password(url: str) -> str | None:
@@ -98,6 +100,23 @@ class Settings(BaseSettings):
     ready_queue_stall_seconds: float = Field(default=120.0, gt=0)
 
     # Ways in: links, reactions, vocabulary, engines, tiers
+    download_hosts: Annotated[tuple[str, ...], NoDecode] = DISCORD_CDN_HOSTS
+    download_private_networks: Annotated[tuple[str, ...], NoDecode] = ()
+    video_max_seconds: float = Field(default=900.0, ge=10)
+    transcribe_reaction: str = Field(default="\u270d\ufe0f", max_length=64)  # ✍️; "" = off
+    transcribe_engine: Literal["gemini", "gemini-transcribe"] = "gemini"
+    gemini_transcribe_model: str = "gemini-3.5-transcribe"
+    gemini_service_tier_queued: Literal["standard", "flex"] = "standard"
+    gemini_flex_timeout_seconds: float = Field(default=900.0, gt=0)
+    price_flex_factor: float = Field(default=0.5, ge=0, le=1)
+
+    @field_validator("download_hosts", "download_private_networks", mode="before")
+    @classmethod
+    def _parse_list(cls, value: object) -> object:
+        """``DOWNLOAD_HOSTS=a.example,b.example`` (comma-separated) as well as a list."""
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
 
     @field_validator("shard_ids", mode="before")
     @classmethod

@@ -65,6 +65,23 @@ def auto_job_request(
     )
 
 
+async def effective_auto_mode(
+    store: SettingsReader, guild_id: int, channel: object
+) -> tuple[AutoMode, GuildSettings]:
+    """The automatic mode in force in a server's channel (a thread follows its channel
+    unless set itself), and the server's settings."""
+    settings = await store.guild_settings(guild_id)
+    channel_ids = [int(getattr(channel, "id", 0))]
+    parent = getattr(channel, "parent_id", None)
+    if parent:
+        channel_ids.append(parent)
+    for channel_id in channel_ids:
+        override = await store.channel_auto_mode(channel_id)
+        if override is not None:
+            return override, settings
+    return settings.auto_mode, settings
+
+
 class AutoTranscribe(commands.Cog):
     """Listens for voice notes and queues them."""
 
@@ -79,16 +96,7 @@ class AutoTranscribe(commands.Cog):
     async def _auto_mode(self, message: discord.Message) -> tuple[AutoMode, GuildSettings | None]:
         if message.guild is None:
             return AutoMode.VOICE, None  # DMs: voice messages only
-        settings = await self._store.guild_settings(message.guild.id)
-        channel_ids = [message.channel.id]
-        parent = getattr(message.channel, "parent_id", None)
-        if parent:
-            channel_ids.append(parent)  # a thread follows its channel unless set itself
-        for channel_id in channel_ids:
-            override = await self._store.channel_auto_mode(channel_id)
-            if override is not None:
-                return override, settings
-        return settings.auto_mode, settings
+        return await effective_auto_mode(self._store, message.guild.id, message.channel)
 
     def _wanted(self, message: discord.Message, mode: AutoMode) -> list[discord.Attachment]:
         if mode is AutoMode.OFF:

@@ -28,6 +28,7 @@ from cogs.erasure import Eraser
 from cogs.errors import VoiceNotesTree
 from cogs.members import MemberCommands
 from cogs.ops import ShardMonitor, discord_trace, global_share
+from cogs.reactions import ReactionTranscribe
 from cogs.review import (
     DYNAMIC_ITEMS,
     DiscordReviewPort,
@@ -36,16 +37,20 @@ from cogs.review import (
     ReviewCommands,
 )
 from cogs.setup_check import SetupCheck
+from cogs.translate_button import translate_items
 from cogs.voice_commands import VoiceCommands
 
 log = logging.getLogger(__name__)
 
 
 def bot_intents(*, message_content: bool) -> discord.Intents:
-    """Guilds, guild messages and DMs; message content is privileged (portal switch)."""
+    """Guilds, guild messages and DMs; guild reactions (not privileged) for transcribe on
+    reaction, whose events carry ids only, so the message is fetched, and comes back with
+    its attachments only under message content (privileged: a portal switch)."""
     intents = discord.Intents.none()
     intents.guilds = True
     intents.guild_messages = True
+    intents.guild_reactions = True
     intents.dm_messages = True
     intents.message_content = message_content
     return intents
@@ -83,9 +88,8 @@ class VoiceNotesBot(commands.AutoShardedBot):
     ) -> None:
         settings = core.settings
         # discord.py warns at construction that voice libraries are missing: noise for a bot
-        # that uses no voice (a voice feature would install them and drop these two lines).
-        discord.VoiceClient.warn_nacl = False
-        discord.VoiceClient.warn_dave = False
+        # that uses no voice (a voice feature would install them and drop this line).
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             tree_cls=VoiceNotesTree,
@@ -98,13 +102,10 @@ class VoiceNotesBot(commands.AutoShardedBot):
             **_shard_options(settings),
         )
         self.core = core
-        self.delivery = DiscordDelivery(
-            self,
-            core.storage,
-            core.http,
-            inline_cap=settings.inline_message_cap,
-            clock=core.clock,
+        self._translate_button, self._language_select = translate_items(
+            core.translations, core.storage, core.prices, inline_cap=settings.inline_message_cap
         )
+        self.delivery = self._build_delivery()
         self.review_port = DiscordReviewPort(self, core.storage)
         cards = build_cards(core.storage, self.review_port, clock=core.clock)
         self.eraser = Eraser(self, core.storage, cards=cards.lifecycle)
@@ -113,6 +114,25 @@ class VoiceNotesBot(commands.AutoShardedBot):
         )
         self._erase_button = erase_button_type(self.eraser, core.storage)
         self.shard_monitor = ShardMonitor(self, core.metrics)
+
+    def _build_delivery(self) -> DiscordDelivery:
+        """The platform's JobPort; its transcript replies carry the Translate button."""
+        core = self.core
+        return DiscordDelivery(
+            self,
+            core.storage,
+            core.http,
+            downloads=core.downloads,
+            inline_cap=core.settings.inline_message_cap,
+            clock=core.clock,
+            reply_view=self._reply_view,
+        )
+
+    def _reply_view(self, job_id: int) -> discord.ui.View:
+        """The buttons under a transcript reply: Translate (persistent)."""
+        view = discord.ui.View(timeout=None)
+        view.add_item(self._translate_button(job_id))
+        return view
 
     def _runner_and_review(self, cards: Cards, config: RunnerConfig) -> tuple[JobRunner, Review]:
         """The job runner, whose port feeds the cards, and review, whose reports and
@@ -133,8 +153,12 @@ class VoiceNotesBot(commands.AutoShardedBot):
     def build_cogs(self) -> list[commands.Cog]:
         """Every cog, constructed with the services it needs."""
         core = self.core
+        reaction = core.settings.transcribe_reaction
         return [
             AutoTranscribe(self.runner, core.storage, core.consent, self.delivery),
+            ReactionTranscribe(
+                self, self.runner, core.storage, core.consent, self.delivery, emoji=reaction
+            ),
             VoiceCommands(self, self.runner, core.storage, core.consent),
             AdminCommands(
                 core.storage,
@@ -155,7 +179,9 @@ class VoiceNotesBot(commands.AutoShardedBot):
         """Load cogs and persistent buttons, sync commands, start the workers."""
         for cog in self.build_cogs():
             await self.add_cog(cog)
-        self.add_dynamic_items(self._erase_button, *DYNAMIC_ITEMS)
+        self.add_dynamic_items(
+            self._erase_button, self._translate_button, self._language_select, *DYNAMIC_ITEMS
+        )
         await self._sync_commands()
         self.runner.start()
         log.info("bot ready to work: worker %s", self.runner.worker_id)

@@ -43,6 +43,8 @@ def bot_environment(
         GEMINI_BASE_URL=gemini.base_url,
         DATA_DIR=str(data_dir),
         DATABASE_URL=database_url(data_dir),
+        DOWNLOAD_HOSTS="127.0.0.1",  # the fake CDN, explicitly allowlisted on loopback
+        DOWNLOAD_PRIVATE_NETWORKS="127.0.0.1/32",
         PYTHONPATH=str(REPO_ROOT),  # the checkout, whether or not it is pip-installed
         PYTHONUNBUFFERED="1",
     )

@@ -23,6 +23,7 @@ LAYERS = [
     "bot.healthcheck",  # the container's HEALTHCHECK: settings and the standard library only
     "bot.logs",
     "bot.options",
+    "bot.links",
     "bot.metrics",
     "bot.audio",
     "bot.gemini",

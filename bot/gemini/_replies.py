@@ -110,3 +110,56 @@ class GeminiSpeakerMap(GeminiReply):
     salvage_defaults: ClassVar[dict[str, Any]] = {"links": []}
 
     links: list[GeminiSpeakerLink] = Field(description="One entry for every part and label.")
+
+
+class GeminiLineNote(GeminiReply):
+    """What the general model adds to one line of a speech-model transcript."""
+
+    line: int = Field(description="The line number as given.")
+    language: str = Field(description="Language of the line, ISO 639-1.")
+    translation: str = Field(description="Translation into the target language, or empty.")
+
+
+class GeminiLineFlag(GeminiReply):
+    """A moderation concern in one line of a given transcript."""
+
+    category: FlagCategory
+    severity: Severity
+    reason: str = Field(description="One neutral sentence saying what was said and why flagged.")
+    line: int = Field(description="The line number it is in.")
+
+
+class GeminiTermFix(GeminiReply):
+    """Words of a transcript that are a misheard form of a reference term."""
+
+    heard: str = Field(description="The words exactly as written in the transcript.")
+    term: str = Field(description="The reference term they stand for.")
+
+
+class GeminiTranscriptNotes(GeminiReply):
+    """The text-only follow-up of the speech engine: summary, languages, translations,
+    flags and vocabulary fixes for a transcript it was given."""
+
+    salvage_defaults: ClassVar[dict[str, Any]] = {"lines": [], "flags": [], "fixes": []}
+
+    language: str = Field(description="Main language, ISO 639-1; 'und' if unclear.")
+    summary: str = Field(description="Two or three sentences on what is said.")
+    lines: list[GeminiLineNote] = Field(description="One entry per transcript line.")
+    flags: list[GeminiLineFlag] = Field(description="Moderation concerns; [] when none.")
+    fixes: list[GeminiTermFix] = Field(description="Misheard reference terms; [] when none.")
+
+
+class GeminiLineTranslation(GeminiReply):
+    """One line of a transcript in another language."""
+
+    line: int = Field(description="The line number as given.")
+    text: str = Field(description="The line translated.")
+
+
+class GeminiTranslation(GeminiReply):
+    """A stored transcript translated (text only, no audio)."""
+
+    salvage_defaults: ClassVar[dict[str, Any]] = {"lines": []}
+
+    summary: str = Field(description="The summary translated.")
+    lines: list[GeminiLineTranslation] = Field(description="Every line, translated, in order.")

@@ -34,11 +34,12 @@ from google.genai.interactions import Interaction
 from bot.errors import GeminiQuotaExhausted, GeminiRejected
 from bot.gemini._quota import quota_reset_after
 from bot.metrics import GeminiOutcome
-from bot.model import Usage
+from bot.model import TierUsage, Usage
 
 __all__ = [
     "SAFETY_CODES",
     "Interaction",
+    "RawWord",
     "Retryable",
     "classify",
     "compat_errors",
@@ -46,7 +47,9 @@ __all__ = [
     "fault_outcome",
     "new_client",
     "refusal_codes",
+    "served_tier",
     "usage_of",
+    "word_annotations",
 ]
 
 OVERLOADED = "Gemini is overloaded right now; please try again in a few minutes."
@@ -203,6 +206,22 @@ def refusal_codes(interaction: Interaction) -> tuple[str, ...]:
     return tuple(code for code in codes if code in SAFETY_CODES)
 
 
+def served_tier(interaction: Interaction) -> str:
+    """The service tier that served ``interaction`` (``Interaction.service_tier``; a response
+    without one was served on the default, standard tier)."""
+    tier = getattr(interaction, "service_tier", None)
+    return str(tier) if tier else "standard"
+
+
+def _by_modality(usage: Any) -> dict[str, int]:
+    """``input_tokens_by_modality`` as {modality: tokens} (``ModalityTokens`` items)."""
+    found: dict[str, int] = {}
+    for item in getattr(usage, "input_tokens_by_modality", None) or ():
+        name = str(getattr(item, "modality", "") or "")
+        found[name] = found.get(name, 0) + int(getattr(item, "tokens", None) or 0)
+    return found
+
+
 def usage_of(interaction: Interaction) -> Usage:
     """What one interaction cost, as the SDK reports it.
 
@@ -212,17 +231,63 @@ def usage_of(interaction: Interaction) -> Usage:
     output + thought (``tests/interactions/test_automatic_continuation.py``), as
     generateContent's ``candidates_token_count`` excludes ``thoughts_token_count``. Thoughts
     are billed at the output price, so both are kept. ``total_cached_tokens`` is the cached
-    part of ``total_input_tokens`` (included in it, billed at the cached price).
+    part of ``total_input_tokens`` (included in it, billed at the cached price). The audio
+    and video parts come from ``input_tokens_by_modality``; an interaction served on the
+    flex tier (``service_tier``) counts in ``flex`` too, for its lower price.
     """
     usage: Any = getattr(interaction, "usage", None)
 
     def count(name: str) -> int:
         return int(getattr(usage, name, None) or 0)
 
-    return Usage(
+    tokens = TierUsage(
         requests=1,
         input_tokens=count("total_input_tokens"),
         output_tokens=count("total_output_tokens"),
         thought_tokens=count("total_thought_tokens"),
         cached_tokens=count("total_cached_tokens"),
     )
+    modalities = _by_modality(usage)
+    flex = tokens if served_tier(interaction) == "flex" else TierUsage()
+    return Usage(
+        **tokens.model_dump(),
+        audio_tokens=modalities.get("audio", 0),
+        video_tokens=modalities.get("video", 0),
+        flex=flex,
+    )
+
+
+@dataclass(frozen=True)
+class RawWord:
+    """One word of the speech model's answer (``WordInfo`` annotation): times in seconds
+    relative to the audio sent (None without word timestamps), the speaker label (None
+    without diarization)."""
+
+    text: str
+    start_s: float | None
+    end_s: float | None
+    speaker: str | None
+
+
+def _seconds(offset: str | None) -> float | None:
+    """A ``WordInfo`` offset (``"1.250s"``, a protobuf Duration in JSON) in seconds."""
+    if not offset:
+        return None
+    try:
+        return float(offset.strip().removesuffix("s"))
+    except ValueError:
+        return None
+
+
+def word_annotations(interaction: Interaction) -> list[RawWord]:
+    """The ``word_info`` annotations of the answer's text content, in order (the SDK's
+    ``TextContent.annotations`` of ``WordInfo``); [] when the answer has none."""
+    words: list[RawWord] = []
+    for step in interaction.steps or ():
+        for content in getattr(step, "content", None) or ():
+            for note in getattr(content, "annotations", None) or ():
+                if getattr(note, "type", None) != "word_info" or not getattr(note, "text", None):
+                    continue
+                start, end = _seconds(note.start_offset), _seconds(note.end_offset)
+                words.append(RawWord(str(note.text), start, end, note.speaker or None))
+    return words

@@ -6,16 +6,23 @@ are handled here: a reply cut at the token limit raises :class:`bot.errors.Trunc
 GeminiRefused` at once (asking again gets the same answer), an empty, failed or invalid
 reply is asked for again a bounded number of times. Whatever is raised carries the usage
 already billed by this call's attempts.
+
+A job works with a *scoped* service (:meth:`GeminiService.scoped`): every request of it
+starts with the same server prefix (the server's vocabulary and context, as data, before
+any audio: a stable prefix Gemini may serve from its implicit cache) and asks for the job's
+service tier (:mod:`._sender`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
-import time
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 from google import genai
@@ -26,24 +33,19 @@ from bot.gemini._files import AudioInput, AudioParts
 from bot.gemini._prompts import SYSTEM_INSTRUCTION
 from bot.gemini._quota import Clock, utc_clock
 from bot.gemini._ratelimit import RequestLimiter
-from bot.gemini._retry import RetryPolicy, with_retries
+from bot.gemini._retry import RetryPolicy
 from bot.gemini._schema import gemini_schema
-from bot.gemini._sdk import (
-    Interaction,
-    Retryable,
-    fault_outcome,
-    new_client,
-    refusal_codes,
-    usage_of,
-)
-from bot.metrics import GeminiOutcome, Metrics
-from bot.model import Usage
+from bot.gemini._sdk import Interaction, new_client, refusal_codes
+from bot.gemini._sender import Sender, Tiering
+from bot.gemini._video import VideoInput
+from bot.metrics import Metrics
+from bot.model import AUDIO_TOKENS_PER_SECOND, Usage
+from bot.options import ServiceTier
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T", bound=BaseModel)
-AUDIO_TOKENS_PER_SECOND = 32
 
 
 def estimate_audio_tokens(duration_s: float) -> int:
@@ -68,7 +70,8 @@ def build_genai_client(settings: Settings) -> genai.Client:
 
 
 class GeminiService:
-    """Structured requests to one Gemini model. Built once at startup and shared."""
+    """Structured requests to one Gemini model. Built once at startup and shared; a job
+    uses a :meth:`scoped` copy (its server's prefix, its tier)."""
 
     def __init__(
         self,
@@ -82,27 +85,34 @@ class GeminiService:
         max_output_tokens: int,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Clock = utc_clock,
+        tiering: Tiering | None = None,
         metrics: Metrics | None = None,
     ) -> None:
         self.model = model
         self.limiter = limiter
-        self.rate_limited_at: datetime | None = None
-        """When Gemini last answered ``rate_limit_exceeded`` to this process (for status)."""
         self._metrics = metrics or Metrics()
-        self._clock = clock
         self._client = client
-        self._limiter = limiter
         self._retry = retry
-        self._timeout_s = timeout_s
-        self._max_output_tokens = max_output_tokens
-        self._sleep = sleep
-        self._audio = AudioParts(
+        self.max_output_tokens = max_output_tokens
+        self._sender = Sender(
+            client,
+            limiter=limiter,
+            retry=retry,
+            timeout_s=timeout_s,
+            sleep=sleep,
+            clock=clock,
+            tiering=tiering or Tiering(),
+            metrics=self._metrics,
+        )
+        self.audio = AudioParts(
             client,
             inline_limit_bytes=inline_limit_bytes,
             retry=retry,
             timeout_s=timeout_s,
             sleep=sleep,
         )
+        self.prefix: str | None = None
+        self.tier = ServiceTier.STANDARD
 
     @classmethod
     def from_settings(
@@ -127,8 +137,26 @@ class GeminiService:
             inline_limit_bytes=settings.gemini_inline_limit_bytes,
             max_output_tokens=settings.gemini_max_output_tokens,
             clock=clock,
+            tiering=Tiering(flex_timeout_s=settings.gemini_flex_timeout_seconds),
             metrics=metrics,
         )
+
+    @property
+    def rate_limited_at(self) -> datetime | None:
+        """When Gemini last answered ``rate_limit_exceeded`` to this process (for status)."""
+        return self._sender.rate_limited_at
+
+    @property
+    def sender(self) -> Sender:
+        """How requests are sent (shared with the speech model's service)."""
+        return self._sender
+
+    def scoped(self, *, prefix: str | None, tier: ServiceTier) -> GeminiService:
+        """This service for one job: ``prefix`` (a server's reference data) opens every
+        request, which asks for ``tier``. Shares the client, limiter and uploads."""
+        view = copy.copy(self)
+        view.prefix, view.tier = prefix, tier
+        return view
 
     async def close(self) -> None:
         """Release the SDK's HTTP connections."""
@@ -140,6 +168,7 @@ class GeminiService:
         prompt: str,
         response_model: type[T],
         audio: AudioInput | None = None,
+        video: VideoInput | None = None,
         max_output_tokens: int | None = None,
     ) -> ModelReply[T]:
         """One schema-constrained request, parsed into ``response_model``.
@@ -148,13 +177,20 @@ class GeminiService:
         after bounded retries, GeminiRejected for a refused request, GeminiBadOutput when no
         attempt produced schema-valid JSON.
         """
-        parts: list[dict[str, Any]] = [{"type": "text", "text": prompt}]
+        parts = [*self._prefix_parts(), {"type": "text", "text": prompt}]
         estimate = estimate_audio_tokens(audio.duration_s) if audio else 0
+        estimate += video.estimated_tokens() if video else 0
+        estimate += math.ceil(len(self.prefix or "") / 4)  # the prefix is paid for too
         usage = Usage(estimated_input_tokens=estimate)
+        if video is not None:
+            parts.append(video.part())
         if audio is None:
             return await self._ask(parts, response_model, max_output_tokens, usage)
-        async with self._audio.part(audio) as part:
+        async with self.audio.part(audio) as part:
             return await self._ask([*parts, part], response_model, max_output_tokens, usage)
+
+    def _prefix_parts(self) -> list[dict[str, Any]]:
+        return [{"type": "text", "text": self.prefix}] if self.prefix else []
 
     async def _ask(
         self,
@@ -164,50 +200,30 @@ class GeminiService:
         usage: Usage,
     ) -> ModelReply[T]:
         """Ask until a reply parses, within the output-retry budget."""
+        request = self._request(parts, response_model, max_tokens)
         for attempt in range(1, self._retry.output_attempts + 2):
             try:
-                interaction = await self._create(parts, response_model, max_tokens)
+                interaction = await self._sender.send(request, self.tier)
             except VoiceNoteError as error:
                 charge(error, usage)  # earlier attempts of this call were billed
                 raise
-            billed = usage_of(interaction)
-            self._metrics.gemini_tokens(billed)
-            usage = usage + billed
-            value = self._judged(interaction, response_model, usage, attempt)
+            usage = usage + self._sender.billed(interaction)
+            value = self._sender.judged(
+                partial(_judge, interaction, response_model, usage, attempt)
+            )
             if value is not None:
                 return ModelReply(value, usage)
         raise GeminiBadOutput(
             "Gemini's answer came back unusable several times; please try again.", usage
         )
 
-    def _judged(
-        self, interaction: Interaction, response_model: type[T], usage: Usage, attempt: int
-    ) -> T | None:
-        """:func:`_judge`, counting what the answer came to."""
-        try:
-            value = _judge(interaction, response_model, usage, attempt)
-        except TruncatedOutput:
-            self._metrics.gemini_request(GeminiOutcome.TRUNCATED)
-            raise
-        except GeminiRefused:
-            self._metrics.gemini_request(GeminiOutcome.REFUSED)
-            raise
-        self._metrics.gemini_request(
-            GeminiOutcome.OK if value is not None else GeminiOutcome.UNUSABLE
-        )
-        return value
-
-    def _on_fault(self, signal: Retryable | Exception) -> None:
-        """A request failed: count it, and remember when Gemini last rate-limited us."""
-        outcome = fault_outcome(signal)
-        self._metrics.gemini_request(outcome)
-        if outcome is GeminiOutcome.RATE_LIMITED:
-            self.rate_limited_at = self._clock()
-
-    def _request(self, response_model: type[BaseModel], max_tokens: int | None) -> dict[str, Any]:
-        """What every request of this schema sends besides its input."""
+    def _request(
+        self, parts: list[dict[str, Any]], response_model: type[BaseModel], max_tokens: int | None
+    ) -> dict[str, Any]:
+        """The keyword arguments of ``interactions.create`` for one structured request."""
         return {
             "model": self.model,
+            "input": [{"type": "user_input", "content": parts}],
             "system_instruction": SYSTEM_INSTRUCTION,
             "response_format": {
                 "type": "text",
@@ -215,43 +231,10 @@ class GeminiService:
                 "schema": gemini_schema(response_model),
             },
             "generation_config": {
-                "max_output_tokens": max_tokens or self._max_output_tokens,
+                "max_output_tokens": max_tokens or self.max_output_tokens,
                 "thinking_level": "low",
             },
-            "store": False,
-            "timeout": self._timeout_s,
         }
-
-    async def _create(
-        self, parts: list[dict[str, Any]], response_model: type[BaseModel], max_tokens: int | None
-    ) -> Interaction:
-        """Send one request, retrying transient faults within the policy's bounds."""
-        request = self._request(response_model, max_tokens)
-
-        async def once(attempt: int) -> Interaction:
-            waited = await self._limiter.acquire()
-            started = time.monotonic()
-            async with asyncio.timeout(self._timeout_s + 5):
-                result: Interaction = await self._client.aio.interactions.create(  # type: ignore[assignment]
-                    input=[{"type": "user_input", "content": parts}], **request
-                )
-            log.info(
-                "gemini request ok: status=%s elapsed=%.2fs ratelimit_wait=%.2fs attempt=%d",
-                result.status,
-                time.monotonic() - started,
-                waited,
-                attempt,
-            )
-            return result
-
-        return await with_retries(
-            once,
-            self._retry,
-            self._sleep,
-            what="request",
-            clock=self._clock,
-            on_fault=self._on_fault,
-        )
 
 
 def _judge(

@@ -7,6 +7,8 @@
   opt-out rule for every entry point.
 * :class:`StoredResultCache` (``_cache``) keeps finished documents: the same audio asked
   the same way costs one Gemini request.
+* :class:`Translations` (``_translations``) translates a job's stored transcript on
+  request, from its text alone.
 * :class:`SharedRateLimiter` (``_ratelimit``) is ``GEMINI_REQUESTS_PER_MINUTE`` for every
   process sharing the database.
 """
@@ -15,12 +17,14 @@ from bot.jobs._cache import StoredResultCache, parse_document
 from bot.jobs._consent import OPTED_OUT_MESSAGE, Consent, ConsentStore
 from bot.jobs._policy import (
     REPORT_DAYS,
+    HearingDefaults,
     Policy,
     PolicyStore,
     Prices,
     QuotaLimits,
     UsageReport,
     is_quota_exempt,
+    totals_of,
 )
 from bot.jobs._ports import (
     JobPolicy,
@@ -32,7 +36,9 @@ from bot.jobs._ports import (
     WorkerLoad,
 )
 from bot.jobs._ratelimit import RATE_WINDOW_S, SharedRateLimiter, gemini_bucket
-from bot.jobs._runner import SERVER_USER_ID, JobRunner, RunnerConfig
+from bot.jobs._runner import JobRunner, RunnerConfig
+from bot.jobs._spend import SERVER_USER_ID
+from bot.jobs._translations import Translations, TranslationStore
 
 __all__ = [
     "OPTED_OUT_MESSAGE",
@@ -41,6 +47,7 @@ __all__ = [
     "SERVER_USER_ID",
     "Consent",
     "ConsentStore",
+    "HearingDefaults",
     "JobPolicy",
     "JobPort",
     "JobRunner",
@@ -55,9 +62,12 @@ __all__ = [
     "SharedRateLimiter",
     "SourceGone",
     "StoredResultCache",
+    "TranslationStore",
+    "Translations",
     "UsageReport",
     "WorkerLoad",
     "gemini_bucket",
     "is_quota_exempt",
     "parse_document",
+    "totals_of",
 ]

@@ -14,7 +14,13 @@ but still draws on (and is limited by) the server's: server admins grant exempti
 bot's operator sets the server ceiling.
 
 Quotas are soft by up to the jobs running at once: usage is recorded when a job finishes, so
-jobs admitted together each see the usage from before any of them.
+jobs admitted together each see the usage from before any of them. A video link's real cost
+is only known once Gemini answers (see :func:`bot.pipeline.quota_seconds`): it is admitted
+on its bound's estimate and counted in full afterwards.
+
+How a job's audio is heard (:meth:`Policy.hearing_for`) is the server's too: its engine, its
+vocabulary and context, word timestamps; automatic jobs may be queued on the flex tier
+(``GEMINI_SERVICE_TIER_QUEUED``), anything a person is waiting on uses standard.
 """
 
 from __future__ import annotations
@@ -29,10 +35,11 @@ from bot.audio import AudioLimits
 from bot.errors import OptedOut, QuotaExceeded
 from bot.jobs._consent import OPTED_OUT_MESSAGE, Consent
 from bot.metrics import Metrics, QuotaScope
-from bot.options import Origin
+from bot.model import Usage
+from bot.options import Engine, Hearing, Origin, ServiceTier
 from bot.settings import Settings
 from bot.storage import Clock, GuildSettings, Job, UsageTotals, utc_now
-from bot.storage.ports import SettingsReader, UsageLedger
+from bot.storage.ports import SettingsReader, UsageLedger, Vocabulary
 from bot.timecodes import format_duration
 
 REPORT_DAYS = 30
@@ -70,6 +77,7 @@ class Prices:
     input_per_million: float
     output_per_million: float
     cached_input_per_million: float = 0.0
+    flex_factor: float = 1.0  # the flex tier's price as a share of standard (about half)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Prices:
@@ -78,15 +86,46 @@ class Prices:
             settings.price_input_per_million_tokens,
             settings.price_output_per_million_tokens,
             settings.price_cached_input_per_million_tokens,
+            settings.price_flex_factor,
         )
 
-    def cost(self, totals: UsageTotals) -> float:
-        """The estimated cost of ``totals`` in dollars."""
+    def _standard(self, totals: UsageTotals) -> float:
         cached = min(totals.tokens_cached, totals.tokens_in)
         spent = (totals.tokens_in - cached) * self.input_per_million
         spent += cached * self.cached_input_per_million
         spent += (totals.tokens_out + totals.tokens_thought) * self.output_per_million
         return spent / 1_000_000
+
+    def cost(self, totals: UsageTotals) -> float:
+        """The estimated cost of ``totals`` in dollars, its flex-served share at the flex
+        price."""
+        flex = self._standard(totals.flex) if totals.flex is not None else 0.0
+        return self._standard(totals) - flex * (1 - self.flex_factor)
+
+    def cost_of(self, usage: Usage) -> float:
+        """The estimated cost of one result's usage."""
+        return self.cost(totals_of(usage))
+
+
+def totals_of(usage: Usage) -> UsageTotals:
+    """A result's usage as usage totals (no audio seconds: those are the runner's)."""
+    flex = usage.flex
+    return UsageTotals(
+        requests=usage.requests,
+        tokens_in=usage.input_tokens,
+        tokens_out=usage.output_tokens,
+        tokens_thought=usage.thought_tokens,
+        tokens_cached=usage.cached_tokens,
+        flex=UsageTotals(
+            requests=flex.requests,
+            tokens_in=flex.input_tokens,
+            tokens_out=flex.output_tokens,
+            tokens_thought=flex.thought_tokens,
+            tokens_cached=flex.cached_tokens,
+        )
+        if flex.requests
+        else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -97,8 +136,24 @@ class UsageReport:
     recent: UsageTotals
 
 
-class PolicyStore(SettingsReader, UsageLedger, Protocol):
-    """Server settings and usage totals."""
+class PolicyStore(SettingsReader, UsageLedger, Vocabulary, Protocol):
+    """Server settings, vocabularies and usage totals."""
+
+
+@dataclass(frozen=True)
+class HearingDefaults:
+    """The operator's side of how audio is heard: the engine (``TRANSCRIBE_ENGINE``) and
+    the tier of queued automatic work (``GEMINI_SERVICE_TIER_QUEUED``)."""
+
+    engine: Engine = Engine.GEMINI
+    queued_tier: ServiceTier = ServiceTier.STANDARD
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> HearingDefaults:
+        """The defaults configured by the bot's operator."""
+        return cls(
+            Engine(settings.transcribe_engine), ServiceTier(settings.gemini_service_tier_queued)
+        )
 
 
 class Policy:
@@ -111,12 +166,14 @@ class Policy:
         consent: Consent,
         *,
         clock: Clock = utc_now,
+        hearing: HearingDefaults | None = None,
         metrics: Metrics | None = None,
     ) -> None:
         self._store = store
         self.limits = limits
         self._consent = consent
         self._clock = clock
+        self._hearing = hearing or HearingDefaults()
         self._metrics = metrics or Metrics()
 
     def today_start(self) -> datetime:
@@ -132,8 +189,12 @@ class Policy:
         return f"00:00 UTC, in {format_duration(left)}"
 
     async def check_start(self, job: Job) -> None:
-        """Raise OptedOut for an automatic job whose author opted out while it waited."""
+        """Raise OptedOut for an automatic job whose author opted out while it waited, or
+        a reaction's on someone else's note (a reaction never overrides an opt-out)."""
         if job.origin is Origin.AUTO and not await self._consent.allows_auto(job.author_id):
+            raise OptedOut(OPTED_OUT_MESSAGE)
+        others = job.origin is Origin.REACTION and job.author_id not in (None, job.requester_id)
+        if others and not await self._consent.allows_auto(job.author_id):
             raise OptedOut(OPTED_OUT_MESSAGE)
 
     async def limits_for(self, job: Job, limits: AudioLimits) -> AudioLimits:
@@ -144,6 +205,22 @@ class Policy:
         if server_max is not None and 0 < server_max < limits.max_duration_s:
             return replace(limits, max_duration_s=server_max)
         return limits
+
+    async def hearing_for(self, job: Job) -> Hearing:
+        """How the job's audio is heard: its server's engine, vocabulary, context and word
+        timestamps; flex for automatic work when so configured, standard otherwise."""
+        queued = job.origin is Origin.AUTO
+        tier = self._hearing.queued_tier if queued else ServiceTier.STANDARD
+        if job.guild_id is None:
+            return Hearing(engine=self._hearing.engine, tier=tier)
+        settings = await self._store.guild_settings(job.guild_id)
+        return Hearing(
+            engine=settings.transcribe_engine or self._hearing.engine,
+            vocabulary=await self._store.vocabulary(job.guild_id),
+            context=settings.server_context or "",
+            word_timestamps=settings.word_timestamps,
+            tier=tier,
+        )
 
     async def admit(self, job: Job, audio_s: float) -> None:
         """Raise QuotaExceeded when ``audio_s`` more seconds would break an allowance."""

@@ -16,6 +16,7 @@ from typing import Protocol
 from bot.audio import AudioLimits
 from bot.errors import VoiceNoteError, quota_resume_text
 from bot.model import TranscriptDocument
+from bot.options import Hearing
 from bot.pipeline import Progress
 from bot.storage import Job
 from bot.storage.ports import GeminiPauses, JobClaims, JobQueue, ResultStore, UsageLedger
@@ -93,6 +94,9 @@ class JobPolicy(Protocol):
 
     async def admit(self, job: Job, audio_s: float) -> None:
         """Raise a VoiceNoteError (e.g. QuotaExceeded) to refuse ``audio_s`` of Gemini time."""
+
+    async def hearing_for(self, job: Job) -> Hearing:
+        """How the job's audio is heard (engine, server vocabulary and context, tier)."""
 
 
 class JobStore(JobQueue, JobClaims, ResultStore, UsageLedger, GeminiPauses, Protocol):

@@ -48,14 +48,13 @@ from bot.jobs._ports import (
     SourceGone,
     WorkerLoad,
 )
+from bot.jobs._spend import record_spend
 from bot.metrics import JobResult, Metrics, RetryReason, Stage
 from bot.model import TranscriptDocument, Usage
-from bot.pipeline import Pipeline, Processed, Progress, billable_seconds, reused_as
+from bot.pipeline import Pipeline, Processed, Progress, quota_seconds, reused_as
 from bot.storage import Clock, Job, JobOutcome, JobRequest, JobStatus, ShardSet, utc_now
 
 log = logging.getLogger(__name__)
-SERVER_USER_ID = 0
-"""The ``user_id`` of usage the server pays for (moderation work): nobody's own allowance."""
 _GAVE_UP = "I couldn't finish this audio: processing it failed several times. Sorry!"
 _UNEXPECTED = "Something went wrong on my side while processing this audio; please try again."
 _FINAL_ERRORS = (SourceGone, BadInput, QuotaExceeded, OptedOut)
@@ -254,25 +253,14 @@ class JobRunner:
     async def _record_usage(self, job: Job, processed: Processed) -> None:
         if processed.reused:  # a cache hit spent nothing
             return
-        source = processed.document.source
-        seconds = billable_seconds(source.duration_s, source.range_start_s, source.range_end_s)
+        seconds = quota_seconds(processed.document)
         await self._record_spend(job, processed.document.usage, audio_s=seconds)
         if processed.document.usage.requests:
             self._metrics.audio_processed(seconds)
 
     async def _record_spend(self, job: Job, usage: Usage, *, audio_s: float) -> None:
-        """Record what Gemini billed (nothing to record for silence or a cache hit)."""
-        if not usage.requests:
-            return
-        await self._store.add_usage(
-            guild_id=job.guild_id,
-            user_id=SERVER_USER_ID if job.spec.server_pays else job.requester_id,
-            audio_s=audio_s,
-            tokens_in=usage.input_tokens,
-            tokens_out=usage.output_tokens,
-            tokens_thought=usage.thought_tokens,
-            tokens_cached=usage.cached_tokens,
-        )
+        """Record what Gemini billed (see :func:`record_spend`)."""
+        await record_spend(self._store, job, usage, audio_s=audio_s)
 
     async def _produce(self, job: Job) -> Processed:
         async def progress(value: Progress) -> None:
@@ -282,6 +270,16 @@ class JobRunner:
             await self._policy.admit(job, audio_s)
 
         limits = await self._policy.limits_for(job, self._pipeline.limits)
+        hearing = await self._policy.hearing_for(job)
+        if job.spec.video_url is not None:  # Gemini fetches the video: nothing to download
+            return await self._pipeline.process_video(
+                job.spec.video_url,
+                job.spec.options,
+                hearing=hearing,
+                limits=limits,
+                admit=admit,
+                use_cache=not job.spec.fresh,
+            )
         async with self._pipeline.workspace() as workdir:
             source = workdir / "input"  # never the user's file name
             started = time.monotonic()
@@ -295,6 +293,7 @@ class JobRunner:
                 progress,
                 limits=limits,
                 admit=admit,
+                hearing=hearing,
                 use_cache=not job.spec.fresh,
             )
 

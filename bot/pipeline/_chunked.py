@@ -52,6 +52,42 @@ def _as_input(chunk: AudioChunk) -> AudioInput:
     )
 
 
+async def all_chunks(
+    chunks: list[AudioChunk],
+    work: Callable[[AudioChunk], Awaitable[list[ChunkResult]]],
+    semaphore: asyncio.Semaphore,
+    progress: ChunkProgress | None = None,
+) -> list[ChunkResult]:
+    """``work`` on every chunk, concurrently under ``semaphore``, results in offset order.
+    When one fails for good the others are cancelled (their answers would be thrown away)
+    and the error carries what every finished or failed one cost."""
+    finished: list[ChunkResult] = []
+    done = 0
+
+    async def one(chunk: AudioChunk) -> None:
+        nonlocal done
+        async with semaphore:
+            finished.extend(await work(chunk))
+        done += 1
+        if progress is not None:
+            await progress(done, len(chunks))
+
+    tasks = [asyncio.create_task(one(chunk)) for chunk in chunks]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException as error:
+        for task in tasks:
+            task.cancel()
+        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        if isinstance(error, VoiceNoteError):
+            spent = [r.usage for r in finished] + [
+                o.usage for o in outcomes if isinstance(o, VoiceNoteError) and o is not error
+            ]
+            charge(error, sum(spent, Usage()))
+        raise
+    return sorted(finished, key=lambda result: result.offset_s)
+
+
 class ChunkTranscriber:
     """Transcribes chunks of one prepared audio file inside one job workdir."""
 
@@ -74,31 +110,7 @@ class ChunkTranscriber:
         self, chunks: list[AudioChunk], progress: ChunkProgress | None = None
     ) -> list[ChunkResult]:
         """Every chunk, concurrently under the bound, in offset order."""
-        finished: list[ChunkResult] = []
-        done = 0
-
-        async def one(chunk: AudioChunk) -> None:
-            nonlocal done
-            async with self._semaphore:
-                finished.extend(await self.transcribe_chunk(chunk))
-            done += 1
-            if progress is not None:
-                await progress(done, len(chunks))
-
-        tasks = [asyncio.create_task(one(chunk)) for chunk in chunks]
-        try:
-            await asyncio.gather(*tasks)
-        except BaseException as error:
-            for task in tasks:
-                task.cancel()
-            outcomes = await asyncio.gather(*tasks, return_exceptions=True)
-            if isinstance(error, VoiceNoteError):
-                spent = [r.usage for r in finished] + [
-                    o.usage for o in outcomes if isinstance(o, VoiceNoteError) and o is not error
-                ]
-                charge(error, sum(spent, Usage()))
-            raise
-        return sorted(finished, key=lambda result: result.offset_s)
+        return await all_chunks(chunks, self.transcribe_chunk, self._semaphore, progress)
 
     async def transcribe_chunk(self, chunk: AudioChunk) -> list[ChunkResult]:
         """One chunk; split in halves and retried when the reply is cut at the token limit."""

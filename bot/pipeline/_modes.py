@@ -65,7 +65,7 @@ async def transcribe(
 ) -> TranscriptDocument:
     """A full transcript: chunks in parallel, speakers reconciled, one summary."""
     offset = options.start_s or 0.0
-    chunks = await _chunks(audio, workdir, tools, offset, chunking.chunk_s)
+    chunks = await cut_chunks(audio, workdir, tools, offset, chunking.chunk_s)
     transcriber = ChunkTranscriber(
         gemini,
         tools,
@@ -78,14 +78,14 @@ async def transcribe(
     usage = sum((r.usage for r in results), Usage())
     try:
         usage = usage + await reconcile_speakers(gemini, results)
-        summary, summary_usage = await _overall_summary(gemini, results, options)
+        summary, summary_usage = await overall_summary(gemini, results, options)
     except VoiceNoteError as error:
         charge(error, usage)  # the chunks were paid for
         raise
-    return _fill_transcript(document, results, summary, usage + summary_usage)
+    return fill_transcript(document, results, summary, usage + summary_usage)
 
 
-async def _chunks(
+async def cut_chunks(
     audio: PreparedAudio, workdir: Path, tools: AudioTools, offset: float, chunk_s: float
 ) -> list[AudioChunk]:
     if audio.duration_s <= chunk_s:
@@ -97,7 +97,7 @@ async def _chunks(
     ]
 
 
-async def _overall_summary(
+async def overall_summary(
     gemini: GeminiService, results: list[ChunkResult], options: JobOptions
 ) -> tuple[str, Usage]:
     """One chunk: its own summary. Several: one text-only request over the parts (their
@@ -116,7 +116,7 @@ async def _overall_summary(
     return reply.value.summary.strip(), reply.usage
 
 
-def _fill_transcript(
+def fill_transcript(
     document: TranscriptDocument, results: list[ChunkResult], summary: str, usage: Usage
 ) -> TranscriptDocument:
     segments = stitched_segments(results)

@@ -1,14 +1,18 @@
-"""The voice-note pipeline: a file in, a validated TranscriptDocument out.
+"""The voice-note pipeline: a file (or a video link) in, a validated TranscriptDocument out.
 
 Plain async Python, no Discord: the CLI and the job runner call the same :class:`Pipeline`.
 It prepares the audio, looks the result up in the cache (one computation per cache key at a
 time in this process), lets the caller refuse the spend once the real duration is known, and
-runs the mode's requests (:mod:`._modes`).
+runs the mode's requests (:mod:`._modes`), with the speech engine (:mod:`._speech_mode`)
+when the job's :class:`bot.options.Hearing` asks for it. Every request of a job goes through
+a service scoped to its hearing: the server's prefix first, the job's tier. A video link
+(:meth:`Pipeline.process_video`) is fetched by Gemini itself (:mod:`._video_mode`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -28,16 +32,22 @@ from bot.audio import (
     prepare_audio,
 )
 from bot.gemini import (
+    AUDIO_TOKENS_PER_SECOND,
     GeminiAnswer,
     GeminiService,
     GeminiSummary,
     GeminiTranscript,
+    SpeechService,
+    VideoInput,
     schema_fingerprint,
+    server_prefix,
 )
 from bot.model import Mode, Source, TranscriptDocument, Usage
-from bot.options import JobOptions
+from bot.options import DEFAULT_HEARING, Engine, Hearing, JobOptions
 from bot.pipeline import _modes
 from bot.pipeline._modes import Chunking
+from bot.pipeline._speech_mode import SpeechTranscriber
+from bot.pipeline._video_mode import from_video, video_source
 
 log = logging.getLogger(__name__)
 
@@ -102,11 +112,15 @@ class Pipeline:
         chunk_s: float,
         chunk_concurrency: int,
         cache: ResultCache | None = None,
+        speech: SpeechService | None = None,
+        video_max_s: float = 900.0,
     ) -> None:
         self.gemini = gemini
+        self.speech = speech
         self.tools = tools
         self.limits = limits
         self.job_root = job_root
+        self.video_max_s = video_max_s
         self._chunking = Chunking(chunk_s=chunk_s, concurrency=chunk_concurrency)
         self._cache = cache
         self._inflight: dict[str, tuple[asyncio.Lock, int]] = {}
@@ -133,10 +147,29 @@ class Pipeline:
         async with job_workspace(self.job_root) as workdir:
             yield workdir
 
-    def cache_key(self, sha256: str, options: JobOptions) -> str:
-        """Same audio bytes + model + schema + options → same result."""
+    def cache_key(
+        self, sha256: str, options: JobOptions, hearing: Hearing = DEFAULT_HEARING
+    ) -> str:
+        """Same audio bytes + model + schema + options + hearing → same result."""
         schema = schema_fingerprint(_SCHEMAS[options.mode])
-        return f"{sha256}:{self.gemini.model}:{schema}:{options.fingerprint()}"
+        hears = hearing.fingerprint()
+        return (
+            f"{sha256}:{self._model_for(options, hearing)}:{schema}:{options.fingerprint()}:{hears}"
+        )
+
+    def _uses_speech(self, options: JobOptions, hearing: Hearing) -> bool:
+        engine = hearing.engine is Engine.SPEECH and self.speech is not None
+        return engine and options.mode is Mode.TRANSCRIPT
+
+    def _model_for(self, options: JobOptions, hearing: Hearing) -> str:
+        if self.speech is not None and self._uses_speech(options, hearing):
+            return self.speech.model
+        return self.gemini.model
+
+    def scoped(self, hearing: Hearing) -> GeminiService:
+        """The general model's service for one job: its server's prefix, its tier."""
+        prefix = server_prefix(hearing.vocabulary, hearing.context)
+        return self.gemini.scoped(prefix=prefix, tier=hearing.tier)
 
     async def process_file(
         self,
@@ -145,10 +178,13 @@ class Pipeline:
         file_name: str,
         options: JobOptions,
         progress: ProgressCallback | None = None,
+        hearing: Hearing = DEFAULT_HEARING,
     ) -> TranscriptDocument:
         """Run the whole pipeline on ``source`` in a fresh workspace."""
         async with self.workspace() as workdir:
-            processed = await self.process_in(source, workdir, file_name, options, progress)
+            processed = await self.process_in(
+                source, workdir, file_name, options, progress, hearing=hearing
+            )
         return processed.document
 
     async def process_in(
@@ -161,17 +197,19 @@ class Pipeline:
         *,
         limits: AudioLimits | None = None,
         admit: AdmitCallback | None = None,
+        hearing: Hearing = DEFAULT_HEARING,
         use_cache: bool = True,
     ) -> Processed:
         """Run the pipeline on ``source`` using an existing job ``workdir``; ``limits``
         overrides the configured ones (a server may set a lower maximum duration), ``admit``
-        may refuse the spend once the real duration is known (quotas). ``use_cache=False``
+        may refuse the spend once the real duration is known (quotas), ``hearing`` is how
+        to listen (engine, the server's vocabulary and context, tier). ``use_cache=False``
         asks Gemini again whatever is cached, and keeps the new result in its place."""
         started = time.monotonic()
         await _report(progress, Progress("preparing"))
         audio = await prepare_audio(source, workdir, limits or self.limits, self.tools)
         prepared = time.monotonic()
-        key = self.cache_key(audio.source_sha256, options)
+        key = self.cache_key(audio.source_sha256, options, hearing)
         async with self._single_flight(key):  # the same note asked twice at once: one request
             cache = self._cache if use_cache else None
             if cache is not None and (cached := await cache.load(key)) is not None:
@@ -181,13 +219,58 @@ class Pipeline:
             if admit is not None and not audio.is_digital_silence:
                 await admit(billable_seconds(audio.duration_s, options.start_s, options.end_s))
             asked = time.monotonic()
-            document = await self._run(audio, workdir, file_name, options, progress)
+            document = await self._run(audio, workdir, file_name, options, progress, hearing)
             answered = time.monotonic()
             if self._cache is not None:
                 await self._cache.save(key, document)
-        _log_done(options, audio, document, time.monotonic() - started)
+        _log_done(options, audio.duration_s, document, time.monotonic() - started)
         stored_key = key if self._cache is not None else None
         return Processed(document, stored_key, False, prepared - started, answered - asked)
+
+    async def process_video(
+        self,
+        url: str,
+        options: JobOptions,
+        *,
+        hearing: Hearing = DEFAULT_HEARING,
+        limits: AudioLimits | None = None,
+        admit: AdmitCallback | None = None,
+        use_cache: bool = True,
+    ) -> Processed:
+        """A YouTube video Gemini fetches itself (``url`` canonical, see :mod:`bot.links`),
+        bounded to ``VIDEO_MAX_SECONDS`` (lowered by the server's maximum duration) from the
+        requested start; ``admit`` sees the bound's estimated audio-equivalent seconds;
+        ``use_cache`` as for :meth:`process_in`."""
+        started = time.monotonic()
+        video = self._video_window(url, options, limits or self.limits)
+        digest = hashlib.sha256(url.encode()).hexdigest()
+        key = f"{self.cache_key(f'youtube:{digest}', options, hearing)}:{video.end_s:g}"
+        async with self._single_flight(key):
+            cache = self._cache if use_cache else None
+            if cache is not None and (cached := await cache.load(key)) is not None:
+                return Processed(reused_as(cached, url), key, reused=True)
+            if admit is not None:
+                await admit(video.estimated_tokens() / AUDIO_TOKENS_PER_SECOND)
+            empty = TranscriptDocument(
+                kind=options.mode,
+                model=self.gemini.model,
+                source=video_source(video, video.bound_s),
+                translate_to=options.translate_to,
+            )
+            asked = time.monotonic()
+            document = await from_video(self.scoped(hearing), empty, video, options)
+            answered = time.monotonic()
+            if self._cache is not None:
+                await self._cache.save(key, document)
+        _log_done(options, document.source.duration_s, document, time.monotonic() - started)
+        stored_key = key if self._cache is not None else None
+        return Processed(document, stored_key, False, 0.0, answered - asked)
+
+    def _video_window(self, url: str, options: JobOptions, limits: AudioLimits) -> VideoInput:
+        start = options.start_s or 0.0
+        cap = min(self.video_max_s, limits.max_duration_s)
+        end = start + cap if options.end_s is None else min(options.end_s, start + cap)
+        return VideoInput(url, start, end)
 
     async def _run(
         self,
@@ -196,6 +279,7 @@ class Pipeline:
         file_name: str,
         options: JobOptions,
         progress: ProgressCallback | None,
+        hearing: Hearing,
     ) -> TranscriptDocument:
         document = _empty_document(audio, file_name, options, self.gemini.model)
         if options.has_range:
@@ -203,18 +287,23 @@ class Pipeline:
             audio = await cut_range(audio, start, options.end_s, workdir, self.tools)
         if audio.is_digital_silence:
             return _modes.no_speech(document, options)
+        gemini = self.scoped(hearing)
         if options.mode is Mode.TRANSCRIPT:
 
             async def on_chunk(done: int, total: int) -> None:
                 await _report(progress, Progress("transcribing", done, total))
 
+            if self.speech is not None and self._uses_speech(options, hearing):
+                concurrency = self._chunking.concurrency
+                speech = SpeechTranscriber(self.speech, gemini, options, hearing, concurrency)
+                return await speech.transcribe(self.tools, document, audio, workdir, on_chunk)
             return await _modes.transcribe(
-                self.gemini, self.tools, document, audio, workdir, options, self._chunking, on_chunk
+                gemini, self.tools, document, audio, workdir, options, self._chunking, on_chunk
             )
         await _report(progress, Progress("listening", 0, 1))
         if options.mode is Mode.SUMMARY:
-            return await _modes.summarize(self.gemini, document, audio, options)
-        return await _modes.answer(self.gemini, document, audio, options)
+            return await _modes.summarize(gemini, document, audio, options)
+        return await _modes.answer(gemini, document, audio, options)
 
 
 def _empty_document(
@@ -235,13 +324,13 @@ def _empty_document(
 
 
 def _log_done(
-    options: JobOptions, audio: PreparedAudio, document: TranscriptDocument, elapsed_s: float
+    options: JobOptions, duration_s: float, document: TranscriptDocument, elapsed_s: float
 ) -> None:
     usage = document.usage
     log.info(
         "job done: mode=%s duration=%.1fs requests=%d tokens_in=%d tokens_out=%d elapsed=%.1fs",
         options.mode,
-        audio.duration_s,
+        duration_s,
         usage.requests,
         usage.input_tokens,
         usage.output_tokens,
@@ -254,6 +343,16 @@ def reused_as(cached: TranscriptDocument, file_name: str) -> TranscriptDocument:
     usage (nothing was spent this time, so nothing counts towards quotas or cost)."""
     source = cached.source.model_copy(update={"file_name": file_name})
     return cached.model_copy(update={"source": source, "usage": Usage()})
+
+
+def quota_seconds(document: TranscriptDocument) -> float:
+    """What a result counts against the daily minute quotas: the seconds of audio Gemini
+    heard, or for a video link its media tokens as audio-equivalent seconds (32 tokens a
+    second: a minute of quota is 1,920 media tokens, whatever carried them)."""
+    source = document.source
+    if source.uri is not None:
+        return document.usage.audio_equivalent_s()
+    return billable_seconds(source.duration_s, source.range_start_s, source.range_end_s)
 
 
 def billable_seconds(duration_s: float, start_s: float | None, end_s: float | None) -> float:

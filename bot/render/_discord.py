@@ -31,9 +31,10 @@ def escape_untrusted(text: str) -> str:
 
 
 def _segment_line(segment: Segment) -> str:
-    emoji = EMOTION_EMOJI.get(segment.emotion, "")
+    emoji = EMOTION_EMOJI.get(segment.emotion or "", "")
+    mood = f" · {emoji}" if emoji else ""  # no emotion heard (the speech engine): none shown
     line = (
-        f"`{segment.timestamp}` **{escape_untrusted(segment.speaker)}** · {emoji} · "
+        f"`{segment.timestamp}` **{escape_untrusted(segment.speaker)}**{mood} · "
         f"{escape_untrusted(segment.content)}"
     )
     if segment.translation:
@@ -72,7 +73,22 @@ def _footer(document: TranscriptDocument) -> list[str]:
         notes.append("⚠️ Partial result: part of the audio could not be transcribed.")
     duration = format_duration(document.source.duration_s)
     notes.append(f"-# {duration} · language {escape_untrusted(document.language)}")
+    if document.source.uri is not None:
+        notes.append(_video_line(document))
     return notes
+
+
+def _video_line(document: TranscriptDocument) -> str:
+    """A video link's real cost, from Gemini's usage: its tokens, audio and frames."""
+    usage = document.usage
+    if not usage.requests:
+        return "-# 🎬 YouTube video · from the cache: nothing spent this time"
+    quota_s = usage.audio_equivalent_s()
+    return (
+        f"-# 🎬 YouTube video · {usage.input_tokens:,} tokens in ({usage.audio_tokens:,} audio, "
+        f"{usage.video_tokens:,} frames) / {usage.output_tokens + usage.thought_tokens:,} out · "
+        f"counts as {format_duration(quota_s)} of audio against the daily allowances"
+    )
 
 
 def render_discord_lines(document: TranscriptDocument, *, show_summary: bool = True) -> list[str]:

@@ -36,9 +36,8 @@ def render_plain_text(document: TranscriptDocument) -> str:
     if document.action_items:
         lines += ["Action items:", *(f"- {item}" for item in document.action_items), ""]
     for segment in document.segments:
-        lines.append(
-            f"[{segment.timestamp}] {segment.speaker} ({segment.emotion}): {segment.content}"
-        )
+        mood = f" ({segment.emotion})" if segment.emotion else ""
+        lines.append(f"[{segment.timestamp}] {segment.speaker}{mood}: {segment.content}")
         if segment.translation:
             lines.append(f"    → {segment.translation}")
     return "\n".join(lines).rstrip() + "\n"

@@ -22,7 +22,7 @@ from bot.storage import (
     ReviewCards,
 )
 
-CARD_ORIGINS = frozenset({Origin.AUTO, Origin.SLASH, Origin.CONTEXT})
+CARD_ORIGINS = frozenset({Origin.AUTO, Origin.REACTION, Origin.SLASH, Origin.CONTEXT})
 REVIEW_ORIGINS = frozenset({Origin.REPORT, Origin.RERUN})
 REFUSED_PROBLEM = "Gemini's safety filters refused it"
 
@@ -38,9 +38,10 @@ def publicly_answered(job: Job) -> bool:
 
 
 def emotion_shares(document: TranscriptDocument) -> tuple[tuple[str, float], ...]:
-    """Each emotion's share of the segments, largest first (a summary without segments:
-    its one overall emotion)."""
-    counts = Counter(segment.emotion for segment in document.segments)
+    """Each emotion's share of the segments where one was heard, largest first (a summary
+    without segments: its one overall emotion). The speech engine hears none (null in
+    document v2): such segments count for nothing."""
+    counts = Counter(segment.emotion for segment in document.segments if segment.emotion)
     if not counts:
         return ((document.emotion, 1.0),) if document.emotion else ()
     total = sum(counts.values())

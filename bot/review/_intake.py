@@ -123,7 +123,7 @@ class NoteIntake:
         only for a moderator, and audited it); the card is audited too."""
         if not await self._store.is_opted_out(facts.author_id):
             return True
-        if job.origin is Origin.AUTO or job.requester_id == facts.author_id:
+        if job.origin.on_the_note or job.requester_id == facts.author_id:
             return False
         await self._store.audit(
             facts.place.guild_id,

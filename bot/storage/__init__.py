@@ -43,6 +43,7 @@ from bot.storage._types import (
     UsageTotals,
     utc_now,
 )
+from bot.storage._vocabulary_repo import VocabularyChange, clean_term
 
 __all__ = [
     "DEFAULT_MAX_ATTEMPTS",
@@ -76,6 +77,8 @@ __all__ = [
     "ShardSet",
     "Storage",
     "UsageTotals",
+    "VocabularyChange",
+    "clean_term",
     "normalize_url",
     "utc_now",
 ]

@@ -23,6 +23,7 @@ from bot.storage._schema import (
     channel_settings,
     departed_guilds,
     guild_settings,
+    guild_vocabulary,
     jobs,
     result_cache,
     review_cards,
@@ -75,14 +76,15 @@ class ErasureRepo(RepoBase):
 
     async def erase_guild(self, guild_id: int) -> None:
         """Everything stored about one server, in one transaction: its jobs (and their
-        posted-part records), the results of their audio, settings, usage, audit log and
-        review cards (with their flags and reports)."""
+        posted-part records), the results of their audio, settings, vocabulary, usage, audit
+        log and review cards (with their flags and reports)."""
         its_jobs = select(jobs).where(jobs.c.guild_id == guild_id).subquery()
         by_guild = [
             (usage_records, usage_records.c.guild_id),
             (audit_log, audit_log.c.guild_id),
             (channel_settings, channel_settings.c.guild_id),
             (guild_settings, guild_settings.c.guild_id),
+            (guild_vocabulary, guild_vocabulary.c.guild_id),
             (jobs, jobs.c.guild_id),
             (review_cards, review_cards.c.guild_id),
             (review_pages, review_pages.c.guild_id),

@@ -42,6 +42,7 @@ def dump_spec(spec: JobSpec) -> str:
             "output": spec.output.value,
             "quota_exempt": spec.quota_exempt,
             "forwarded_by": spec.forwarded_by,
+            "video_url": spec.video_url,
             "fresh": spec.fresh,
             "server_pays": spec.server_pays,
         }
@@ -56,6 +57,7 @@ def load_spec(mode: str, text: str) -> JobSpec:
         output=OutputMode(data["output"]),
         quota_exempt=bool(data["quota_exempt"]),
         forwarded_by=data.get("forwarded_by"),  # absent from jobs stored before forwards
+        video_url=data.get("video_url"),  # absent from jobs stored before video links
         fresh=bool(data.get("fresh", False)),  # absent from jobs stored before review
         server_pays=bool(data.get("server_pays", False)),
     )

@@ -1,7 +1,11 @@
 """Numbered schema migrations, applied at start inside one transaction.
 
 Each step is plain DDL written once and never edited afterwards; new needs get a new step at
-the end of :data:`MIGRATIONS`. Applied versions are recorded in ``schema_version``. Two
+the end of :data:`MIGRATIONS`. Applied versions are recorded in ``schema_version``, and every
+step whose version is not recorded there runs, in the order of :data:`MIGRATIONS`: versions
+need not be contiguous. A number reserved for a branch still under way (6, operations) may
+be filled in later at its place in the order, and it then runs on databases that already
+have the later steps, so such a step must not depend on them. Two
 processes starting at once are serialized: PostgreSQL takes a transaction-scoped advisory
 lock, SQLite a ``BEGIN IMMEDIATE`` write lock (see :mod:`bot.storage._engine`).
 
@@ -275,6 +279,21 @@ _V5_SEARCH = {
             USING GIN (to_tsvector('simple', search_text))""",
     ),
 }
+_V7_INPUTS = (
+    "ALTER TABLE guild_settings ADD COLUMN links_enabled BOOLEAN NOT NULL DEFAULT FALSE",
+    "ALTER TABLE guild_settings ADD COLUMN transcribe_engine TEXT",
+    "ALTER TABLE guild_settings ADD COLUMN word_timestamps BOOLEAN NOT NULL DEFAULT FALSE",
+    "ALTER TABLE guild_settings ADD COLUMN server_context TEXT",
+    """CREATE TABLE guild_vocabulary (
+        guild_id BIGINT NOT NULL,
+        term_key TEXT NOT NULL,
+        term TEXT NOT NULL,
+        created_at {ts} NOT NULL,
+        PRIMARY KEY (guild_id, term_key)
+    )""",
+    "ALTER TABLE jobs ADD COLUMN source_channel_id BIGINT",
+    "ALTER TABLE usage_records ADD COLUMN service_tier TEXT NOT NULL DEFAULT 'standard'",
+)
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -322,8 +341,13 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX ix_rate_slots_bucket_taken ON rate_slots (bucket, taken_at)",
         ),
     ),
+    Migration(
+        7,
+        "links and engines per server, server vocabulary, linked sources, usage by tier",
+        _V7_INPUTS,
+    ),
 )
-"""Every schema step, in order. Append only."""
+"""Every schema step, in increasing version order. Append only (or fill a reserved gap)."""
 
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -81,10 +82,13 @@ class RecordsRepo(RepoBase):
         tokens_out: int,
         tokens_thought: int = 0,
         tokens_cached: int = 0,
+        service_tier: str = "standard",
     ) -> None:
         """Record one processed request: audio seconds and Gemini tokens in, out (thinking
-        apart: billed as output) and cached (the part of ``tokens_in`` served from cache)."""
+        apart: billed as output) and cached (the part of ``tokens_in`` served from cache),
+        and the service tier that served them (flex is billed at a lower price)."""
         stmt = usage_records.insert().values(
+            service_tier=service_tier,
             guild_id=guild_id,
             user_id=user_id,
             audio_s=float(audio_s),
@@ -104,18 +108,27 @@ class RecordsRepo(RepoBase):
         and/or one user (e.g. for a daily quota)."""
         u = usage_records.c
         tokens = (u.tokens_in, u.tokens_out, u.tokens_thought, u.tokens_cached)
-        stmt = select(
-            func.count(),
-            func.coalesce(func.sum(u.audio_s), 0.0),
-            *(func.coalesce(func.sum(column), 0) for column in tokens),
-        ).where(u.created_at >= since)
+        stmt = (
+            select(
+                u.service_tier,
+                func.count(),
+                func.coalesce(func.sum(u.audio_s), 0.0),
+                *(func.coalesce(func.sum(column), 0) for column in tokens),
+            )
+            .where(u.created_at >= since)
+            .group_by(u.service_tier)
+        )
         if guild_id is not None:
             stmt = stmt.where(u.guild_id == guild_id)
         if user_id is not None:
             stmt = stmt.where(u.user_id == user_id)
         async with self._read() as conn:
-            requests, audio_s, *sums = (await conn.execute(stmt)).one()
-        return UsageTotals(int(requests), float(audio_s), *(int(value) for value in sums))
+            rows = (await conn.execute(stmt)).all()
+        by_tier = {
+            tier: UsageTotals(int(n), float(audio_s), *_ints(sums))
+            for tier, n, audio_s, *sums in rows
+        }
+        return _combined(by_tier)
 
     async def audit(
         self,
@@ -172,3 +185,16 @@ class RecordsRepo(RepoBase):
             finished = await conn.execute(old_jobs)
             audits = await conn.execute(old_audit)
         return int(results.rowcount) + int(finished.rowcount) + int(audits.rowcount)
+
+
+def _ints(sums: list[Any]) -> tuple[int, int, int, int]:
+    """The four token sums of a usage row, as ints."""
+    tokens_in, tokens_out, thought, cached = (int(value) for value in sums)
+    return tokens_in, tokens_out, thought, cached
+
+
+def _combined(by_tier: dict[str, UsageTotals]) -> UsageTotals:
+    """The totals over every tier, keeping the flex tier's share apart."""
+    names = [f.name for f in fields(UsageTotals) if f.name != "flex"]
+    sums = {name: sum(getattr(t, name) for t in by_tier.values()) for name in names}
+    return UsageTotals(**sums, flex=by_tier.get("flex"))

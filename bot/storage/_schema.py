@@ -84,6 +84,19 @@ guild_settings = Table(
     Column("review_role_id", BigInteger, nullable=True),
     Column("review_cards", Text, nullable=False, default="all"),
     Column("review_min_severity", Text, nullable=False, default="medium"),
+    Column("links_enabled", Boolean, nullable=False, default=False),
+    Column("transcribe_engine", Text, nullable=True),
+    Column("word_timestamps", Boolean, nullable=False, default=False),
+    Column("server_context", Text, nullable=True),
+)
+
+guild_vocabulary = Table(
+    "guild_vocabulary",
+    metadata,
+    Column("guild_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("term_key", Text, primary_key=True),
+    Column("term", Text, nullable=False),
+    _ts("created_at"),
 )
 
 channel_settings = Table(
@@ -127,6 +140,7 @@ jobs = Table(
     Column("result_reused", Boolean, nullable=False, default=False),
     Column("outcome", Text, nullable=True),
     _ts("pause_told_until", nullable=True),
+    Column("source_channel_id", BigInteger, nullable=True),
 )
 
 deliveries = Table(
@@ -168,6 +182,7 @@ usage_records = Table(
     _ts("created_at"),
     Column("tokens_thought", BigInteger, nullable=False, default=0),
     Column("tokens_cached", BigInteger, nullable=False, default=0),
+    Column("service_tier", Text, nullable=False, default="standard"),
 )
 
 gemini_pauses = Table(

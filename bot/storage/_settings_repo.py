@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 
 from bot.errors import InvalidOptions
 from bot.model import Severity
-from bot.options import OutputMode, check_language
+from bot.options import MAX_CONTEXT_CHARS, Engine, OutputMode, check_language
 from bot.storage._base import RepoBase, dump_json, fetch_one, load_json
 from bot.storage._schema import channel_settings, guild_settings, opt_outs
 from bot.storage._types import AutoMode, GuildSettings, ReplyStyle, ReviewCards
@@ -47,10 +47,34 @@ def _duration(value: Any) -> float | None:
     return float(value)
 
 
-def _flag(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise InvalidOptions("quiet must be true or false.")
-    return value
+def _flag(name: str) -> Callable[[Any], bool]:
+    def coerce(value: Any) -> bool:
+        """``value`` when it is a bool, else InvalidOptions naming the setting."""
+        if not isinstance(value, bool):
+            raise InvalidOptions(f"{name} must be true or false.")
+        return value
+
+    return coerce
+
+
+def _optional_engine(value: Any) -> Engine | None:
+    return None if value is None else Engine(_choice(Engine, "transcribe_engine")(value))
+
+
+def server_context(value: Any) -> str | None:
+    """One short paragraph (whitespace folded, at most :data:`MAX_CONTEXT_CHARS`), or None
+    (also for blank text) to clear it."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidOptions("The server context must be text.")
+    folded = " ".join(value.split())
+    if len(folded) > MAX_CONTEXT_CHARS:
+        raise InvalidOptions(
+            f"The server context is one short paragraph: at most {MAX_CONTEXT_CHARS} "
+            f"characters (this is {len(folded)})."
+        )
+    return folded or None
 
 
 def _snowflake(value: Any, name: str) -> int:
@@ -80,12 +104,16 @@ _COERCE: dict[str, Callable[[Any], Any]] = {
     "translate_to": _language,
     "reply_style": _choice(ReplyStyle, "reply_style"),
     "max_duration_s": _duration,
-    "quiet": _flag,
+    "quiet": _flag("quiet"),
     "review_channel_id": _optional_id("review_channel_id"),
     "exempt_role_ids": _role_ids,
     "review_role_id": _optional_id("review_role_id"),
     "review_cards": _choice(ReviewCards, "review_cards"),
     "review_min_severity": _choice(Severity, "review_min_severity"),
+    "links_enabled": _flag("links_enabled"),
+    "transcribe_engine": _optional_engine,
+    "word_timestamps": _flag("word_timestamps"),
+    "server_context": server_context,
 }
 assert set(_COERCE) == SETTING_NAMES, "every GuildSettings field needs a validator"
 
@@ -120,6 +148,10 @@ def _from_row(row: Any) -> GuildSettings:
         review_role_id=row.review_role_id,
         review_cards=ReviewCards(row.review_cards),
         review_min_severity=Severity(row.review_min_severity),
+        links_enabled=bool(row.links_enabled),
+        transcribe_engine=Engine(row.transcribe_engine) if row.transcribe_engine else None,
+        word_timestamps=bool(row.word_timestamps),
+        server_context=row.server_context,
     )
 
 

@@ -20,6 +20,7 @@ from bot.storage._settings_repo import SettingsRepo
 from bot.storage._slots import RateSlotsRepo
 from bot.storage._stats import StatsRepo
 from bot.storage._types import DEFAULT_RETENTION_S, Clock, utc_now
+from bot.storage._vocabulary_repo import VocabularyRepo
 
 
 class Storage(
@@ -33,6 +34,7 @@ class Storage(
     RateSlotsRepo,
     ReviewCardsRepo,
     ReviewSearchRepo,
+    VocabularyRepo,
     RepoBase,
 ):
     """The bot's one repository: every read and write of the database goes through here.

@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.model import Mode, Severity
-from bot.options import JobSpec, Origin, OutputMode
+from bot.options import Engine, JobSpec, Origin, OutputMode
 
 Clock = Callable[[], datetime]
 """Returns the current time as a timezone-aware datetime (injectable so tests can move time)."""
@@ -86,6 +86,10 @@ class GuildSettings:
     quiet: bool = False
     review_channel_id: int | None = None  # review is on while a channel is set
     exempt_role_ids: tuple[int, ...] = ()
+    links_enabled: bool = False  # video links (YouTube) on /transcribe, /summarize, /ask
+    transcribe_engine: Engine | None = None  # None: the bot's TRANSCRIBE_ENGINE
+    word_timestamps: bool = False  # the speech engine's word timing (experimental, opt-in)
+    server_context: str | None = None  # one short paragraph about the server, for Gemini
     review_role_id: int | None = None  # the moderator role (admitted to /review, pinged)
     review_cards: ReviewCards = ReviewCards.ALL
     review_min_severity: Severity = Severity.MEDIUM  # the lowest flag severity that pings
@@ -119,6 +123,7 @@ class JobRequest:
     interaction_id: int | None = None
     interaction_token: str | None = field(default=None, repr=False)
     private: bool = False
+    source_channel_id: int | None = None  # where the message is, when not ``channel_id``
 
     def __post_init__(self) -> None:
         if not self.dedupe_key.strip():
@@ -168,7 +173,8 @@ class UsageTotals:
     """Sums over usage records: how many requests, audio seconds and tokens.
 
     ``tokens_out`` excludes ``tokens_thought`` (both billed as output); ``tokens_cached`` is
-    the part of ``tokens_in`` Gemini served from its cache.
+    the part of ``tokens_in`` Gemini served from its cache; ``flex`` the part served (and
+    billed at its price) on the flex tier.
     """
 
     requests: int = 0
@@ -177,6 +183,7 @@ class UsageTotals:
     tokens_out: int = 0
     tokens_thought: int = 0
     tokens_cached: int = 0
+    flex: UsageTotals | None = None  # the part of these served on the flex tier, if any
 
 
 @dataclass(frozen=True)

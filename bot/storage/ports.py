@@ -34,6 +34,7 @@ from bot.storage._types import (
     ShardSet,
     UsageTotals,
 )
+from bot.storage._vocabulary_repo import VocabularyChange
 
 
 class SettingsReader(Protocol):
@@ -200,8 +201,9 @@ class UsageLedger(Protocol):
         tokens_out: int,
         tokens_thought: int = 0,
         tokens_cached: int = 0,
+        service_tier: str = "standard",
     ) -> None:
-        """Record one processed job (or the tokens a failed attempt spent)."""
+        """Record one processed job (or the tokens a failed attempt spent), per tier."""
 
     async def usage_since(
         self, *, since: datetime, guild_id: int | None = None, user_id: int | None = None
@@ -223,6 +225,19 @@ class GeminiPauses(Protocol):
     ) -> list[Job]:
         """Queued jobs (of ``shards``) waiting for Gemini not yet told of the pause ending
         at ``resume_at``; each returned to exactly one caller."""
+
+
+class Vocabulary(Protocol):
+    """A server's vocabulary terms (names and jargon Gemini should spell right)."""
+
+    async def vocabulary(self, guild_id: int) -> tuple[str, ...]:
+        """A server's terms, in a stable (alphabetical) order."""
+
+    async def add_vocabulary(self, guild_id: int, terms: list[str]) -> VocabularyChange:
+        """Add terms (InvalidOptions past the limit or for a malformed term: none added)."""
+
+    async def remove_vocabulary(self, guild_id: int, term: str) -> bool:
+        """Remove a term (any case); False when there was none."""
 
 
 class Retention(Protocol):

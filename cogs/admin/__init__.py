@@ -4,8 +4,8 @@ Admin commands live in their own top-level group because Discord applies default
 permissions per top-level command, not per subcommand; the permission is declared once
 (:class:`cogs._permissions.RequiresPermissions`) for Discord's UI and the runtime check.
 Each feature contributes its subcommands as a mixin module (``_settings``: settings, channel
-and exempt; ``_status``: status; ``_review``: review); :class:`AdminCommands` joins them into
-the one group.
+and exempt; ``_vocabulary``: vocabulary and context; ``_status``: status; ``_review``:
+review); :class:`AdminCommands` joins them into the one group.
 """
 
 from __future__ import annotations
@@ -19,13 +19,15 @@ from cogs._permissions import RequiresPermissions
 from cogs.admin._review import ReviewSettingsCommands
 from cogs.admin._settings import AdminStore, SettingsCommands, describe_roles, describe_settings
 from cogs.admin._status import StatusCommands
+from cogs.admin._vocabulary import VocabularyCommands, VocabularyStore
 
-__all__ = ["AdminCommands", "AdminStore", "describe_roles", "describe_settings"]
+__all__ = ["AdminCommands", "AdminStore", "VocabularyStore", "describe_roles", "describe_settings"]
 
 
 @app_commands.guild_only()
 class AdminCommands(
     SettingsCommands,
+    VocabularyCommands,
     StatusCommands,
     ReviewSettingsCommands,
     RequiresPermissions,

@@ -9,9 +9,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import InvalidOptions
-from bot.options import MAX_LANGUAGE_CHARS, OutputMode
+from bot.options import MAX_LANGUAGE_CHARS, Engine, OutputMode
 from bot.storage import AutoMode, GuildSettings, ReplyStyle
-from bot.storage.ports import AuditLog, SettingsReader, SettingsWriter
+from bot.storage.ports import AuditLog, SettingsReader, SettingsWriter, Vocabulary
 from bot.timecodes import format_duration, parse_user_timecode
 from cogs._common import language_autocomplete
 
@@ -23,15 +23,24 @@ AUTO_CHOICES = [
 ]
 OUTPUT_CHOICES = [app_commands.Choice(name=m.value, value=m.value) for m in OutputMode]
 STYLE_CHOICES = [app_commands.Choice(name=s.value, value=s.value) for s in ReplyStyle]
+BOT_DEFAULT = "default"
+ENGINE_CHOICES = [
+    app_commands.Choice(
+        name="gemini (one request: transcript, emotions)", value=Engine.GEMINI.value
+    ),
+    app_commands.Choice(name="gemini-transcribe (speech model)", value=Engine.SPEECH.value),
+    app_commands.Choice(name="the bot's default", value=BOT_DEFAULT),
+]
 
 
-class AdminStore(SettingsReader, SettingsWriter, AuditLog, Protocol):
-    """Reading and changing settings, and auditing the changes."""
+class AdminStore(SettingsReader, SettingsWriter, AuditLog, Vocabulary, Protocol):
+    """Reading and changing settings and vocabularies, and auditing the changes."""
 
 
 def describe_settings(settings: GuildSettings) -> str:
     """The settings as a short, readable message."""
     limit = format_duration(settings.max_duration_s) if settings.max_duration_s else "bot default"
+    engine = settings.transcribe_engine.value if settings.transcribe_engine else "bot default"
     return "\n".join(
         [
             "**Voice notes settings**",
@@ -42,6 +51,9 @@ def describe_settings(settings: GuildSettings) -> str:
             f"Max duration: **{limit}**",
             f"Quiet mode: **{'on' if settings.quiet else 'off'}**",
             f"Quota-exempt roles: {describe_roles(settings.exempt_role_ids)}",
+            f"Video links: **{'on' if settings.links_enabled else 'off'}**",
+            f"Transcription engine: **{engine}**",
+            f"Word timestamps: **{'on' if settings.word_timestamps else 'off'}**",
             describe_review(settings),
         ]
     )
@@ -78,8 +90,13 @@ class SettingsCommands(commands.Cog):
         reply_style="Reply in a thread on the note, or as a reply",
         max_duration="Longest note to process (MM:SS, H:MM:SS or seconds)",
         quiet="Quiet mode: no reactions or progress messages",
+        links="Accept YouTube video links (they cost more than voice notes)",
+        engine="How transcripts are made",
+        word_timestamps="Word-timed subtitles with the speech engine (experimental)",
     )
-    @app_commands.choices(auto=AUTO_CHOICES, output=OUTPUT_CHOICES, reply_style=STYLE_CHOICES)
+    @app_commands.choices(
+        auto=AUTO_CHOICES, output=OUTPUT_CHOICES, reply_style=STYLE_CHOICES, engine=ENGINE_CHOICES
+    )
     @app_commands.autocomplete(translate_to=language_autocomplete)
     async def settings(
         self,
@@ -90,6 +107,9 @@ class SettingsCommands(commands.Cog):
         reply_style: str | None = None,
         max_duration: str | None = None,
         quiet: bool | None = None,
+        links: bool | None = None,
+        engine: str | None = None,
+        word_timestamps: bool | None = None,
     ) -> None:
         """Show the settings, after applying any option given."""
         assert interaction.guild_id is not None
@@ -100,23 +120,34 @@ class SettingsCommands(commands.Cog):
             "reply_style": ReplyStyle(reply_style) if reply_style else None,
             "max_duration_s": _duration(max_duration),
             "quiet": quiet,
+            "links_enabled": links,
+            "word_timestamps": word_timestamps,
         }
         changes = {key: value for key, value in changes.items() if value is not None}
-        if changes:
-            current = await self._storage.update_guild_settings(interaction.guild_id, **changes)
-            await self._storage.audit(
-                interaction.guild_id,
-                interaction.user.id,
-                "settings.update",
-                {k: str(v) for k, v in changes.items()},
-            )
-        else:
-            current = await self._storage.guild_settings(interaction.guild_id)
+        if engine is not None:  # "default" clears the server's own choice
+            changes["transcribe_engine"] = None if engine == BOT_DEFAULT else Engine(engine)
+        current = await self._apply_settings(interaction, changes)
         await interaction.response.send_message(
             describe_settings(current),
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
+
+    async def _apply_settings(
+        self, interaction: Interaction, changes: dict[str, Any]
+    ) -> GuildSettings:
+        """Store and audit ``changes``; the server's settings after them."""
+        assert interaction.guild_id is not None
+        if not changes:
+            return await self._storage.guild_settings(interaction.guild_id)
+        current = await self._storage.update_guild_settings(interaction.guild_id, **changes)
+        await self._storage.audit(
+            interaction.guild_id,
+            interaction.user.id,
+            "settings.update",
+            {k: str(v) for k, v in changes.items()},
+        )
+        return current
 
     @app_commands.command(name="channel", description="Override auto-transcription in a channel")
     @app_commands.describe(channel="The channel (default: this one)", auto="'inherit' to clear")

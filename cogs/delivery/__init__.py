@@ -9,21 +9,22 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
 import discord
 
+from bot.audio import DownloadPolicy
 from bot.errors import OptedOut, VoiceNoteError
 from bot.jobs import PlatformBusy, QueuedForGemini, SourceGone
 from bot.model import TranscriptDocument
-from bot.options import Origin
 from bot.pipeline import Progress
 from bot.storage import Clock, Job
 from cogs._common import refusal
-from cogs.delivery._compose import ReplyPlan, compose_reply
+from cogs.delivery._compose import ReplyPlan, compose_reply, files_of
 from cogs.delivery._fetch import AudioFetcher
 from cogs.delivery._status import (
     DONE,
@@ -52,10 +53,14 @@ __all__ = [
     "DeliveryStore",
     "DiscordDelivery",
     "ReplyPlan",
+    "ReplyView",
     "compose_reply",
+    "files_of",
     "nonce_for",
     "queued_text",
 ]
+ReplyView = Callable[[int], discord.ui.View]
+"""The buttons under a transcript reply, for a job id (the Translate button)."""
 
 
 @contextmanager
@@ -78,19 +83,22 @@ class DiscordDelivery:
         store: DeliveryStore,
         http: aiohttp.ClientSession,
         *,
+        downloads: DownloadPolicy,
         inline_cap: int,
         clock: Clock,
+        reply_view: ReplyView | None = None,
     ) -> None:
         self._inline_cap = inline_cap
         self._clock = clock
-        self._fetcher = AudioFetcher(client, http)
+        self._reply_view = reply_view
+        self._fetcher = AudioFetcher(client, http, downloads)
         self.status = StatusBoard(client, store)
         self._channel = ChannelTransport(client, store, self._fetcher)
         self._followup = FollowupTransport(client, store, self.status, self._channel)
 
     def _transport(self, job: Job) -> Transport:
         """Followups while a command's interaction token lives, else the bot token."""
-        if job.origin is not Origin.AUTO and interaction_alive(job, self._clock()):
+        if not job.origin.on_the_note and interaction_alive(job, self._clock()):
             return self._followup
         return self._channel
 
@@ -126,6 +134,8 @@ class DiscordDelivery:
             show_summary=job.spec.shows_summary,
             forwarded_by=job.spec.forwarded_by,
         )
+        if plan.translatable and self._reply_view is not None:
+            plan = replace(plan, view=self._reply_view(job.id))
         with _retry_after_rate_limit():
             await self._transport(job).post_reply(job, plan)
         await self.status.finish(job)
@@ -133,7 +143,7 @@ class DiscordDelivery:
 
     async def deliver_failure(self, job: Job, error: VoiceNoteError, *, will_retry: bool) -> None:
         """Tell the requester why, in plain words; a vanished auto note closes quietly."""
-        if isinstance(error, SourceGone | OptedOut) and job.origin is Origin.AUTO:
+        if isinstance(error, SourceGone | OptedOut) and job.origin.on_the_note:
             await self.status.finish(job)
             await self.status.react(job, None)
             return

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
+from typing import Any
+
+import discord
 
 from bot.model import Mode, TranscriptDocument
 from bot.render import (
@@ -18,10 +22,25 @@ MAX_ATTACHMENT_BYTES = 8 * 1024 * 1024  # under Discord's 10 MiB default, with r
 
 @dataclass(frozen=True)
 class ReplyPlan:
-    """The messages to post, in order; ``files`` go with the last message."""
+    """The messages to post, in order; ``files`` (and, for a transcript, the Translate
+    button) go with the last message."""
 
     messages: list[str]
     files: list[tuple[str, bytes]] = field(default_factory=list)
+    translatable: bool = False
+    view: discord.ui.View | None = None  # the last message's buttons
+
+
+def last_part_options(plan: ReplyPlan, part: int) -> dict[str, Any]:
+    """The keyword arguments a part takes besides its text: the view on the last one."""
+    if plan.view is None or part != len(plan.messages) - 1:
+        return {}
+    return {"view": plan.view}
+
+
+def files_of(files: list[tuple[str, bytes]]) -> list[discord.File]:
+    """A plan's attachments as files to send."""
+    return [discord.File(io.BytesIO(data), filename=name) for name, data in files]
 
 
 def _attachments(document: TranscriptDocument) -> list[tuple[str, bytes]]:
@@ -60,4 +79,5 @@ def compose_reply(
             "(transcript.txt, transcript.json, transcript.srt)."
         )
         messages = [*kept, note]
-    return ReplyPlan(messages=messages, files=_attachments(document))
+    translatable = document.kind is Mode.TRANSCRIPT and bool(document.segments)
+    return ReplyPlan(messages=messages, files=_attachments(document), translatable=translatable)

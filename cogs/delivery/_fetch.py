@@ -7,7 +7,7 @@ from pathlib import Path
 import aiohttp
 import discord
 
-from bot.audio import LinkExpired, download
+from bot.audio import DownloadPolicy, LinkExpired, download
 from bot.jobs import SourceGone
 from bot.storage import Job
 from cogs._forward import shared_attachments
@@ -19,9 +19,12 @@ _DELETED = "The voice message was deleted before I could transcribe it."
 class AudioFetcher:
     """Streams attachments to disk and fetches the messages jobs are about."""
 
-    def __init__(self, client: discord.Client, http: aiohttp.ClientSession) -> None:
+    def __init__(
+        self, client: discord.Client, http: aiohttp.ClientSession, policy: DownloadPolicy
+    ) -> None:
         self._client = client
         self._http = http
+        self._policy = policy
 
     async def fetch_audio(self, job: Job, destination: Path, max_bytes: int) -> None:
         """Stream the attachment to disk; a stale signed URL is refreshed from the message."""
@@ -30,7 +33,9 @@ class AudioFetcher:
             if url is None or refreshed:
                 url = await self._fresh_url(job)
             try:
-                await download(self._http, url, destination, max_bytes=max_bytes)
+                await download(
+                    self._http, url, destination, max_bytes=max_bytes, policy=self._policy
+                )
                 return
             except LinkExpired:
                 if refreshed or job.message_id is None:
@@ -48,7 +53,7 @@ class AudioFetcher:
         """The message the job is about, fetched fresh; None if gone or not a message job."""
         if job.message_id is None:
             return None
-        channel = await self.channel(job.channel_id)
+        channel = await self.channel(job.source_channel_id or job.channel_id)
         if channel is None:
             return None
         try:

@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable
 
 import discord
 
-from bot.options import Origin
 from bot.storage import Job
 from bot.storage.ports import SettingsReader
 from cogs._common import DISCORD_REFUSALS, refusal
@@ -76,7 +75,7 @@ class StatusBoard:
     async def finish(self, job: Job) -> None:
         """Remove an automatic job's status message once it is answered."""
         status = self._messages.pop(job.id, None)
-        if status is None or job.origin is not Origin.AUTO:
+        if status is None or not job.origin.on_the_note:
             return
         try:
             await status.delete()
@@ -86,7 +85,7 @@ class StatusBoard:
     async def react(self, job: Job, emoji: str | None) -> None:
         """Swap the working reaction on the source message (auto jobs, unless quiet);
         ``None`` only takes the working reaction away."""
-        if job.origin is not Origin.AUTO or job.message_id is None or await self.quiet(job):
+        if not job.origin.on_the_note or job.message_id is None or await self.quiet(job):
             return
         channel = self._client.get_channel(job.channel_id)
         if not isinstance(channel, discord.abc.Messageable):

@@ -13,17 +13,15 @@ carries a deterministic nonce and is recorded once posted, so nothing is posted 
 
 from __future__ import annotations
 
-import io
 import logging
 from typing import Any, Protocol
 
 import discord
 
 from bot.jobs import SourceGone
-from bot.options import Origin
 from bot.storage import Job
 from bot.storage.ports import DeliveryLog
-from cogs.delivery._compose import ReplyPlan
+from cogs.delivery._compose import ReplyPlan, files_of, last_part_options
 from cogs.delivery._fetch import AudioFetcher
 from cogs.delivery._recover import find_posted_parts
 from cogs.delivery._status import NO_MENTIONS, StatusBoard, StatusMessage
@@ -76,10 +74,6 @@ async def send(
     return await target.send(content, allowed_mentions=NO_MENTIONS, silent=True, **options)
 
 
-def _files(files: list[tuple[str, bytes]]) -> list[discord.File]:
-    return [discord.File(io.BytesIO(data), filename=name) for name, data in files]
-
-
 def may_attach(client: discord.Client, target: MessageTarget) -> bool:
     """Whether the bot may attach files in ``target``, as far as its cache knows (a DM: yes)."""
     me = client.user
@@ -124,7 +118,10 @@ class ChannelTransport:
             attached = True
             if message is None:
                 first = reply_to if part == 0 else None
-                message, attached = await self._send_part(target, job, part, content, first, files)
+                extra = last_part_options(plan, part)
+                message, attached = await self._send_part(
+                    target, job, part, content, first, files, extra
+                )
             await self._store.record_delivery(
                 job.id, part, nonce_for(job.id, part), message.id, message.channel.id
             )
@@ -140,14 +137,15 @@ class ChannelTransport:
         content: str,
         reply_to: discord.Message | None,
         files: list[tuple[str, bytes]],
+        extra: dict[str, Any],
     ) -> tuple[discord.Message, bool]:
         """Post one part; returns the message and whether its files went with it. Where the
         bot lacks Attach Files (known from the cache, or learnt from a 50013) the text is
         posted without them: the words matter more than the files."""
-        options: dict[str, Any] = {"nonce": nonce_for(job.id, part), "suppress_embeds": True}
+        options = {"nonce": nonce_for(job.id, part), "suppress_embeds": True, **extra}
         if files and may_attach(self._client, target):
             try:
-                message = await send(target, content, reply_to, files=_files(files), **options)
+                message = await send(target, content, reply_to, files=files_of(files), **options)
                 return message, True
             except discord.Forbidden as error:
                 if error.code != MISSING_PERMISSIONS:
@@ -176,7 +174,7 @@ class ChannelTransport:
         """Where to post: thread/reply for notes, DM for private results. A failure is a
         reply on the note, or, for a command whose interaction expired, a DM to the
         requester (it is theirs alone)."""
-        auto = job.origin is Origin.AUTO
+        auto = job.origin.on_the_note
         if job.private or (for_failure and not auto):
             user = await self._client.fetch_user(job.requester_id)
             return await user.create_dm(), None
@@ -186,6 +184,8 @@ class ChannelTransport:
         channel = await self._fetcher.channel(job.channel_id)
         if channel is None:
             raise SourceGone("The channel for this request is gone.")
+        if message is not None and message.channel.id != job.channel_id:
+            message = None  # a linked message elsewhere: a reply can't point across channels
         return channel, message
 
 
@@ -231,12 +231,13 @@ class FollowupTransport:
             last = part == len(plan.messages) - 1
             message = await webhook.send(
                 content,
-                files=_files(plan.files) if last else [],
+                files=files_of(plan.files) if last else [],
                 ephemeral=job.private,
                 allowed_mentions=NO_MENTIONS,
                 silent=True,
                 suppress_embeds=True,
                 wait=True,
+                **last_part_options(plan, part),
             )
             await self._store.record_delivery(
                 job.id, part, nonce_for(job.id, part), message.id, message.channel.id

@@ -99,11 +99,12 @@ class DiscordReviewPort:
         """Where the job's note is, who spoke and when, and its jump link."""
         if job.guild_id is None or job.attachment_id is None:
             return None
-        channel = await self._channel(job.guild_id, job.channel_id)
+        where = job.source_channel_id or job.channel_id  # a message link's note is elsewhere
+        channel = await self._channel(job.guild_id, where)
         if channel is None:
             return None
         author = job.author_id or job.requester_id
-        jump = (job.channel_id, job.message_id) if job.message_id else await self._reply_of(job)
+        jump = (where, job.message_id) if job.message_id else await self._reply_of(job)
         return NoteFacts(
             place=place_of(channel, job.guild_id, job.message_id, job.attachment_id),
             author_id=author,

@@ -135,15 +135,15 @@ class WorldBuilding:
     def set_permissions(
         self,
         channel: FakeChannel,
-        target: FakeRole | FakeUser,
+        target: FakeRole | FakeUser | FakeGuild,
         *,
         allowed: Iterable[str] = (),
         denied: Iterable[str] = (),
         notify: bool = True,
     ) -> None:
-        """Replace the overwrite of a role or member on ``channel`` (Edit Channel
-        Permissions); announced with CHANNEL_UPDATE unless ``notify=False``."""
-        kind = 0 if isinstance(target, FakeRole) else 1
+        """Replace the overwrite of a role, a member or (a guild) @everyone on ``channel``
+        (Edit Channel Permissions); announced with CHANNEL_UPDATE unless ``notify=False``."""
+        kind = 1 if isinstance(target, FakeUser) else 0
         self._core.world.set_overwrite(channel, target.id, kind, allowed=allowed, denied=denied)
         if notify:
             self._core.queue_event("CHANNEL_UPDATE", channel_payload(channel), channel.guild_id)

@@ -153,11 +153,7 @@ class World:
         self, channel: FakeChannel, *, denied: Iterable[str], allowed: Iterable[str] = ()
     ) -> None:
         """Replace the bot member's overwrite on ``channel``."""
-        channel.overwrites = [o for o in channel.overwrites if o.id != self.bot_user.id]
-        deny, allow = perms.permission_value(denied), perms.permission_value(allowed)
-        if deny or allow:
-            overwrite = Overwrite(id=self.bot_user.id, type=1, allow=allow, deny=deny)
-            channel.overwrites.append(overwrite)
+        self.set_overwrite(channel, self.bot_user.id, 1, denied=denied, allowed=allowed)
 
     def set_overwrite(
         self,
@@ -168,7 +164,8 @@ class World:
         allowed: Iterable[str] = (),
         denied: Iterable[str] = (),
     ) -> None:
-        """Replace the overwrite of a role (``kind`` 0) or a member (1) on ``channel``."""
+        """Replace the overwrite of a role (``kind`` 0; the guild id is @everyone) or a
+        member (1) on ``channel``."""
         channel.overwrites = [o for o in channel.overwrites if (o.type, o.id) != (kind, target_id)]
         allow, deny = perms.permission_value(allowed), perms.permission_value(denied)
         if allow or deny:

@@ -6,6 +6,7 @@ See :mod:`testkit.gemini._server` for the wire format it speaks and the faults i
 :mod:`tests.helpers.fakes`.
 """
 
+from testkit.gemini._caching import MIN_CACHED_TOKENS
 from testkit.gemini._replies import (
     QUOTA_MESSAGE,
     SAFETY_CODES,
@@ -14,16 +15,21 @@ from testkit.gemini._replies import (
     JsonObject,
     Reply,
     SlowReply,
+    SpeechReply,
+    SpeechWord,
     TextReply,
     TokenCounts,
 )
 from testkit.gemini._server import FakeGemini, RecordedRequest, default_reply, make_client
+from testkit.gemini._speech import SPEECH_MODELS
 from testkit.gemini._usage import AUDIO_TOKENS_PER_SECOND, text_tokens
 
 __all__ = [
     "AUDIO_TOKENS_PER_SECOND",
+    "MIN_CACHED_TOKENS",
     "QUOTA_MESSAGE",
     "SAFETY_CODES",
+    "SPEECH_MODELS",
     "ContinuationReply",
     "ErrorReply",
     "FakeGemini",
@@ -31,6 +37,8 @@ __all__ = [
     "RecordedRequest",
     "Reply",
     "SlowReply",
+    "SpeechReply",
+    "SpeechWord",
     "TextReply",
     "TokenCounts",
     "default_reply",

@@ -49,6 +49,10 @@ RATE_LIMIT_MESSAGE = (
 )
 PAYMENT_MESSAGE = "Your prepaid credit is used up. Add funds to your billing account."
 OVERLOADED_MESSAGE = "The model is overloaded. Please try again later."
+FLEX_DROPPED_MESSAGE = (
+    "The flex tier has no capacity for this request right now; retry later or send it on the "
+    "standard tier."
+)
 INTERNAL_MESSAGE = (
     "An internal error has occurred. Please retry or report in "
     "https://developers.generativeai.google/guide/troubleshooting"
@@ -68,6 +72,8 @@ class TokenCounts:
     output: int
     thought: int = 0
     cached: int = 0
+    audio: int = 0  # the part of ``input`` that was audio (input_tokens_by_modality)
+    video: int = 0  # the part of ``input`` that was video frames
 
 
 @dataclass(frozen=True)
@@ -151,6 +157,17 @@ class Reply:
         return cls.error(400, "invalid_request", message)
 
     @classmethod
+    def speech(cls, *words: SpeechWord, usage: TokenCounts | None = None) -> SpeechReply:
+        """The speech model's answer: ``words`` as the transcript text and one
+        ``word_info`` annotation each (timed and attributed as the request asked)."""
+        return SpeechReply(words, usage=usage)
+
+    @classmethod
+    def dropped(cls) -> ErrorReply:
+        """503 ``unavailable``: a flex request shed under load (flex is best-effort)."""
+        return cls.error(503, "unavailable", FLEX_DROPPED_MESSAGE)
+
+    @classmethod
     def slow(cls, seconds: float, then: Reply) -> SlowReply:
         """Wait ``seconds`` before answering with ``then`` (for timeout tests)."""
         return SlowReply(seconds, then)
@@ -194,6 +211,18 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class SpeechWord:
+    """One scripted word: what the model says and when; ``unbiased`` is what it says for it
+    when custom vocabulary is not applied (a name it mishears)."""
+
+    text: str
+    start: float
+    end: float
+    speaker: str = "spk_1"
+    unbiased: str | None = None
+
+
+@dataclass(frozen=True)
 class TextReply(Reply):
     """A 200 interaction whose single ``model_output`` step holds ``text`` (None: no steps)."""
 
@@ -202,6 +231,14 @@ class TextReply(Reply):
     usage: TokenCounts | None = None
     error_message: str | None = None
     error_code: str | None = None
+
+
+@dataclass(frozen=True)
+class SpeechReply(Reply):
+    """The speech model's transcript of scripted words."""
+
+    words: tuple[SpeechWord, ...]
+    usage: TokenCounts | None = None
 
 
 @dataclass(frozen=True)

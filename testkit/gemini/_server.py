@@ -36,6 +36,12 @@ and ``.body`` (the parsed ``{"error": {...}}``), verified by ``test_gemini_fake*
 The Files API goes through the older client and speaks the Google RPC error shape; the SDK
 raises ``google.genai.errors.ClientError`` (4xx) / ``ServerError`` (5xx) for it.
 
+Beyond plain audio the fake speaks YouTube video input (:mod:`testkit.gemini._video`, videos
+registered on :attr:`FakeGemini.youtube`), the speech model's transcription config and word
+annotations (:mod:`testkit.gemini._speech`), service tiers with flex latency and drops
+(:mod:`testkit.gemini._tiers`, :attr:`FakeGemini.flex`; every answer says its
+``service_tier``) and implicit prefix caching (:mod:`testkit.gemini._caching`).
+
 Refusals: a wrong or missing key is 401 ``authentication`` on interactions (400
 INVALID_ARGUMENT / 403 on the Files API); 400 ``invalid_request`` for the schema keywords in
 :mod:`testkit.gemini._schema`, audio MIME types outside :data:`ALLOWED_AUDIO_MIME_TYPES`,
@@ -46,7 +52,6 @@ file URIs that are unknown or deleted (``failed_precondition`` when not ACTIVE).
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import itertools
 import json
@@ -60,6 +65,8 @@ from aiohttp import web
 from google import genai
 from google.genai import types
 
+from testkit.gemini._caching import PrefixCache
+from testkit.gemini._costing import Costing
 from testkit.gemini._files import FileStore, UploadedFile
 from testkit.gemini._replies import (
     ContinuationReply,
@@ -67,17 +74,22 @@ from testkit.gemini._replies import (
     JsonObject,
     Reply,
     SlowReply,
+    SpeechReply,
     TextReply,
     TokenCounts,
 )
 from testkit.gemini._requests import RecordedRequest
 from testkit.gemini._schema import example_for
-from testkit.gemini._usage import AudioMeter, RequestCost, prompt_tokens, thinking_level
+from testkit.gemini._speech import SpeechRules, default_words, speech_config, speech_output
+from testkit.gemini._tiers import FlexTier, requested_tier
+from testkit.gemini._usage import RequestCost
 from testkit.gemini._validate import (
     ALLOWED_AUDIO_MIME_TYPES,
     INLINE_LIMIT_BYTES,
+    Checks,
     validate_interaction,
 )
+from testkit.gemini._video import YouTube
 from testkit.gemini._wire import (
     Outcome,
     error_response,
@@ -100,7 +112,6 @@ __all__ = [
 ]
 
 DEFAULT_API_KEY = "test-key-not-real"
-_UNDECODABLE = "Unable to process input audio: the audio could not be decoded."
 
 Responder: TypeAlias = Callable[[RecordedRequest], Reply]
 
@@ -145,7 +156,12 @@ class FakeGemini:
         self._responder: Responder | None = None
         self._pending: dict[str, _PendingContinuation] = {}
         self._ids = itertools.count(1)
-        self._meter = AudioMeter()
+        self.youtube = YouTube()
+        self.speech = SpeechRules()
+        self.flex = FlexTier()
+        self.prefix_cache = PrefixCache()
+        self._checks = Checks(self.files, self.youtube, self.speech, self.flex)
+        self._costing = Costing(self.files, self.youtube, self.prefix_cache, self.speech)
         self._runner: web.AppRunner | None = None
         self._base_url: str | None = None
         self._closing = asyncio.Event()
@@ -238,40 +254,30 @@ class FakeGemini:
         if not isinstance(parsed, dict):
             return error_response(invalid_request("Invalid JSON payload received."))
         problem = validate_interaction(
-            record.body, raw_size=len(raw), limit=self.inline_limit_bytes, files=self.files
+            record.body, raw_size=len(raw), limit=self.inline_limit_bytes, checks=self._checks
         )
         if problem is not None:
             return error_response(problem)
         token = record.continuation_token
         if token:
             return await self._continue(record, token)
-        cost = await self._cost(record)
-        if cost is None:
-            return error_response(invalid_request(_UNDECODABLE))
-        return await self._answer(self._next_reply(record), record, cost)
+        cost = await self._costing.measure(record)
+        if isinstance(cost, ErrorReply):
+            return error_response(cost)
+        if requested_tier(record.body) == "flex":
+            await self._pause(self.flex.latency_s)  # flex: minutes of latency, at Google
+            dropped = self.flex.drop()
+            if dropped is not None:
+                return error_response(dropped)
+        return await self._answer(self._next_reply(record, cost), record, cost)
 
-    async def _cost(self, record: RecordedRequest) -> RequestCost | None:
-        """The request's billable input; None when one of its audio parts cannot be decoded."""
-        seconds = 0.0
-        for block in record.audio_parts:
-            measured = await self._meter.seconds(self._audio_bytes(block))
-            if measured is None:
-                return None
-            seconds += measured
-        prompt = prompt_tokens(record.body, record.text_parts)
-        return RequestCost(seconds, prompt, thinking_level(record.body))
-
-    def _audio_bytes(self, block: JsonObject) -> bytes:
-        if block.get("data") is not None:
-            return base64.b64decode(str(block["data"]))
-        upload = self.files.lookup_uri(str(block.get("uri")))
-        return upload.data if upload is not None else b""
-
-    def _next_reply(self, record: RecordedRequest) -> Reply:
+    def _next_reply(self, record: RecordedRequest, cost: RequestCost) -> Reply:
         if self._queue:
             return self._queue.popleft()
         if self._responder is not None:
             return self._responder(record)
+        if self.speech.serves(record.model):  # a sentence spread over the audio
+            return Reply.speech(*default_words(cost.audio_s))
         return default_reply(record)
 
     async def _continue(self, record: RecordedRequest, token: str) -> web.Response:
@@ -301,6 +307,11 @@ class FakeGemini:
                 return error_response(reply)
             case ContinuationReply(parts=parts, usage=usage):
                 return self._hop(record, parts, usage, cost)
+            case SpeechReply(words=words, usage=usage):
+                content = speech_output(words, speech_config(record.body))
+                counts = usage or cost.counts(str(content["text"]))
+                outcome = Outcome("completed", str(content["text"]), counts, content=content)
+                return web.json_response(self._payload(outcome, record))
             case TextReply():
                 generated = reply.status != "failed"
                 outcome = Outcome(
@@ -317,7 +328,11 @@ class FakeGemini:
         self, outcome: Outcome, record: RecordedRequest, *, hop_id: str | None = None, **extra: Any
     ) -> JsonObject:
         return interaction_payload(
-            outcome, interaction_id=hop_id or self._new_id(), model=record.model or "", **extra
+            outcome,
+            interaction_id=hop_id or self._new_id(),
+            model=record.model or "",
+            service_tier=requested_tier(record.body) or "standard",
+            **extra,
         )
 
     def _hop(

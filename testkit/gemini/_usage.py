@@ -51,33 +51,38 @@ def text_tokens(text: str) -> int:
 
 @dataclass(frozen=True)
 class RequestCost:
-    """The billable side of one request, measured when it arrives."""
+    """The billable side of one request, measured when it arrives: input tokens by modality,
+    what a cache served, and how much the model thinks (the speech model does not)."""
 
-    audio_s: float
-    prompt_tokens: int
+    text_tokens: int
+    audio_tokens: int
     thinking_level: str
+    video_tokens: int = 0
+    cached_tokens: int = 0
+    audio_s: float = 0.0
+    thinks: bool = True
 
     @property
     def input_tokens(self) -> int:
-        """Audio at 32 tokens per second plus the prompt's text."""
-        return math.ceil(self.audio_s * AUDIO_TOKENS_PER_SECOND) + self.prompt_tokens
+        """Audio at 32 tokens per second, video frames, and the prompt's text."""
+        return self.text_tokens + self.audio_tokens + self.video_tokens
 
     def counts(self, reply_text: str | None, *, generated: bool = True) -> TokenCounts:
         """What answering with ``reply_text`` costs (nothing generated: input only)."""
+        media = {"audio": self.audio_tokens, "video": self.video_tokens}
         if not generated:
-            return TokenCounts(self.input_tokens, 0)
+            return TokenCounts(self.input_tokens, 0, cached=self.cached_tokens, **media)
         output = text_tokens(reply_text or "")
         base, share = _THINKING.get(self.thinking_level, _THINKING[_DEFAULT_LEVEL])
-        return TokenCounts(self.input_tokens, output, thought=base + math.ceil(output * share))
+        thought = base + math.ceil(output * share) if self.thinks else 0
+        return TokenCounts(
+            self.input_tokens, output, thought=thought, cached=self.cached_tokens, **media
+        )
 
 
-def prompt_tokens(body: JsonObject, text_blocks: list[JsonObject]) -> int:
-    """The text input of a request: its text blocks and its system instruction."""
-    texts = [str(block.get("text") or "") for block in text_blocks]
-    system = body.get("system_instruction")
-    if isinstance(system, str):
-        texts.append(system)
-    return sum(text_tokens(text) for text in texts)
+def audio_tokens(seconds: float) -> int:
+    """32 tokens per second of audio, rounded up."""
+    return math.ceil(seconds * AUDIO_TOKENS_PER_SECOND)
 
 
 def thinking_level(body: JsonObject) -> str:

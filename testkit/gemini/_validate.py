@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import dataclass
 from typing import Any
 
 from testkit.gemini._files import FileStore
 from testkit.gemini._replies import ErrorReply, JsonObject
 from testkit.gemini._schema import find_unsupported_keyword, response_schema_of
+from testkit.gemini._speech import SpeechRules
+from testkit.gemini._tiers import FlexTier
+from testkit.gemini._video import YouTube
 from testkit.gemini._wire import invalid_request
 
 ALLOWED_AUDIO_MIME_TYPES = frozenset(
@@ -105,8 +109,37 @@ def _check_schema(body: JsonObject) -> ErrorReply | None:
     )
 
 
+@dataclass(frozen=True)
+class Checks:
+    """What a request is checked against besides its shape: uploads, YouTube videos, the
+    speech models' rules and the service tiers."""
+
+    files: FileStore
+    youtube: YouTube
+    speech: SpeechRules
+    flex: FlexTier
+
+
+def _check_blocks(body: JsonObject, checks: Checks) -> ErrorReply | None:
+    blocks = content_blocks(body.get("input"))
+    if checks.speech.serves(body.get("model")) and not body.get("continuation_token"):
+        refused = checks.speech.check(body, blocks)
+        if refused is not None:
+            return refused
+    for index, block in enumerate(blocks):
+        kind = block.get("type")
+        problem = None
+        if kind == "audio":
+            problem = _check_audio(block, index, checks.files)
+        elif kind == "video":
+            problem = checks.youtube.check(block)
+        if problem is not None:
+            return problem
+    return None
+
+
 def validate_interaction(
-    body: JsonObject, *, raw_size: int, limit: int, files: FileStore
+    body: JsonObject, *, raw_size: int, limit: int, checks: Checks
 ) -> ErrorReply | None:
     """The error Gemini would answer ``body`` with (``raw_size`` bytes on the wire), if any."""
     if raw_size > limit:
@@ -116,12 +149,7 @@ def validate_interaction(
     has_context = body.get("continuation_token") or body.get("previous_interaction_id")
     if not body.get("input") and not has_context:
         return invalid_request("input is required.")
-    schema_error = _check_schema(body)
+    schema_error = _check_schema(body) or checks.flex.check(body)
     if schema_error is not None:
         return schema_error
-    for index, block in enumerate(content_blocks(body.get("input"))):
-        if block.get("type") == "audio":
-            audio_error = _check_audio(block, index, files)
-            if audio_error is not None:
-                return audio_error
-    return None
+    return _check_blocks(body, checks)

@@ -51,6 +51,12 @@ def usage_payload(counts: TokenCounts) -> JsonObject:
         usage["total_thought_tokens"] = counts.thought
     if counts.cached:
         usage["total_cached_tokens"] = counts.cached
+    if counts.audio or counts.video:
+        modalities = [("text", counts.input - counts.audio - counts.video)]
+        modalities += [("audio", counts.audio), ("video", counts.video)]
+        usage["input_tokens_by_modality"] = [
+            {"modality": name, "tokens": tokens} for name, tokens in modalities if tokens
+        ]
     return usage
 
 
@@ -63,19 +69,27 @@ class Outcome:
     usage: TokenCounts
     error_message: str | None = None
     error_code: str | None = None
+    content: JsonObject | None = None  # the content block, when more than plain text
 
 
 def interaction_payload(
-    outcome: Outcome, *, interaction_id: str, model: str, continuation_token: str | None = None
+    outcome: Outcome,
+    *,
+    interaction_id: str,
+    model: str,
+    service_tier: str = "standard",
+    continuation_token: str | None = None,
 ) -> JsonObject:
-    """An ``Interaction`` body."""
+    """An ``Interaction`` body; ``service_tier`` is the tier that served it."""
     stamp = now_iso()
     steps: list[JsonObject] = []
     if outcome.text is not None:
-        steps.append({"type": "model_output", "content": [{"type": "text", "text": outcome.text}]})
+        block = outcome.content or {"type": "text", "text": outcome.text}
+        steps.append({"type": "model_output", "content": [block]})
     payload: JsonObject = {
         "id": interaction_id,
         "model": model,
+        "service_tier": service_tier,
         "status": outcome.status,
         "created": stamp,
         "updated": stamp,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from testkit.gemini import FakeGemini, Reply
+from testkit.gemini import FakeGemini, Reply, SpeechWord
 
 SEGMENTS = [
     {
@@ -189,3 +189,16 @@ async def test_time_range_and_bad_range(
     beyond = await cli(fake_gemini, tmp_path, "transcribe", str(voice_note), "--start", "10:00")
     assert beyond.code == 2
     assert fake_gemini.requests == []
+
+
+async def test_the_speech_engine_from_the_command_line_gives_word_timed_vtt(
+    fake_gemini: FakeGemini, voice_note: Path, tmp_path: Path
+) -> None:
+    words = (SpeechWord("Testing", 0.1, 0.5), SpeechWord("one.", 0.6, 0.9))
+    notes = {"language": "en", "summary": "A test.", "lines": [], "flags": [], "fixes": []}
+    fake_gemini.enqueue(Reply.speech(*words), Reply.json(notes))
+    args = ("transcribe", str(voice_note), "--engine", "gemini-transcribe", "--word-timestamps")
+    run = await cli(fake_gemini, tmp_path, *args, "--format", "vtt")
+    assert run.code == 0, run.stderr
+    assert "00:00:00.100 --> 00:00:00.900\nSpeaker 1: Testing one." in run.stdout
+    assert fake_gemini.requests[0].model == "gemini-3.5-transcribe"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -28,3 +29,17 @@ async def harness(
     settings = harness_settings(make_settings, fake_discord, fake_gemini, tmp_path)
     async with open_harness(fake_discord, fake_gemini, settings) as harness:
         yield harness
+
+
+@pytest.fixture
+def make_harness(
+    fake_discord: FakeDiscord, fake_gemini: FakeGemini, make_settings: Any, tmp_path: Path
+) -> Callable[..., AbstractAsyncContextManager[Harness]]:
+    """``async with make_harness(chunk_seconds=60) as harness:`` the bot on the fakes with
+    these settings changed."""
+
+    def build(**overrides: Any) -> AbstractAsyncContextManager[Harness]:
+        settings = harness_settings(make_settings, fake_discord, fake_gemini, tmp_path, **overrides)
+        return open_harness(fake_discord, fake_gemini, settings)
+
+    return build

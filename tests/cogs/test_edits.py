@@ -5,15 +5,14 @@ message were new (resources/message, Edit Message): the creation's "none" does n
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
 
 from testkit.audio import PausedSpeech
-from testkit.discord import FakeAttachment, FakeDiscord
-from testkit.gemini import FakeGemini, Reply
-from tests.helpers.harness import Harness, harness_settings, open_harness
+from testkit.discord import FakeAttachment
+from testkit.gemini import Reply
+from tests.helpers.harness import Harness
 from tests.helpers.replies import smart_reply
 
 CHANNEL_EDIT = "/channels/{channel_id}/messages/{message_id}"
@@ -21,14 +20,9 @@ WEBHOOK_EDIT = "/webhooks/{application_id}/{token}/messages/{message_id}"
 
 
 @pytest_asyncio.fixture
-async def long_harness(
-    fake_discord: FakeDiscord, fake_gemini: FakeGemini, make_settings: Any, tmp_path: Path
-) -> AsyncIterator[Harness]:
+async def long_harness(make_harness: Any) -> AsyncIterator[Harness]:
     """The bot cutting audio into parts of about a minute: long notes show their progress."""
-    settings = harness_settings(
-        make_settings, fake_discord, fake_gemini, tmp_path, chunk_seconds=60
-    )
-    async with open_harness(fake_discord, fake_gemini, settings) as harness:
+    async with make_harness(chunk_seconds=60) as harness:
         yield harness
 
 

@@ -98,6 +98,9 @@ def harness_settings(
         "gemini_timeout_seconds": 15.0,  # generous: the machine may be busy
         "database_url": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
         "job_concurrency": 2,
+        # The fake CDN serves from loopback: allowlisted explicitly, as an operator would.
+        "download_hosts": ("127.0.0.1",),
+        "download_private_networks": ("127.0.0.1/32",),
     }
     settings: Settings = make_settings(**(values | overrides))
     return settings

@@ -7,7 +7,15 @@ import shutil
 from pathlib import Path
 
 from bot.errors import VoiceNoteError
-from bot.jobs import Consent, JobPort, JobRunner, Policy, QuotaLimits, RunnerConfig
+from bot.jobs import (
+    Consent,
+    HearingDefaults,
+    JobPort,
+    JobRunner,
+    Policy,
+    QuotaLimits,
+    RunnerConfig,
+)
 from bot.model import TranscriptDocument
 from bot.options import Origin
 from bot.pipeline import Pipeline, Progress
@@ -57,10 +65,15 @@ def request(n: int, guild: int = 1) -> JobRequest:
 
 
 def make_runner(
-    storage: Storage, pipeline: Pipeline, port: JobPort, worker_id: str | None = None
+    storage: Storage,
+    pipeline: Pipeline,
+    port: JobPort,
+    worker_id: str | None = None,
+    hearing: HearingDefaults | None = None,
 ) -> JobRunner:
-    """A runner with the real policy (no quotas) on ``storage``."""
-    policy = Policy(storage, QuotaLimits(0, 0), Consent(storage))
+    """A runner with the real policy (no quotas, ``hearing`` defaults) on ``storage``."""
+    defaults = hearing or HearingDefaults()
+    policy = Policy(storage, QuotaLimits(0, 0), Consent(storage), hearing=defaults)
     return JobRunner(storage, pipeline, port, policy, FAST, worker_id=worker_id)
 
 

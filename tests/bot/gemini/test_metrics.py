@@ -9,9 +9,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.errors import GeminiQuotaExhausted, GeminiRefused, TruncatedOutput
-from bot.gemini import AudioInput, GeminiService, GeminiTranscript
+from bot.gemini import AudioInput, GeminiService, GeminiTranscript, SpeechRequest, SpeechService
 from bot.metrics import Metrics
-from testkit.gemini import FakeGemini, Reply, TokenCounts
+from testkit.gemini import FakeGemini, Reply, SpeechWord, TokenCounts
 from tests.helpers.clocks import FakeClock
 
 GOOD = {"language": "en", "summary": "Hi.", "segments": [], "flags": []}
@@ -82,3 +82,14 @@ async def test_final_answers_are_counted_by_kind(
         await ask(service, audio)
     assert outcomes(metrics) == {"refused": 1, "truncated": 1, "quota_exceeded": 1}
     assert tokens(metrics, "input") > 0  # the refusal and the cut answer were billed
+
+
+async def test_the_speech_models_requests_are_counted_like_the_general_models(
+    fake_gemini: FakeGemini, service: GeminiService, metrics: Metrics, audio: AudioInput
+) -> None:
+    speech = SpeechService.alongside(service, "gemini-3.5-transcribe")
+    fake_gemini.enqueue(Reply.error(503, "unavailable", "busy"))
+    fake_gemini.enqueue(Reply.speech(SpeechWord("Hi.", 0.1, 0.4, "spk_1")))
+    await speech.transcribe(audio, SpeechRequest())
+    assert outcomes(metrics) == {"server_error": 1, "ok": 1}
+    assert tokens(metrics, "input") > 0

@@ -15,7 +15,7 @@ from bot.options import JobOptions
 from bot.pipeline import Pipeline, Progress
 from testkit.audio import PausedSpeech
 from testkit.gemini import FakeGemini, Reply
-from tests.helpers.pipelines import make_pipeline
+from tests.helpers.pipelines import MemoryCache, make_pipeline
 from tests.helpers.replies import segment, smart_reply, transcript
 
 
@@ -172,18 +172,6 @@ async def test_summary_and_ask_modes(
     assert (answer.question, answer.answer) == ("How many?", "Three.")
     assert answer.evidence[0].start == 1.0
     assert "<<<How many?>>>" in fake_gemini.requests[-1].input_parts[0]["text"]
-
-
-class MemoryCache:
-    def __init__(self) -> None:
-        self.items: dict[str, str] = {}
-
-    async def load(self, key: str) -> TranscriptDocument | None:
-        raw = self.items.get(key)
-        return TranscriptDocument.model_validate_json(raw) if raw else None
-
-    async def save(self, key: str, document: TranscriptDocument) -> None:
-        self.items[key] = document.model_dump_json()
 
 
 async def test_same_audio_and_options_hit_the_cache(

@@ -85,7 +85,7 @@ def test_dates_ages_and_words() -> None:
         search_words("*** ---")
 
 
-def _document(*emotions: str) -> TranscriptDocument:
+def _document(*emotions: str | None) -> TranscriptDocument:
     source = Source(file_name="a", sha256="s", mime_type="audio/ogg", format="ogg", duration_s=9)
     segments = [
         Segment(
@@ -107,6 +107,12 @@ def test_emotion_shares_over_the_segments() -> None:
     assert shares == (("neutral", 0.75), ("angry", 0.25))
     summary = _document().model_copy(update={"kind": Mode.SUMMARY, "emotion": "sad"})
     assert emotion_shares(summary) == (("sad", 1.0),)
+
+
+def test_segments_without_an_emotion_count_for_nothing() -> None:
+    # The speech engine hears no emotion (document v2: null): no share, no crash.
+    assert emotion_shares(_document(None, None)) == ()
+    assert emotion_shares(_document("angry", None)) == (("angry", 1.0),)
 
 
 def test_exports_in_both_formats_defuse_formulas() -> None:

@@ -32,6 +32,7 @@ async def _server_with_data(storage: Storage, guild: int, sha: str) -> int:
     await storage.set_channel_auto_mode(guild, guild + 1, None)
     await storage.add_usage(guild_id=guild, user_id=ALICE, audio_s=5, tokens_in=1, tokens_out=1)
     await storage.audit(guild, ALICE, "settings.update", {"quiet": True})
+    await storage.add_vocabulary(guild, [f"Term of {guild}"])
     return job_id
 
 
@@ -53,10 +54,12 @@ async def test_a_departed_server_is_erased_only_after_its_grace_period(
         await storage.usage_since(since=clock() - timedelta(days=30), guild_id=A) == UsageTotals()
     )
     assert await storage.audit_log(A) == []
+    assert await storage.vocabulary(A) == ()
     assert await storage.erase_departed_guilds(GRACE) == []  # done once
     # The other server is untouched.
     assert await storage.get_job(kept) is not None
     assert (await storage.guild_settings(B)).quiet
+    assert await storage.vocabulary(B) == (f"Term of {B}",)
     assert await storage.load_result(f"{'b' * 64}:model:schema:auto:{B}") is not None
 
 

@@ -102,3 +102,32 @@ async def test_a_failing_step_leaves_no_trace(
         assert "half_done" not in tables
     finally:
         await reopened.close()
+
+
+def test_versions_increase() -> None:
+    versions = [m.version for m in MIGRATIONS]
+    assert versions == sorted(set(versions))
+
+
+async def test_a_step_filling_a_reserved_gap_runs_on_a_database_that_has_later_steps(
+    storage: Storage, storage_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A version reserved for a branch merged later (6, operations) is filled in after a
+    # database already has the steps after it: it must still run there, in its place.
+    await storage.close()
+    gap, later = LATEST_VERSION + 1, LATEST_VERSION + 2
+    after = Migration(later, "a later step", ("CREATE TABLE later_step (id INTEGER PRIMARY KEY)",))
+    filler = Migration(gap, "fills the gap", ("CREATE TABLE gap_filled (id INTEGER PRIMARY KEY)",))
+    monkeypatch.setattr(migrations, "LATEST_VERSION", later)
+    for steps in ((*MIGRATIONS, after), (*MIGRATIONS, filler, after)):
+        monkeypatch.setattr(migrations, "MIGRATIONS", steps)
+        reopened = await Storage.open(storage_url, clock=clock)
+        await reopened.close()
+    reopened = await Storage.open(storage_url, clock=clock)
+    try:
+        assert await _versions(reopened) == [*(m.version for m in MIGRATIONS), gap, later]
+        async with reopened._engine.connect() as conn:
+            tables = await conn.run_sync(lambda sync: inspect(sync).get_table_names())
+        assert {"gap_filled", "later_step"} <= set(tables)
+    finally:
+        await reopened.close()
