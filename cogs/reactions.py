@@ -117,9 +117,16 @@ class ReactionTranscribe(commands.Cog):
             mode, settings = await effective_auto_mode(self._store, payload.guild_id, channel)
             if mode is not AutoMode.OFF:
                 return  # automatic replies already cover this channel
+            if await self._answered_publicly(payload.message_id):
+                return  # e.g. answered before the channel's automatic replies were turned off
             message = await self._fetch(channel, payload.message_id)
             if message is not None:
                 await self._queue(message, settings, reactor)
+
+    async def _answered_publicly(self, message_id: int) -> bool:
+        """Whether the note already has a reply in the channel (a private answer to
+        someone's command does not count): checked before asking Discord for anything."""
+        return any(not job.private for job in await self._store.jobs_for_message(message_id))
 
     async def _fetch(
         self, channel: discord.abc.Messageable, message_id: int

@@ -110,3 +110,20 @@ async def test_without_message_content_a_fetched_note_has_no_audio_to_transcribe
     await transcribed_later(harness, distinct_voice_notes[1], bob)
     assert await harness.bot.core.storage.jobs_for_message(note.id) == []
     assert len(harness.gemini.requests) == 1  # the later note's only
+
+
+async def test_a_note_answered_before_auto_was_turned_off_is_not_answered_again(
+    harness: Harness, voice_note_bytes: bytes, distinct_voice_notes: list[bytes]
+) -> None:
+    (bob,) = members(harness, "bob")
+    await harness.discord.flush_events()
+    harness.gemini.enqueue(Reply.json(transcript_reply("Automatic.")))
+    note = await harness.post_note(voice_note_bytes)
+    await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
+    await auto_off(harness)
+    await harness.discord.add_reaction(note, WRITE, bob)  # the thread has its transcript
+    await transcribed_later(harness, distinct_voice_notes[0], bob)
+    assert len(harness.gemini.requests) == 2
+    assert [j.origin.value for j in await harness.bot.core.storage.jobs_for_message(note.id)] == [
+        "auto"
+    ]
