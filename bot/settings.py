@@ -118,6 +118,17 @@ class Settings(BaseSettings):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
+    # Web dashboard (see bot/web)
+    dashboard_host: str = "127.0.0.1"
+    dashboard_port: int | None = Field(default=None, ge=0, le=65535)  # unset: none; 0: any free
+    dashboard_url: str | None = None  # the public address, e.g. https://notes.example.org
+    dashboard_trust_forwarded: bool = False  # behind a proxy: honour X-Forwarded-Proto
+    dashboard_session_hours: float = Field(default=12.0, gt=0)
+    dashboard_lookups_per_minute: int = Field(default=60, ge=1)  # members looked up via the bot
+    discord_client_secret: SecretStr | None = None
+    dashboard_secret_key: SecretStr | None = None
+    discord_oauth_url: str = "https://discord.com/oauth2/authorize"
+
     @field_validator("shard_ids", mode="before")
     @classmethod
     def _parse_shard_ids(cls, value: object) -> object:
@@ -174,7 +185,13 @@ class Settings(BaseSettings):
     def secrets(self) -> list[str]:
         """Every configured secret value, for the log redaction filter: the keys, the token,
         the database URL and the password inside it."""
-        values = [self.gemini_api_key, self.discord_token, self.database_url]
+        values = [
+            self.gemini_api_key,
+            self.discord_token,
+            self.database_url,
+            self.discord_client_secret,
+            self.dashboard_secret_key,
+        ]
         found = [v.get_secret_value() for v in values if v is not None]
         password = database_password(self.database())
         return [*found, *([password] if password else [])]

@@ -14,6 +14,7 @@ import aiohttp
 import discord
 from discord.ext import commands
 
+from bot.admin import ServerAdmin
 from bot.app import Core, build_runner, runner_config_from
 from bot.jobs import JobRunner, RunnerConfig
 from bot.ops import GuildStatusReader
@@ -22,6 +23,7 @@ from bot.settings import Settings
 from cogs.admin import AdminCommands
 from cogs.auto_transcribe import AutoTranscribe
 from cogs.cleanup import Cleanup
+from cogs.dashboard import DashboardHost
 from cogs.delivery import DiscordDelivery
 from cogs.erase_button import erase_button_type
 from cogs.erasure import Eraser
@@ -72,6 +74,13 @@ def _http_trace(core: Core) -> aiohttp.TraceConfig:
     return discord_trace(core.metrics, share=global_share(settings.shard_ids, settings.shard_count))
 
 
+def _silence_voice_warnings() -> None:
+    """discord.py warns at construction that voice libraries are missing: noise for a bot
+    that uses no voice (a voice feature would install them and drop this)."""
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
+
+
 class VoiceNotesBot(commands.AutoShardedBot):
     """The voice-notes bot. Auto-sharded: one process runs every shard Discord recommends,
     or, with ``SHARD_COUNT`` and ``SHARD_IDS``, its share of them while other processes run
@@ -87,9 +96,7 @@ class VoiceNotesBot(commands.AutoShardedBot):
         guild_ready_timeout: float = 2.0,
     ) -> None:
         settings = core.settings
-        # discord.py warns at construction that voice libraries are missing: noise for a bot
-        # that uses no voice (a voice feature would install them and drop this line).
-        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        _silence_voice_warnings()
         super().__init__(
             command_prefix=commands.when_mentioned,
             tree_cls=VoiceNotesTree,
@@ -113,6 +120,8 @@ class VoiceNotesBot(commands.AutoShardedBot):
             cards, runner_config or runner_config_from(settings)
         )
         self._erase_button = erase_button_type(self.eraser, core.storage)
+        # Checked here, before connecting: a misconfigured dashboard is a configuration error.
+        self.dashboard = DashboardHost(settings)
         self.shard_monitor = ShardMonitor(self, core.metrics)
 
     def _build_delivery(self) -> DiscordDelivery:
@@ -161,7 +170,7 @@ class VoiceNotesBot(commands.AutoShardedBot):
             ),
             VoiceCommands(self, self.runner, core.storage, core.consent),
             AdminCommands(
-                core.storage,
+                ServerAdmin(core.storage),
                 GuildStatusReader(
                     core.storage, core.policy, core.pipeline.gemini, clock=core.clock
                 ),
@@ -183,6 +192,7 @@ class VoiceNotesBot(commands.AutoShardedBot):
             self._erase_button, self._translate_button, self._language_select, *DYNAMIC_ITEMS
         )
         await self._sync_commands()
+        await self.dashboard.start(self, self.core, self.review)
         self.runner.start()
         log.info("bot ready to work: worker %s", self.runner.worker_id)
 
@@ -205,4 +215,5 @@ class VoiceNotesBot(commands.AutoShardedBot):
     async def close(self) -> None:
         """Stop taking work, let running jobs finish (bounded), then disconnect."""
         await self.runner.stop(self.core.settings.shutdown_grace_seconds)
+        await self.dashboard.stop()
         await super().close()

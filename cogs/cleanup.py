@@ -42,6 +42,7 @@ class Cleanup(commands.Cog):
         """Delete what is older than the retention period, and servers past their grace."""
         try:
             removed = await self._storage.purge_expired() + await self._storage.purge_review()
+            removed += await self._storage.purge_web_state()
             erased = await self._storage.erase_departed_guilds(self._guild_grace_s)
         except Exception:  # a database hiccup must not stop the loop for good
             log.exception("retention sweep failed; will try again next hour")

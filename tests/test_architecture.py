@@ -33,6 +33,8 @@ LAYERS = [
     "bot.jobs",
     "bot.ops",
     "bot.review",
+    "bot.admin",
+    "bot.web",
     "bot.app",
     "bot.cli",
     "bot.__main__",

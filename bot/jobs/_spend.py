@@ -39,5 +39,6 @@ async def record_spend(store: JobStore, job: Job, usage: Usage, *, audio_s: floa
             tokens_thought=part.thought_tokens,
             tokens_cached=part.cached_tokens,
             service_tier=tier,
+            channel_id=job.channel_id if job.guild_id is not None else None,
         )
         audio_s = 0.0

@@ -26,7 +26,7 @@ from bot.review._access import (
     Viewer,
     is_moderator,
 )
-from bot.review._actions import CardActions, Interaction
+from bot.review._actions import CardActions, Interaction, WebRequest
 from bot.review._content import emotion_shares, publicly_answered
 from bot.review._export import ExportFormat, export_files
 from bot.review._filters import WHEN_HELP, check_period, parse_when, search_words
@@ -141,6 +141,7 @@ __all__ = [
     "ReviewedPort",
     "UnknownCard",
     "Viewer",
+    "WebRequest",
     "build_cards",
     "build_review",
     "card_jump_url",

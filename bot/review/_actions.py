@@ -31,6 +31,26 @@ class Interaction:
     id: int
     token: str
 
+    @property
+    def key(self) -> str:
+        """The re-run job's dedupe key: one job per interaction."""
+        return f"rerun:{self.id}"
+
+
+@dataclass(frozen=True)
+class WebRequest:
+    """A re-run asked for outside Discord (the dashboard): there is no interaction to
+    answer privately, so the card is the job's only output. ``nonce`` comes with the form
+    that asked, so submitting it twice queues one job."""
+
+    card_id: int
+    nonce: str
+
+    @property
+    def key(self) -> str:
+        """The re-run job's dedupe key: one job per form."""
+        return f"rerun-web:{self.card_id}:{self.nonce}"
+
 
 class CardActions:
     """The card's actions (see the module docstring)."""
@@ -114,21 +134,23 @@ class CardActions:
         await self._lifecycle.gone(marked or card)
         return await self._store.card(card.guild_id, card.id) or card
 
-    async def rerun(self, viewer: Viewer, card_id: int, interaction: Interaction) -> Job:
+    async def rerun(self, viewer: Viewer, card_id: int, asked: Interaction | WebRequest) -> Job:
         """Process the note again, bypassing the result cache; the card shows the new
-        result and the moderator gets it privately. Counted against the server's quota."""
+        result, and a moderator who asked in Discord gets it privately. Counted against the
+        server's quota."""
         card = await self.card(viewer, card_id)
         if card.tombstone:
             raise ReviewRefused(NO_AUDIO)
         if card.content.outcome is CardOutcome.PENDING:
             raise ReviewRefused(PENDING)
-        job, _ = await self._submitter.submit(await self._rerun_request(viewer, card, interaction))
-        await self._audit(viewer, card, "card.rerun", job_id=job.id)
-        log.info("card %d: re-run as job %d", card.id, job.id)
+        job, created = await self._submitter.submit(await self._rerun_request(viewer, card, asked))
+        if created:  # the same form or interaction again is the same re-run
+            await self._audit(viewer, card, "card.rerun", job_id=job.id)
+            log.info("card %d: re-run as job %d", card.id, job.id)
         return job
 
     async def _rerun_request(
-        self, viewer: Viewer, card: ReviewCard, interaction: Interaction
+        self, viewer: Viewer, card: ReviewCard, asked: Interaction | WebRequest
     ) -> JobRequest:
         before = await self._store.get_job(card.content.job_id) if card.content.job_id else None
         settings = await self._store.guild_settings(card.guild_id)
@@ -136,7 +158,7 @@ class CardActions:
         options = JobOptions(mode=Mode.TRANSCRIPT, translate_to=translate_to)
         place = card.place
         return JobRequest(
-            dedupe_key=f"rerun:{interaction.id}",
+            dedupe_key=asked.key,
             origin=Origin.RERUN,
             spec=JobSpec(options=options, fresh=True, server_pays=True),
             channel_id=place.channel_id,
@@ -147,8 +169,8 @@ class CardActions:
             filename=before.filename if before else None,
             author_id=card.author_id,
             requester_id=viewer.user_id,
-            interaction_id=interaction.id,
-            interaction_token=interaction.token,
+            interaction_id=asked.id if isinstance(asked, Interaction) else None,
+            interaction_token=asked.token if isinstance(asked, Interaction) else None,
             private=True,
         )
 

@@ -4,7 +4,8 @@ platform's, so every job, whatever its entry point, feeds the cards.
 * An ordinary job is delivered as before, then its note's card is made or updated.
 * A ``report`` job's only output is its card: no reply, no progress, no reaction, nothing
   in the source channel; its reporter was answered when they reported.
-* A ``rerun`` job updates the card, and its moderator gets the new result privately.
+* A ``rerun`` job updates the card, and its moderator gets the new result privately; one
+  asked for on the dashboard (no interaction to answer) leaves only the card, like a report.
 
 Making a card is best effort for the member's sake (their reply is already out), except a
 long platform rate limit (:class:`bot.jobs.PlatformBusy`), which sends the job back to the
@@ -28,6 +29,12 @@ from bot.storage import Job
 log = logging.getLogger(__name__)
 
 
+def card_only(job: Job) -> bool:
+    """Whether the job's only output is its card (see the module docstring)."""
+    web_rerun = job.origin is Origin.RERUN and job.interaction_token is None
+    return job.origin is Origin.REPORT or web_rerun
+
+
 class ReviewedPort:
     """A :class:`bot.jobs.JobPort` feeding review (see the module docstring)."""
 
@@ -40,19 +47,20 @@ class ReviewedPort:
         await self._inner.fetch_audio(job, destination, max_bytes)
 
     async def report_progress(self, job: Job, progress: Progress) -> None:
-        """Progress, except for a report (it leaves no trace)."""
-        if job.origin is not Origin.REPORT:
+        """Progress, except for a card-only job (it leaves no trace)."""
+        if not card_only(job):
             await self._inner.report_progress(job, progress)
 
     async def deliver(self, job: Job, document: TranscriptDocument) -> None:
-        """The reply (not for a report), then the card."""
-        if job.origin is not Origin.REPORT:
+        """The reply (not for a card-only job), then the card."""
+        if not card_only(job):
             await self._inner.deliver(job, document)
         await self._carefully(job, self._intake.delivered(job, document))
 
     async def deliver_failure(self, job: Job, error: VoiceNoteError, *, will_retry: bool) -> None:
-        """The requester is told (not a reporter); a final failure reaches the card."""
-        if job.origin is not Origin.REPORT:
+        """The requester is told (not for a card-only job); a final failure reaches the
+        card."""
+        if not card_only(job):
             await self._inner.deliver_failure(job, error, will_retry=will_retry)
         if not will_retry:
             await self._carefully(job, self._intake.failed(job, error))

@@ -103,6 +103,12 @@ class ReviewQueries:
             raise ReviewRefused(EXPIRED)
         return await self._page(viewer, ListFilters.from_json(kept[1]), query_id, page)
 
+    async def browse(self, viewer: Viewer, filters: ListFilters, page: int) -> ListPage:
+        """A page of a list that is not kept (the dashboard carries its filters in the
+        page's address, so looking changes nothing); its ``query_id`` is 0."""
+        viewer.require_moderator()
+        return await self._page(viewer, filters, 0, page)
+
     async def _page(
         self, viewer: Viewer, filters: ListFilters, query_id: int, page: int
     ) -> ListPage:

@@ -43,7 +43,9 @@ from bot.storage._types import (
     UsageTotals,
     utc_now,
 )
-from bot.storage._vocabulary_repo import VocabularyChange, clean_term
+from bot.storage._usage import ChannelUsage, DailyUsage
+from bot.storage._vocabulary_repo import VocabularyChange, clean_term, term_key
+from bot.storage._web import WebSession
 
 __all__ = [
     "DEFAULT_MAX_ATTEMPTS",
@@ -59,7 +61,9 @@ __all__ = [
     "CardOutcome",
     "CardQuery",
     "CardStatus",
+    "ChannelUsage",
     "Clock",
+    "DailyUsage",
     "Delivery",
     "GuildJobCounts",
     "GuildSettings",
@@ -78,7 +82,9 @@ __all__ = [
     "Storage",
     "UsageTotals",
     "VocabularyChange",
+    "WebSession",
     "clean_term",
     "normalize_url",
+    "term_key",
     "utc_now",
 ]

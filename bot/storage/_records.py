@@ -83,13 +83,16 @@ class RecordsRepo(RepoBase):
         tokens_thought: int = 0,
         tokens_cached: int = 0,
         service_tier: str = "standard",
+        channel_id: int | None = None,
     ) -> None:
         """Record one processed request: audio seconds and Gemini tokens in, out (thinking
         apart: billed as output) and cached (the part of ``tokens_in`` served from cache),
-        and the service tier that served them (flex is billed at a lower price)."""
+        the service tier that served them (flex is billed at a lower price), and
+        ``channel_id`` where it was asked for (a server's usage by channel)."""
         stmt = usage_records.insert().values(
             service_tier=service_tier,
             guild_id=guild_id,
+            channel_id=channel_id,
             user_id=user_id,
             audio_s=float(audio_s),
             tokens_in=tokens_in,
@@ -128,7 +131,7 @@ class RecordsRepo(RepoBase):
             tier: UsageTotals(int(n), float(audio_s), *_ints(sums))
             for tier, n, audio_s, *sums in rows
         }
-        return _combined(by_tier)
+        return combine_tiers(by_tier)
 
     async def audit(
         self,
@@ -193,7 +196,7 @@ def _ints(sums: list[Any]) -> tuple[int, int, int, int]:
     return tokens_in, tokens_out, thought, cached
 
 
-def _combined(by_tier: dict[str, UsageTotals]) -> UsageTotals:
+def combine_tiers(by_tier: dict[str, UsageTotals]) -> UsageTotals:
     """The totals over every tier, keeping the flex tier's share apart."""
     names = [f.name for f in fields(UsageTotals) if f.name != "flex"]
     sums = {name: sum(getattr(t, name) for t in by_tier.values()) for name in names}

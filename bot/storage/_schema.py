@@ -183,6 +183,7 @@ usage_records = Table(
     Column("tokens_thought", BigInteger, nullable=False, default=0),
     Column("tokens_cached", BigInteger, nullable=False, default=0),
     Column("service_tier", Text, nullable=False, default="standard"),
+    Column("channel_id", BigInteger, nullable=True),
 )
 
 gemini_pauses = Table(
@@ -219,6 +220,26 @@ departed_guilds = Table(
     metadata,
     Column("guild_id", BigInteger, primary_key=True, autoincrement=False),
     _ts("left_at"),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", Text, primary_key=True),
+    Column("user_id", BigInteger, nullable=False),
+    Column("user_name", Text, nullable=False),
+    Column("guild_ids", Text, nullable=False),
+    Column("csrf_token", Text, nullable=False),
+    _ts("created_at"),
+    _ts("expires_at"),
+)
+
+oauth_states = Table(
+    "oauth_states",
+    metadata,
+    Column("state", Text, primary_key=True),
+    Column("next_path", Text, nullable=False),
+    _ts("expires_at"),
 )
 
 review_cards = Table(

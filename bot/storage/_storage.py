@@ -20,7 +20,9 @@ from bot.storage._settings_repo import SettingsRepo
 from bot.storage._slots import RateSlotsRepo
 from bot.storage._stats import StatsRepo
 from bot.storage._types import DEFAULT_RETENTION_S, Clock, utc_now
+from bot.storage._usage import UsageRepo
 from bot.storage._vocabulary_repo import VocabularyRepo
+from bot.storage._web import WebRepo
 
 
 class Storage(
@@ -30,6 +32,8 @@ class Storage(
     PausesRepo,
     RecordsRepo,
     ErasureRepo,
+    UsageRepo,
+    WebRepo,
     StatsRepo,
     RateSlotsRepo,
     ReviewCardsRepo,

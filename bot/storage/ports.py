@@ -11,14 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.storage._review_types import (
-    CardAction,
-    CardContent,
-    CardDraft,
-    CardQuery,
-    NotePlace,
-    ReviewCard,
-)
+from bot.storage._review_ports import CardReports, CardSearch, CardStore, ReviewStats
 from bot.storage._types import (
     AuditEntry,
     AutoMode,
@@ -34,7 +27,9 @@ from bot.storage._types import (
     ShardSet,
     UsageTotals,
 )
+from bot.storage._usage import ChannelUsage, DailyUsage
 from bot.storage._vocabulary_repo import VocabularyChange
+from bot.storage._web import WebSession
 
 
 class SettingsReader(Protocol):
@@ -202,6 +197,7 @@ class UsageLedger(Protocol):
         tokens_thought: int = 0,
         tokens_cached: int = 0,
         service_tier: str = "standard",
+        channel_id: int | None = None,
     ) -> None:
         """Record one processed job (or the tokens a failed attempt spent), per tier."""
 
@@ -249,6 +245,9 @@ class Retention(Protocol):
     async def purge_review(self) -> int:
         """Delete review cards and tombstones older than retention; how many."""
 
+    async def purge_web_state(self) -> int:
+        """Delete lapsed dashboard sessions and logins in progress; how many rows went."""
+
 
 class Erasure(Protocol):
     """Wholesale erasure: servers the bot left, a member's notes."""
@@ -270,6 +269,46 @@ class Erasure(Protocol):
 
     async def erase_jobs(self, job_ids: list[int]) -> None:
         """Delete jobs and every result of their audio."""
+
+
+class UsageBreakdown(Protocol):
+    """A server's usage by day and by channel (the dashboard's charts)."""
+
+    async def usage_by_day(self, *, guild_id: int, since: datetime) -> list[DailyUsage]:
+        """Totals per UTC day at or after ``since``, oldest first (days without usage absent)."""
+
+    async def usage_by_channel(
+        self, *, guild_id: int, since: datetime, limit: int = 10
+    ) -> list[ChannelUsage]:
+        """The channels that used the most audio since ``since``, most first."""
+
+
+class WebSessions(Protocol):
+    """The dashboard's sessions and OAuth2 logins in progress."""
+
+    async def create_web_session(
+        self,
+        id_hash: str,
+        *,
+        user_id: int,
+        user_name: str,
+        guild_ids: tuple[int, ...],
+        csrf_token: str,
+        ttl_s: float,
+    ) -> None:
+        """Store a new session."""
+
+    async def web_session(self, id_hash: str) -> WebSession | None:
+        """The live session under ``id_hash``, or None."""
+
+    async def end_web_session(self, id_hash: str) -> None:
+        """Log out everywhere."""
+
+    async def save_oauth_state(self, state: str, *, next_path: str, ttl_s: float) -> None:
+        """Remember a login in progress."""
+
+    async def take_oauth_state(self, state: str) -> str | None:
+        """Use up a login state; its ``next`` path, or None."""
 
 
 class Health(Protocol):
@@ -301,97 +340,27 @@ class RateSlots(Protocol):
         """Slots taken in the last ``window_s`` seconds, and when the oldest leaves."""
 
 
-class CardStore(Protocol):
-    """Review cards: one per note, their results, moderators' actions, their messages."""
-
-    async def create_card(self, draft: CardDraft) -> tuple[ReviewCard, bool]:
-        """Insert the note's card, or get the one it has; ``(card, created)``."""
-
-    async def card(self, guild_id: int, card_id: int) -> ReviewCard | None:
-        """The card with this id in this server (None for another server's)."""
-
-    async def card_for_note(self, place: NotePlace) -> ReviewCard | None:
-        """The note's card, if any."""
-
-    async def cards_for_message(self, message_id: int) -> list[ReviewCard]:
-        """Every card of notes in one message."""
-
-    async def cards_of_author(self, user_id: int) -> list[ReviewCard]:
-        """Every card of one member's notes."""
-
-    async def set_card_content(
-        self, card_id: int, content: CardContent, *, withheld: bool | None = None
-    ) -> ReviewCard | None:
-        """A new result for a card."""
-
-    async def record_card_action(
-        self, card_id: int, action: CardAction, actor_id: int, actor_name: str
-    ) -> ReviewCard | None:
-        """A moderator's review, flag or unflag."""
-
-    async def mark_original_deleted(
-        self, card_id: int, actor_id: int, actor_name: str
-    ) -> ReviewCard | None:
-        """A moderator is deleting the original."""
-
-    async def mark_card_gone(self, card_id: int) -> ReviewCard | None:
-        """The original is gone: a tombstone."""
-
-    async def delete_cards(self, card_ids: list[int]) -> int:
-        """Delete cards with their flags and reports."""
-
-    async def begin_card_post(self, card_id: int) -> ReviewCard | None:
-        """Count an attempt to post the card; the card."""
-
-    async def record_card_message(self, card_id: int, channel_id: int, message_id: int) -> int:
-        """Record the card's message (first wins); the recorded id."""
-
-    async def unposted_cards(
-        self, guild_ids: list[int], *, before: datetime, max_attempts: int
-    ) -> list[ReviewCard]:
-        """Cards of these servers that never reached Discord."""
-
-
-class CardReports(Protocol):
-    """Members' reports."""
-
-    async def add_report(self, card_id: int, guild_id: int, reporter_id: int) -> bool:
-        """Record a report; False when this member had reported the card already."""
-
-    async def reports_since(self, guild_id: int, reporter_id: int, since: datetime) -> int:
-        """How many reports a member made in a server since ``since``."""
-
-
-class CardSearch(Protocol):
-    """Listing, searching and exporting cards; the audit entries of a period."""
-
-    async def list_cards(
-        self, query: CardQuery, *, offset: int, limit: int
-    ) -> tuple[list[ReviewCard], int]:
-        """One page of matching cards and the total."""
-
-    async def export_cards(self, query: CardQuery) -> list[ReviewCard]:
-        """Every matching card, oldest first."""
-
-    async def audit_entries(
-        self,
-        guild_id: int,
-        *,
-        since: datetime | None,
-        until: datetime | None,
-        visible: frozenset[int],
-    ) -> list[AuditEntry]:
-        """A server's audit entries of a period, within the channels in ``visible``."""
-
-    async def save_page_query(self, guild_id: int, user_id: int, filters: dict[str, Any]) -> int:
-        """Keep a list query for its page buttons; its id."""
-
-    async def page_query(self, guild_id: int, query_id: int) -> tuple[int, dict[str, Any]] | None:
-        """A kept query of this server: its owner and filters."""
-
-
-class ReviewStats(Protocol):
-    """Review cards counted, for operators."""
-
-    async def review_cards_by_state(self) -> dict[str, int]:
-        """Every server's cards by status, each status present."""
+__all__ = [
+    "AuditLog",
+    "CardReports",
+    "CardSearch",
+    "CardStore",
+    "DeliveryLog",
+    "Erasure",
+    "GeminiPauses",
+    "Health",
+    "JobClaims",
+    "JobQueue",
+    "JobStats",
+    "OptOuts",
+    "RateSlots",
+    "ReplyTargets",
+    "ResultStore",
+    "Retention",
+    "ReviewStats",
+    "SettingsReader",
+    "SettingsWriter",
+    "UsageBreakdown",
+    "UsageLedger",
+    "WebSessions",
+]

@@ -14,14 +14,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.admin import ServerAdmin
 from bot.ops import GuildStatusReader
 from cogs._permissions import RequiresPermissions
-from cogs.admin._review import ReviewSettingsCommands
-from cogs.admin._settings import AdminStore, SettingsCommands, describe_roles, describe_settings
+from cogs.admin._review import ReviewSettingsCommands, missing_in
+from cogs.admin._settings import SettingsCommands, describe_roles, describe_settings
 from cogs.admin._status import StatusCommands
-from cogs.admin._vocabulary import VocabularyCommands, VocabularyStore
+from cogs.admin._vocabulary import VocabularyCommands
 
-__all__ = ["AdminCommands", "AdminStore", "VocabularyStore", "describe_roles", "describe_settings"]
+__all__ = ["AdminCommands", "describe_roles", "describe_settings", "missing_in"]
 
 
 @app_commands.guild_only()
@@ -38,7 +39,7 @@ class AdminCommands(
 
     required = discord.Permissions(manage_guild=True)
 
-    def __init__(self, storage: AdminStore, status: GuildStatusReader) -> None:
+    def __init__(self, admin: ServerAdmin, status: GuildStatusReader) -> None:
         super().__init__()
-        self._storage = storage
+        self._admin = admin
         self._status = status

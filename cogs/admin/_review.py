@@ -15,10 +15,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import InvalidOptions
+from bot.admin import ServerAdmin, cannot_post_cards, unpingable_role
 from bot.model import Severity
 from bot.storage import GuildSettings, ReviewCards
-from cogs.admin._settings import AdminStore, describe_review
+from cogs.admin._settings import describe_review
 
 Interaction = discord.Interaction[Any]
 NEEDED = {
@@ -32,11 +32,6 @@ CARD_CHOICES = [
     app_commands.Choice(name="only flagged or reported notes", value=ReviewCards.FLAGGED.value),
 ]
 SEVERITY_CHOICES = [app_commands.Choice(name=s.value, value=s.value) for s in Severity]
-UNPINGABLE = (
-    "⚠️ I can't ping <@&{role}> in {channel}: the role isn't mentionable and I don't have "
-    "Mention Everyone there. Make the role mentionable (Server Settings → Roles → Allow "
-    "anyone to @mention this role) or give me Mention Everyone in that channel."
-)
 
 
 def missing_in(channel: discord.abc.GuildChannel) -> list[str]:
@@ -55,13 +50,13 @@ def role_warning(settings: GuildSettings, guild: discord.Guild | None) -> str | 
         return None
     if role.mentionable or channel.permissions_for(guild.me).mention_everyone:
         return None
-    return UNPINGABLE.format(role=role.id, channel=channel.mention)
+    return unpingable_role(role.mention, channel.mention)
 
 
 class ReviewSettingsCommands(commands.Cog):
     """The review subcommand of :class:`cogs.admin.AdminCommands`."""
 
-    _storage: AdminStore
+    _admin: ServerAdmin
 
     @app_commands.command(name="review", description="Show or change moderators' review")
     @app_commands.describe(
@@ -84,10 +79,7 @@ class ReviewSettingsCommands(commands.Cog):
         """Show the review settings, after applying any option given."""
         assert interaction.guild_id is not None
         if channel is not None and (missing := missing_in(channel)):
-            raise InvalidOptions(
-                f"I can't post review cards in {channel.mention}: I'm missing "
-                f"{', '.join(missing)} there."
-            )
+            raise cannot_post_cards(channel.mention, missing)
         changes: dict[str, Any] = {
             "review_channel_id": channel.id if channel else None,
             "review_role_id": role.id if role else None,
@@ -107,14 +99,4 @@ class ReviewSettingsCommands(commands.Cog):
 
     async def _apply(self, interaction: Interaction, changes: dict[str, Any]) -> GuildSettings:
         assert interaction.guild_id is not None
-        if not changes:
-            return await self._storage.guild_settings(interaction.guild_id)
-        settings = await self._storage.update_guild_settings(interaction.guild_id, **changes)
-        await self._storage.audit(
-            interaction.guild_id,
-            interaction.user.id,
-            "review.settings",
-            {key: None if value is None else str(value) for key, value in changes.items()},
-            channel_id=changes.get("review_channel_id"),
-        )
-        return settings
+        return await self._admin.update_review(interaction.guild_id, interaction.user.id, changes)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import InvalidOptions
+from bot.admin import INHERIT, ServerAdmin
 from bot.options import MAX_LANGUAGE_CHARS, Engine, OutputMode
 from bot.storage import AutoMode, GuildSettings, ReplyStyle
-from bot.storage.ports import AuditLog, SettingsReader, SettingsWriter, Vocabulary
-from bot.timecodes import format_duration, parse_user_timecode
+from bot.timecodes import format_duration
 from cogs._common import language_autocomplete
 
 Interaction = discord.Interaction[Any]
@@ -31,10 +30,6 @@ ENGINE_CHOICES = [
     app_commands.Choice(name="gemini-transcribe (speech model)", value=Engine.SPEECH.value),
     app_commands.Choice(name="the bot's default", value=BOT_DEFAULT),
 ]
-
-
-class AdminStore(SettingsReader, SettingsWriter, AuditLog, Vocabulary, Protocol):
-    """Reading and changing settings and vocabularies, and auditing the changes."""
 
 
 def describe_settings(settings: GuildSettings) -> str:
@@ -80,7 +75,7 @@ class SettingsCommands(commands.Cog):
     """The settings subcommands of :class:`cogs.admin.AdminCommands` (a mixin: a Cog so
     discord.py types its commands; only the joined group is ever loaded)."""
 
-    _storage: AdminStore
+    _admin: ServerAdmin
 
     @app_commands.command(name="settings", description="Show or change this server's settings")
     @app_commands.describe(
@@ -88,7 +83,7 @@ class SettingsCommands(commands.Cog):
         output="What automatic replies contain",
         translate_to="Language for translations and summaries",
         reply_style="Reply in a thread on the note, or as a reply",
-        max_duration="Longest note to process (MM:SS, H:MM:SS or seconds)",
+        max_duration="Longest note to process (MM:SS, H:MM:SS or seconds; 'default': the bot's)",
         quiet="Quiet mode: no reactions or progress messages",
         links="Accept YouTube video links (they cost more than voice notes)",
         engine="How transcripts are made",
@@ -113,46 +108,28 @@ class SettingsCommands(commands.Cog):
     ) -> None:
         """Show the settings, after applying any option given."""
         assert interaction.guild_id is not None
-        changes: dict[str, Any] = {
-            "auto_mode": AutoMode(auto) if auto else None,
-            "output_mode": OutputMode(output) if output else None,
+        entered = {
+            "auto": auto,
+            "output": output,
             "translate_to": translate_to,
-            "reply_style": ReplyStyle(reply_style) if reply_style else None,
-            "max_duration_s": _duration(max_duration),
+            "reply_style": reply_style,
+            "max_duration": max_duration,
             "quiet": quiet,
-            "links_enabled": links,
+            "links": links,
+            "engine": engine,
             "word_timestamps": word_timestamps,
         }
-        changes = {key: value for key, value in changes.items() if value is not None}
-        if engine is not None:  # "default" clears the server's own choice
-            changes["transcribe_engine"] = None if engine == BOT_DEFAULT else Engine(engine)
-        current = await self._apply_settings(interaction, changes)
+        current = await self._admin.update(interaction.guild_id, interaction.user.id, entered)
         await interaction.response.send_message(
             describe_settings(current),
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
-    async def _apply_settings(
-        self, interaction: Interaction, changes: dict[str, Any]
-    ) -> GuildSettings:
-        """Store and audit ``changes``; the server's settings after them."""
-        assert interaction.guild_id is not None
-        if not changes:
-            return await self._storage.guild_settings(interaction.guild_id)
-        current = await self._storage.update_guild_settings(interaction.guild_id, **changes)
-        await self._storage.audit(
-            interaction.guild_id,
-            interaction.user.id,
-            "settings.update",
-            {k: str(v) for k, v in changes.items()},
-        )
-        return current
-
     @app_commands.command(name="channel", description="Override auto-transcription in a channel")
     @app_commands.describe(channel="The channel (default: this one)", auto="'inherit' to clear")
     @app_commands.choices(
-        auto=[*AUTO_CHOICES, app_commands.Choice(name="inherit server setting", value="inherit")]
+        auto=[*AUTO_CHOICES, app_commands.Choice(name="inherit server setting", value=INHERIT)]
     )
     async def channel(
         self,
@@ -164,13 +141,8 @@ class SettingsCommands(commands.Cog):
         assert interaction.guild_id is not None
         channel_id = channel.id if channel else interaction.channel_id
         assert channel_id is not None
-        mode = None if auto == "inherit" else AutoMode(auto)
-        await self._storage.set_channel_auto_mode(interaction.guild_id, channel_id, mode)
-        await self._storage.audit(
-            interaction.guild_id,
-            interaction.user.id,
-            "channel.auto_mode",
-            {"channel_id": channel_id, "mode": auto},
+        mode = await self._admin.set_channel_mode(
+            interaction.guild_id, interaction.user.id, channel_id, auto
         )
         shown = mode.value if mode else "the server setting"
         await interaction.response.send_message(
@@ -186,16 +158,8 @@ class SettingsCommands(commands.Cog):
     ) -> None:
         """Add or remove a quota-exempt role (members still count toward the server's quota)."""
         assert interaction.guild_id is not None
-        current = (await self._storage.guild_settings(interaction.guild_id)).exempt_role_ids
-        roles = [r for r in current if r != role.id] if remove else [*current, role.id]
-        updated = await self._storage.update_guild_settings(
-            interaction.guild_id, exempt_role_ids=roles
-        )
-        await self._storage.audit(
-            interaction.guild_id,
-            interaction.user.id,
-            "settings.exempt_role",
-            {"role_id": role.id, "exempt": not remove},
+        updated = await self._admin.set_exempt_role(
+            interaction.guild_id, interaction.user.id, role.id, exempt=not remove
         )
         await interaction.response.send_message(
             f"Quota-exempt roles: {describe_roles(updated.exempt_role_ids)}\n"
@@ -204,12 +168,3 @@ class SettingsCommands(commands.Cog):
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
-
-
-def _duration(text: str | None) -> float | None:
-    if text is None:
-        return None
-    seconds = parse_user_timecode(text, field="max_duration")
-    if seconds < 1:
-        raise InvalidOptions("The maximum duration must be at least one second.")
-    return seconds

@@ -9,21 +9,17 @@ vocabulary too. They cost a few tokens per request (counted like the rest).
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.admin import ServerAdmin, split_terms
 from bot.options import MAX_CONTEXT_CHARS, MAX_TERM_CHARS, MAX_VOCABULARY_TERMS
-from bot.storage.ports import AuditLog, SettingsReader, SettingsWriter, Vocabulary
 
 Interaction = discord.Interaction[Any]
 _SHOWN = 1800  # a list longer than this is cut short in the reply
-
-
-class VocabularyStore(Vocabulary, SettingsReader, SettingsWriter, AuditLog, Protocol):
-    """Terms, the server context setting, and the audit log."""
 
 
 def describe_terms(terms: tuple[str, ...]) -> str:
@@ -36,11 +32,6 @@ def describe_terms(terms: tuple[str, ...]) -> str:
     return f"**Vocabulary** ({len(terms)}/{MAX_VOCABULARY_TERMS}): {shown}"
 
 
-def split_terms(text: str) -> list[str]:
-    """Comma- or semicolon-separated terms (a term itself may hold spaces)."""
-    return [part for part in text.replace(";", ",").split(",") if part.strip()]
-
-
 async def _reply(interaction: Interaction, text: str) -> None:
     await interaction.response.send_message(
         text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
@@ -50,7 +41,7 @@ async def _reply(interaction: Interaction, text: str) -> None:
 class VocabularyCommands(commands.Cog):
     """The vocabulary and context subcommands of :class:`cogs.admin.AdminCommands`."""
 
-    _storage: VocabularyStore
+    _admin: ServerAdmin
 
     vocabulary = app_commands.Group(
         name="vocabulary", description="Names and terms Gemini should spell right here"
@@ -63,12 +54,8 @@ class VocabularyCommands(commands.Cog):
     ) -> None:
         """Add terms to the server's vocabulary."""
         assert interaction.guild_id is not None
-        change = await self._storage.add_vocabulary(interaction.guild_id, split_terms(terms))
-        await self._storage.audit(
-            interaction.guild_id,
-            interaction.user.id,
-            "vocabulary.add",
-            {"added": len(change.added), "present": len(change.present)},
+        change = await self._admin.add_terms(
+            interaction.guild_id, interaction.user.id, split_terms(terms)
         )
         already = f" ({len(change.present)} were already there)" if change.present else ""
         await _reply(
@@ -82,11 +69,8 @@ class VocabularyCommands(commands.Cog):
     ) -> None:
         """Remove one term."""
         assert interaction.guild_id is not None
-        removed = await self._storage.remove_vocabulary(interaction.guild_id, term)
-        await self._storage.audit(
-            interaction.guild_id, interaction.user.id, "vocabulary.remove", {"removed": removed}
-        )
-        terms = await self._storage.vocabulary(interaction.guild_id)
+        removed = await self._admin.remove_term(interaction.guild_id, interaction.user.id, term)
+        terms = await self._admin.store.vocabulary(interaction.guild_id)
         said = "Removed." if removed else "That term wasn't in the vocabulary."
         await _reply(interaction, f"{said}\n{describe_terms(terms)}")
 
@@ -95,7 +79,7 @@ class VocabularyCommands(commands.Cog):
         """List the terms."""
         assert interaction.guild_id is not None
         await _reply(
-            interaction, describe_terms(await self._storage.vocabulary(interaction.guild_id))
+            interaction, describe_terms(await self._admin.store.vocabulary(interaction.guild_id))
         )
 
     @app_commands.command(name="context", description="Describe this server in a sentence or two")
@@ -112,14 +96,10 @@ class VocabularyCommands(commands.Cog):
         """Show, set or clear the server's description."""
         assert interaction.guild_id is not None
         if clear or text is not None:
-            value = None if clear else text
-            current = await self._storage.update_guild_settings(
-                interaction.guild_id, server_context=value
-            )
-            await self._storage.audit(
-                interaction.guild_id, interaction.user.id, "settings.context", {"set": not clear}
+            current = await self._admin.set_context(
+                interaction.guild_id, interaction.user.id, None if clear else text
             )
         else:
-            current = await self._storage.guild_settings(interaction.guild_id)
+            current = await self._admin.store.guild_settings(interaction.guild_id)
         shown = discord.utils.escape_markdown(current.server_context or "") or "*(none)*"
         await _reply(interaction, f"**About this server**, for Gemini: {shown}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
 from . import errors
 from .models import UploadedFile
@@ -29,6 +29,9 @@ def parse_body(content_type: str, raw: bytes) -> ParsedBody:
     mime, params = _split_header(content_type)
     if mime == "multipart/form-data":
         return _parse_multipart(raw, params.get("boundary", ""))
+    if mime == "application/x-www-form-urlencoded":  # OAuth2's token endpoint
+        pairs = parse_qs(raw.decode(errors="replace"), keep_blank_values=True)
+        return ParsedBody(form={key: values[0] for key, values in pairs.items()})
     if not raw:
         return ParsedBody()
     try:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from . import permissions as perms
 from .core import Core
 from .models import ChannelType, FakeChannel, FakeGuild, FakeMember, FakeRole, FakeUser
-from .payloads import channel_payload, member_payload, role_payload, thread_payload
+from .payloads import channel_payload, member_payload, role_payload, thread_payload, user_payload
 
 
 class WorldBuilding:
@@ -100,6 +100,20 @@ class WorldBuilding:
         data = member_payload(member) | {"guild_id": str(guild.id)}
         self._core.queue_event("GUILD_MEMBER_ADD", data, guild.id)
         return member
+
+    def set_member_roles(self, guild: FakeGuild, user: FakeUser, roles: Iterable[FakeRole]) -> None:
+        """Replace a member's roles (Modify Guild Member); GUILD_MEMBER_UPDATE reaches only
+        sessions with the Guild Members intent."""
+        member = guild.members[user.id]
+        member.roles = [role.id for role in roles]
+        data = member_payload(member) | {"guild_id": str(guild.id)}
+        self._core.queue_event("GUILD_MEMBER_UPDATE", data, guild.id)
+
+    def remove_member(self, guild: FakeGuild, user: FakeUser) -> None:
+        """``user`` leaves the server (GUILD_MEMBER_REMOVE, Guild Members intent only)."""
+        del guild.members[user.id]
+        data = {"guild_id": str(guild.id), "user": user_payload(user)}
+        self._core.queue_event("GUILD_MEMBER_REMOVE", data, guild.id)
 
     def add_text_channel(
         self,

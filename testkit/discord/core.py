@@ -11,6 +11,7 @@ from .intents import Intent
 from .interactions import FakeInteraction
 from .messages import MessageStore
 from .models import JSON, FakeChannel, FakeGuild, FakeUser, StoredMessage
+from .oauth import OAuth
 from .payloads import client_user_payload, guild_create_payload, member_payload, user_payload
 from .ratelimits import RateLimits
 from .world import World
@@ -51,6 +52,8 @@ class Core:
         self.rest = RestApi(token, self.clock, rate_limits)
         self.commands = CommandRegistry(self.ids, self.application_id)
         self.interactions: dict[int, FakeInteraction] = {}
+        self.oauth = OAuth(self.application_id, self.clock, self.world)
+        self.rest.bearer_grant = self.oauth.grant_for
         self.base_url = ""
         self._pending: list[tuple[str, JSON, int | None]] = []
 

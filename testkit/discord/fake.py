@@ -24,6 +24,7 @@ from .models import (
     RecordedRequest,
     StoredMessage,
 )
+from .oauth import OAuth
 from .ratelimits import RateLimits
 from .rest_channels import ChannelRoutes
 from .rest_commands import CommandRoutes
@@ -78,8 +79,10 @@ class FakeDiscord(WorldBuilding, ScenarioActions, FailureScenarios):
         core.rest.add_routes(app)
         core.gateway.add_routes(app)
         core.cdn.add_routes(app)
+        app.router.add_get("/oauth2/authorize", core.oauth.authorize)
         for routes in (CoreRoutes, MessageRoutes, ChannelRoutes, CommandRoutes, InteractionRoutes):
             routes(core).register(core.rest.router)
+        core.oauth.register(core.rest.router)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -107,6 +110,17 @@ class FakeDiscord(WorldBuilding, ScenarioActions, FailureScenarios):
         await self.close()
 
     # ----- identity and URLs --------------------------------------------------------------------
+    @property
+    def oauth(self) -> OAuth:
+        """OAuth2 for dashboards: ``sign_in(user)``, ``redirect_uris``, ``client_secret``,
+        ``expire_tokens()`` (see :mod:`testkit.discord.oauth`)."""
+        return self._core.oauth
+
+    @property
+    def authorize_url(self) -> str:
+        """Where a browser starts Discord's OAuth2 login (``/oauth2/authorize``)."""
+        return f"{self._core.base_url}/oauth2/authorize"
+
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT``."""

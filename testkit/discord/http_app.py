@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +44,8 @@ class RequestContext:
     params: dict[str, str]
     query: dict[str, str]
     body: ParsedBody
+    headers: Mapping[str, str] = field(default_factory=dict)
+    grant: Any = None  # the OAuth2 grant of a Bearer token, on routes that accept one
 
     def snowflake(self, name: str) -> int:
         """A path parameter as a snowflake (400 50035 NUMBER_TYPE_COERCE if it is not one)."""
@@ -83,6 +85,7 @@ class Route:
     auth: bool
     bucket: str = ""
     global_limit: bool = True  # interaction endpoints are exempt from the global limit
+    bearer: bool = False  # also (or only) an OAuth2 user's "Bearer" token
     regex: re.Pattern[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -140,10 +143,12 @@ class Router:
         auth: bool = True,
         bucket: str = "",
         global_limit: bool = True,
+        bearer: bool = False,
     ) -> None:
         """Register a handler for ``method template`` (``bucket``: a rate-limit bucket
-        shared with other routes; ``global_limit=False`` for interaction endpoints)."""
-        self.routes.append(Route(method, template, handler, auth, bucket, global_limit))
+        shared with other routes; ``global_limit=False`` for interaction endpoints;
+        ``bearer``: an OAuth2 access token is accepted too)."""
+        self.routes.append(Route(method, template, handler, auth, bucket, global_limit, bearer))
 
     def resolve(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
         """The route and path parameters, or a 404/405 ``DiscordError``."""
@@ -180,6 +185,7 @@ class RestApi:
         self.fail_rules: list[FailRule] = []
         self.limiter = RateLimiter(limits, clock)
         self.rejections = RejectionLog(limits, clock)
+        self.bearer_grant: Callable[[str], Any] | None = None  # set by the fake's OAuth2
 
     def add_routes(self, app: web.Application) -> None:
         """Mount the dispatcher under ``/api/v10``."""
@@ -232,15 +238,26 @@ class RestApi:
             record.injected, record.scope = verdict.held, verdict.scope
             return Reply(verdict.body, 429), verdict.headers
         try:
-            if route.auth and request.headers.get("Authorization") != f"Bot {self.token}":
-                raise errors.unauthorized()
+            grant = self._authenticate(route, request.headers.get("Authorization", ""))
             body = parse_body(request.headers.get("Content-Type", ""), raw)
             record.json, record.files = body.json, body.files
-            ctx = RequestContext(request.method, record.path, params, dict(request.query), body)
+            query = dict(request.query)
+            ctx = RequestContext(
+                request.method, record.path, params, query, body, request.headers, grant
+            )
             reply = await route.handler(ctx)
         except DiscordError as exc:
             reply = Reply(exc.body(), exc.status)
         return reply, verdict.headers
+
+    def _authenticate(self, route: Route, header: str) -> Any:
+        """The OAuth2 grant of a Bearer token (where accepted), else the bot token's check;
+        401 without valid credentials."""
+        if route.bearer and header.startswith("Bearer ") and self.bearer_grant is not None:
+            return self.bearer_grant(header.removeprefix("Bearer "))
+        if route.auth and header != f"Bot {self.token}":
+            raise errors.unauthorized()
+        return None
 
     def _resolve(self, record: RecordedRequest) -> tuple[Route, dict[str, str]]:
         try:

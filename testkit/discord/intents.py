@@ -45,7 +45,11 @@ _EVENT_INTENTS: dict[str, tuple[int | None, int | None]] = {
     "THREAD_DELETE": (Intent.GUILDS, None),
     "GUILD_CREATE": (Intent.GUILDS, None),
     "GUILD_DELETE": (Intent.GUILDS, None),
+    # GUILD_MEMBERS is privileged (topics/gateway#list-of-intents): without it a bot hears
+    # of no member joining, changing roles or leaving, and must ask (Get Guild Member).
     "GUILD_MEMBER_ADD": (Intent.GUILD_MEMBERS, None),
+    "GUILD_MEMBER_UPDATE": (Intent.GUILD_MEMBERS, None),
+    "GUILD_MEMBER_REMOVE": (Intent.GUILD_MEMBERS, None),
 }
 
 _CONTENT_FIELDS = ("content", "embeds", "attachments", "components")

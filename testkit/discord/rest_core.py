@@ -16,7 +16,7 @@ class CoreRoutes:
 
     def register(self, router: Router) -> None:
         """Add the routes."""
-        router.add("GET", "/users/@me", self.me)
+        router.add("GET", "/users/@me", self.me, bearer=True)
         router.add("GET", "/users/{user_id}", self.user)
         router.add("GET", "/guilds/{guild_id}/members/{user_id}", self.member)
         router.add("GET", "/oauth2/applications/@me", self.application)
@@ -25,7 +25,9 @@ class CoreRoutes:
         router.add("GET", "/gateway/bot", self.gateway_bot)
 
     async def me(self, ctx: RequestContext) -> Reply:
-        """The bot's own user."""
+        """The bot's own user; with an OAuth2 Bearer token, that token's user."""
+        if ctx.grant is not None:
+            return Reply(self.core.oauth.me(ctx))
         return Reply(client_user_payload(self.core.bot_user))
 
     async def user(self, ctx: RequestContext) -> Reply:

@@ -53,7 +53,15 @@ async def _answered_note(harness: Harness, data: bytes, words: str) -> StoredMes
     harness.gemini.enqueue(Reply.json(transcript_reply(words)))
     note = await harness.post_note(data)
     await harness.discord.wait_for(lambda: harness.discord.reactions_on(note).get("✅"))
+    # The job is recorded done just after its ✅: wait for that too, or a test that moves
+    # the clock past the lease would see a running job to resume.
+    storage = harness.bot.core.storage
+    await wait_for_async(lambda: _all_finished(storage), what="the job recorded done")
     return note
+
+
+async def _all_finished(storage: Storage) -> bool:
+    return not await storage.unfinished_jobs()
 
 
 async def test_a_bulk_deletion_erases_every_voice_note_in_it(

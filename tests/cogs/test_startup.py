@@ -122,3 +122,59 @@ async def test_an_unreachable_database_is_one_line_without_its_password(
     assert "Traceback" not in text
     (line,) = [line for line in text.splitlines() if line.startswith("error: ")]
     assert line.startswith("error: I couldn't open the database at postgresql+asyncpg://alice:***@")
+
+
+async def test_a_half_configured_dashboard_is_one_line_and_exit_code_2(
+    fakes: tuple[FakeDiscord, FakeGemini], tmp_path: Path
+) -> None:
+    discord, gemini = fakes
+    env = bot_environment(
+        discord,
+        gemini,
+        tmp_path / "data",
+        dashboard_port="0",
+        dashboard_url="https://notes.example.org",
+        dashboard_secret_key="k" * 40,
+    )
+    bot = await start(env, tmp_path)
+    try:
+        assert await bot.wait(timeout=20) == 2
+    finally:
+        await bot.ensure_stopped()
+    text = bot.log_path.read_text()
+    expected = (
+        "error: The dashboard needs DISCORD_CLIENT_ID, DISCORD_CLIENT_SECRET (see the README)."
+    )
+    assert expected in text.splitlines()
+    assert "k" * 40 not in text
+    assert "Traceback" not in text
+
+
+async def test_a_dashboard_port_in_use_is_one_line_and_exit_code_2(
+    fakes: tuple[FakeDiscord, FakeGemini], tmp_path: Path
+) -> None:
+    discord, gemini = fakes
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = bot_environment(
+            discord,
+            gemini,
+            tmp_path / "data",
+            dashboard_port=str(port),
+            dashboard_url=f"http://127.0.0.1:{port}",
+            discord_client_id=str(discord.application_id),
+            discord_client_secret=discord.oauth.client_secret,
+            dashboard_secret_key="k" * 40,
+        )
+        bot = await start(env, tmp_path)
+        try:
+            assert await bot.wait(timeout=30) == 2
+        finally:
+            await bot.ensure_stopped()
+    lines = bot.log_path.read_text().splitlines()
+    assert any(
+        line.startswith(f"error: The dashboard cannot listen on 127.0.0.1:{port}") for line in lines
+    )
+    assert discord.oauth.client_secret not in "\n".join(lines)
