@@ -13,7 +13,10 @@ from pydantic import SecretStr
 from bot.gemini import GeminiService, RateLimiter, RetryPolicy, build_genai_client
 from bot.settings import Settings
 from testkit.gemini import FakeGemini
+from tests.helpers import loop_teardown
 from tests.helpers.clocks import FakeClock, SleepRecorder
+
+loop_teardown.install()
 
 pytest_plugins = [
     "tests.helpers.fakes",
