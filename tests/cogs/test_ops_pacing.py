@@ -17,7 +17,13 @@ from multidict import CIMultiDict
 from yarl import URL
 
 from bot.metrics import Metrics
-from cogs.ops import GLOBAL_PER_SECOND, SendPacer, discord_trace, global_share
+from cogs.ops import (
+    ARRIVAL_JITTER_S,
+    GLOBAL_PER_SECOND,
+    SendPacer,
+    discord_trace,
+    global_share,
+)
 
 
 def test_each_process_takes_its_shards_share_of_the_global_limit() -> None:
@@ -128,7 +134,8 @@ async def test_requests_count_when_sent_so_late_ones_never_crowd_the_next_second
     """Discord counts arrivals: a second's worth of requests started together but sent late
     (waiting for connections, a busy loop) must not share a second with the next ones."""
     clock = PacingClock()
-    trace = discord_trace(Metrics(), pacer=SendPacer(3, clock=clock, sleep=clock.sleep))
+    pacer = SendPacer(3, window_s=1.0, clock=clock, sleep=clock.sleep)
+    trace = discord_trace(Metrics(), pacer=pacer)
     first = [TracedRequest(trace) for _ in range(3)]
     for request in first:
         await request.start()
@@ -139,6 +146,17 @@ async def test_requests_count_when_sent_so_late_ones_never_crowd_the_next_second
     late = TracedRequest(trace)
     await late.start()
     assert clock.now == pytest.approx(1.75)  # not before the three sent at 0.75 leave
+
+
+async def test_a_sent_request_holds_its_place_a_second_and_the_arrival_jitter() -> None:
+    """Requests sent evenly can arrive bunched: each counts for a second plus the jitter."""
+    clock = PacingClock()
+    trace = discord_trace(Metrics(), pacer=SendPacer(1, clock=clock, sleep=clock.sleep))
+    first = TracedRequest(trace)
+    await first.start()
+    await first.headers_sent()
+    await TracedRequest(trace).start()
+    assert clock.now == pytest.approx(1.0 + ARRIVAL_JITTER_S)
 
 
 async def test_a_request_waits_while_every_place_is_on_its_way_out_or_failed() -> None:
