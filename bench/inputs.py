@@ -31,6 +31,19 @@ class Inputs:
             run_ffmpeg_sync(*loop, "-t", f"{seconds:g}", "-c", "copy", str(path))
         return path
 
+    def mp3(self, seconds: float) -> Path:
+        """A 128 kb/s stereo MP3 of ``seconds`` (a podcast: the bot must transcode it), one
+        minute encoded and then looped with stream copies."""
+        path = self.cache / f"speech-{seconds:g}s.mp3"
+        if not path.exists():
+            minute = self.cache / "speech-60s.mp3"
+            if not minute.exists():
+                mp3 = ("-c:a", "libmp3lame", "-b:a", "128k", "-ac", "2", "-ar", "44100")
+                run_ffmpeg_sync("-i", str(self.note(60.0)), *mp3, str(minute))
+            loop = ("-stream_loop", "-1", "-i", str(minute))
+            run_ffmpeg_sync(*loop, "-t", f"{seconds:g}", "-c", "copy", str(path))
+        return path
+
     def distinct(self, seconds: float, count: int) -> list[bytes]:
         """``count`` notes of the same sound with different bytes (Ogg serial numbers):
         each is its own audio, never a cached result of another."""

@@ -22,7 +22,16 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
-from bench.figures import burst, economy, long_files, memory, overhead, restart, scale_out
+from bench.figures import (
+    burst,
+    economy,
+    long_files,
+    memory,
+    overhead,
+    restart,
+    scale_out,
+    transcode,
+)
 from bench.inputs import Inputs
 from bench.sizes import FULL, SMOKE, Sizes
 from bench.table import Row, all_passed, render
@@ -36,6 +45,7 @@ FIGURES: dict[str, Figure] = {
     "restart": restart.run,
     "economy": economy.run,
     "long-files": long_files.run,
+    "transcode": transcode.run,
 }
 
 

@@ -26,6 +26,7 @@ class Sizes:
     economy_long_s: float  # a long file and a summary, reported per audio minute
     long_file_s: float  # the long-file figure (100 minutes)
     long_chunk_s: float
+    transcode_s: float  # the MP3 the transcode figure prepares (2 h)
 
 
 FULL = Sizes(
@@ -46,6 +47,7 @@ FULL = Sizes(
     economy_long_s=1500.0,
     long_file_s=6000.0,
     long_chunk_s=600.0,
+    transcode_s=7200.0,
 )
 SMOKE = Sizes(
     smoke=True,
@@ -65,4 +67,5 @@ SMOKE = Sizes(
     economy_long_s=90.0,
     long_file_s=150.0,
     long_chunk_s=60.0,
+    transcode_s=120.0,
 )

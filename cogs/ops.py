@@ -7,7 +7,16 @@
   no token. discord.py only reacts to a global 429 after the fact, and every such 429 is an
   invalid request; a burst of notes (a reaction, a thread and a reply each) would meet it.
   The limit is the bot's, across processes: each process takes the share of it that its
-  shards are of all shards (``SHARD_IDS`` of ``SHARD_COUNT``).
+  shards are of all shards (``SHARD_IDS`` of ``SHARD_COUNT``). Discord counts a request when
+  it arrives, so :class:`SendPacer` counts each one when its headers are written, not when it
+  starts: a burst's requests all start at once, then wait for connections and for the event
+  loop, and a second's worth of them started together can be sent late, in the next second,
+  beside that second's own (the first benchmark's burst met the global limit so). And
+  between a send and its arrival lies the network's jitter: requests sent evenly can arrive
+  bunched. So a sent request holds its place for a second plus ``ARRIVAL_JITTER_S``: as long
+  as no request takes longer than that margin more than another to arrive, no second of
+  arrivals holds more than the pace (45, with room to 50 besides). The price is a pace of
+  45 per 1.25 s (36 a second) once it binds, which a voice-note bot seldom meets.
   After each answer it counts 429s by their ``X-RateLimit-Scope`` and the answers Discord
   counts toward its ban on invalid requests: 401, 403 and 429, except 429s of the
   ``shared`` scope ("Invalid Request Limit").
@@ -18,19 +27,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
 from types import SimpleNamespace
 
 import aiohttp
 from discord.ext import commands
 from multidict import CIMultiDictProxy
 
-from bot.gemini import RateLimiter
 from bot.metrics import Metrics
 from bot.ops import CheckResult
 
 # Discord allows 50 per second; the margin covers the jitter between our clock and its.
 GLOBAL_PER_SECOND = 45
+ARRIVAL_JITTER_S = 0.25  # how much later one request may arrive than another sent with it
+_MIN_WAIT_S = 0.001  # a rounded-down wait must still move the clock on
 
 
 def count_discord_answer(metrics: Metrics, status: int, headers: CIMultiDictProxy[str]) -> None:
@@ -51,19 +64,61 @@ def global_share(shard_ids: tuple[int, ...], shard_count: int | None) -> float:
     return len(shard_ids) / shard_count
 
 
-def discord_trace(metrics: Metrics, *, share: float = 1.0) -> aiohttp.TraceConfig:
-    """A trace config pacing the bot-token requests under ``share`` of the global limit and
-    counting the API's answers into ``metrics`` (CDN downloads and the gateway's upgrade are
-    not API requests and are left out)."""
-    pace = RateLimiter(max(1, int(GLOBAL_PER_SECOND * share)), window_s=1.0)
+class SendPacer:
+    """At most ``limit`` requests sent in any sliding ``window_s``, each counted from when it
+    is sent (:meth:`sent`); a reserved request not yet sent holds its place meanwhile."""
 
-    async def on_request_start(
-        _session: aiohttp.ClientSession,
-        _context: SimpleNamespace,
-        params: aiohttp.TraceRequestStartParams,
+    def __init__(
+        self,
+        limit: int,
+        *,
+        window_s: float = 1.0 + ARRIVAL_JITTER_S,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        if params.headers.get("Authorization", "").startswith("Bot "):
-            await pace.acquire()
+        self._limit = limit
+        self._window_s = window_s
+        self._clock = clock
+        self._sleep = sleep
+        self._sent: deque[float] = deque()
+        self._pending = 0
+        self._changed = asyncio.Event()
+        self._lock = asyncio.Lock()
+
+    async def reserve(self) -> None:
+        """Wait for a place; the caller then calls :meth:`sent` or :meth:`released`."""
+        async with self._lock:
+            while True:
+                now = self._clock()
+                while self._sent and now - self._sent[0] >= self._window_s:
+                    self._sent.popleft()
+                if len(self._sent) + self._pending < self._limit:
+                    self._pending += 1
+                    return
+                if self._sent:
+                    await self._sleep(max(_MIN_WAIT_S, self._window_s - (now - self._sent[0])))
+                else:  # every place is a request still on its way out
+                    self._changed.clear()
+                    await self._changed.wait()
+
+    def sent(self) -> None:
+        """A reserved request was sent now."""
+        self._pending -= 1
+        self._sent.append(self._clock())
+        self._changed.set()
+
+    def released(self) -> None:
+        """A reserved request failed before it was sent."""
+        self._pending -= 1
+        self._changed.set()
+
+
+def discord_trace(
+    metrics: Metrics, *, share: float = 1.0, pacer: SendPacer | None = None
+) -> aiohttp.TraceConfig:
+    """A trace config pacing the bot-token requests under ``share`` of the global limit (or
+    with ``pacer``) and counting the API's answers into ``metrics`` (CDN downloads and the
+    gateway's upgrade are not API requests and are left out)."""
 
     async def on_request_end(
         _session: aiohttp.ClientSession,
@@ -74,9 +129,45 @@ def discord_trace(metrics: Metrics, *, share: float = 1.0) -> aiohttp.TraceConfi
             count_discord_answer(metrics, params.response.status, params.response.headers)
 
     trace = aiohttp.TraceConfig()
-    trace.on_request_start.append(on_request_start)
+    _pace(trace, pacer or SendPacer(max(1, int(GLOBAL_PER_SECOND * share))))
     trace.on_request_end.append(on_request_end)
     return trace
+
+
+def _pace(trace: aiohttp.TraceConfig, pace: SendPacer) -> None:
+    """Each bot-token request reserves its place in ``pace`` before it starts, and counts
+    once its headers are sent (or gives the place back if it fails before)."""
+
+    async def on_request_start(
+        _session: aiohttp.ClientSession,
+        context: SimpleNamespace,
+        params: aiohttp.TraceRequestStartParams,
+    ) -> None:
+        if params.headers.get("Authorization", "").startswith("Bot "):
+            await pace.reserve()
+            context.paced = True
+
+    def settle(context: SimpleNamespace, *, sent: bool) -> None:
+        if getattr(context, "paced", False):
+            context.paced = False
+            if sent:
+                pace.sent()
+            else:
+                pace.released()
+
+    async def on_request_headers_sent(
+        _session: aiohttp.ClientSession, context: SimpleNamespace, _params: object
+    ) -> None:
+        settle(context, sent=True)
+
+    async def on_request_exception(
+        _session: aiohttp.ClientSession, context: SimpleNamespace, _params: object
+    ) -> None:
+        settle(context, sent=False)
+
+    trace.on_request_start.append(on_request_start)
+    trace.on_request_headers_sent.append(on_request_headers_sent)
+    trace.on_request_exception.append(on_request_exception)
 
 
 class ShardMonitor(commands.Cog):

@@ -14,6 +14,7 @@ from bench.sizes import Sizes
 from bench.table import Row, judged
 from bench.world import BenchWorld, RunningBot, Samples, open_world
 from testkit.discord import StoredMessage
+from testkit.discord.rejections import describe
 
 NOTE_S = 30.0
 LAG = "voicenotes_event_loop_lag_seconds"
@@ -75,6 +76,7 @@ async def measure_burst(
         **discord_bounds(world.discord, since),
     }
     p99, samples = lag_quantile(before, after, 0.99)
+    report_refusals(world, since)
     return BurstResult(
         len(notes),
         span,
@@ -84,6 +86,15 @@ async def measure_burst(
         world.discord.invalid_request_count - invalid,
         world.answered_once(posted),
     )
+
+
+def report_refusals(world: BenchWorld, since: float) -> None:
+    """Print each request the fake Discord refused since ``since`` (its clock): the run's
+    scratch directory, and the bots' logs, are gone once the figure ends."""
+    for record in world.discord.rejected_requests:
+        if record.at >= since:
+            scope = f" scope={record.scope}" if record.scope else ""
+            print(f"[bench] refused at {record.at - since:.3f} s: {describe(record)}{scope}")
 
 
 def burst_rows(result: BurstResult, title: str, *, judge: bool) -> list[Row]:

@@ -35,16 +35,24 @@ from bot.jobs._ports import (
     SourceGone,
     WorkerLoad,
 )
-from bot.jobs._ratelimit import RATE_WINDOW_S, SharedRateLimiter, gemini_bucket
+from bot.jobs._ratelimit import (
+    ARRIVAL_MARGIN_S,
+    RATE_WINDOW_S,
+    SLOT_HOLD_S,
+    SharedRateLimiter,
+    gemini_bucket,
+)
 from bot.jobs._runner import JobRunner, RunnerConfig
 from bot.jobs._spend import SERVER_USER_ID
 from bot.jobs._translations import Translations, TranslationStore
 
 __all__ = [
+    "ARRIVAL_MARGIN_S",
     "OPTED_OUT_MESSAGE",
     "RATE_WINDOW_S",
     "REPORT_DAYS",
     "SERVER_USER_ID",
+    "SLOT_HOLD_S",
     "Consent",
     "ConsentStore",
     "HearingDefaults",

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.gemini import GeminiService
-from bot.jobs import RATE_WINDOW_S, Policy, gemini_bucket
+from bot.jobs import SLOT_HOLD_S, Policy, gemini_bucket
 from bot.storage import Clock, GuildJobCounts, RateWindow
 from bot.storage.ports import GeminiPauses, JobStats, RateSlots
 
@@ -70,7 +70,7 @@ class GuildStatusReader:
             quota_minutes=self._policy.limits.guild_minutes,
             resets=self._policy.reset_text(),
             paused_until=await self._store.gemini_paused_until(model),
-            rate=await self._store.rate_window(gemini_bucket(model), window_s=RATE_WINDOW_S),
+            rate=await self._store.rate_window(gemini_bucket(model), window_s=SLOT_HOLD_S),
             per_minute=self._gemini.limiter.per_minute,
             rate_limited_at=recent,
             now=now,

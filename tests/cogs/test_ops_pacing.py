@@ -10,11 +10,20 @@ import time
 from collections.abc import AsyncIterator
 
 import aiohttp
+import pytest
 import pytest_asyncio
 from aiohttp import web
+from multidict import CIMultiDict
+from yarl import URL
 
 from bot.metrics import Metrics
-from cogs.ops import GLOBAL_PER_SECOND, discord_trace, global_share
+from cogs.ops import (
+    ARRIVAL_JITTER_S,
+    GLOBAL_PER_SECOND,
+    SendPacer,
+    discord_trace,
+    global_share,
+)
 
 
 def test_each_process_takes_its_shards_share_of_the_global_limit() -> None:
@@ -76,3 +85,89 @@ async def test_bot_requests_stay_within_the_share_and_others_are_not_paced(
         seen.clear()
         await asyncio.gather(*(get(f"/cdn/{i}", {}) for i in range(2 * share)))
         assert most_within([at for at, _ in seen], 0.75) == 2 * share
+
+
+class PacingClock:
+    """A monotonic clock the test moves, and a sleep that moves it."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+class TracedRequest:
+    """One request as aiohttp reports it to a trace config (its public signals)."""
+
+    def __init__(self, trace: aiohttp.TraceConfig) -> None:
+        self.trace = trace
+        self.context = trace.trace_config_ctx()
+        self.url = URL("http://127.0.0.1/api/v10/channels/1/messages")
+        self.headers = CIMultiDict({"Authorization": "Bot token"})
+
+    async def start(self) -> None:
+        params = aiohttp.TraceRequestStartParams("POST", self.url, self.headers)
+        for callback in self.trace.on_request_start:
+            await callback(SESSION, self.context, params)
+
+    async def headers_sent(self) -> None:
+        params = aiohttp.TraceRequestHeadersSentParams("POST", self.url, self.headers)
+        for callback in self.trace.on_request_headers_sent:
+            await callback(SESSION, self.context, params)
+
+    async def failed(self) -> None:
+        error = aiohttp.ClientConnectionError("refused")
+        params = aiohttp.TraceRequestExceptionParams("POST", self.url, self.headers, error)
+        for callback in self.trace.on_request_exception:
+            await callback(SESSION, self.context, params)
+
+
+SESSION: aiohttp.ClientSession = None  # type: ignore[assignment]  # the callbacks ignore it
+
+
+async def test_requests_count_when_sent_so_late_ones_never_crowd_the_next_second() -> None:
+    """Discord counts arrivals: a second's worth of requests started together but sent late
+    (waiting for connections, a busy loop) must not share a second with the next ones."""
+    clock = PacingClock()
+    pacer = SendPacer(3, window_s=1.0, clock=clock, sleep=clock.sleep)
+    trace = discord_trace(Metrics(), pacer=pacer)
+    first = [TracedRequest(trace) for _ in range(3)]
+    for request in first:
+        await request.start()
+    clock.now = 0.75  # all three go out late
+    for request in first:
+        await request.headers_sent()
+    clock.now = 1.0
+    late = TracedRequest(trace)
+    await late.start()
+    assert clock.now == pytest.approx(1.75)  # not before the three sent at 0.75 leave
+
+
+async def test_a_sent_request_holds_its_place_a_second_and_the_arrival_jitter() -> None:
+    """Requests sent evenly can arrive bunched: each counts for a second plus the jitter."""
+    clock = PacingClock()
+    trace = discord_trace(Metrics(), pacer=SendPacer(1, clock=clock, sleep=clock.sleep))
+    first = TracedRequest(trace)
+    await first.start()
+    await first.headers_sent()
+    await TracedRequest(trace).start()
+    assert clock.now == pytest.approx(1.0 + ARRIVAL_JITTER_S)
+
+
+async def test_a_request_waits_while_every_place_is_on_its_way_out_or_failed() -> None:
+    clock = PacingClock()
+    trace = discord_trace(Metrics(), pacer=SendPacer(2, clock=clock, sleep=clock.sleep))
+    first, second = TracedRequest(trace), TracedRequest(trace)
+    await first.start()
+    await second.start()
+    third = asyncio.create_task(TracedRequest(trace).start())
+    await asyncio.sleep(0)
+    assert not third.done()  # two reserved, none sent yet
+    await first.failed()  # never sent: its place is free again
+    await asyncio.wait_for(third, timeout=5)
+    assert clock.now == 0.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.jobs import SharedRateLimiter, gemini_bucket
+from bot.jobs import ARRIVAL_MARGIN_S, SharedRateLimiter, gemini_bucket
 from bot.storage import Storage
 from tests.helpers.clocks import FakeClock
 
@@ -36,8 +36,9 @@ async def test_two_processes_share_one_limit(storage_url: str, clock: FakeClock)
     finally:
         for store in stores:
             await store.close()
-    # three per sliding minute, whichever process asks: 0, 0, 0, then 60, 60, 60, then 120
-    assert taken == [0.0, 0.0, 0.0, 60.0, 60.0, 60.0, 120.0]
+    # three per sliding minute and margin, whichever process asks
+    hold = 60.0 + ARRIVAL_MARGIN_S
+    assert taken == [0.0, 0.0, 0.0, hold, hold, hold, 2 * hold]
     assert limiters[0].per_minute == 3
 
 
@@ -52,4 +53,22 @@ async def test_waiters_in_one_process_queue_in_order(storage: Storage, clock: Fa
 
     await asyncio.gather(*(ask(index) for index in range(4)))
     assert order == [0, 1, 2, 3]
-    assert sleep.waits == [60.0, 60.0, 60.0]  # only the head of the line asked each time
+    hold = 60.0 + ARRIVAL_MARGIN_S
+    assert sleep.waits == [hold, hold, hold]  # only the head of the line asked each time
+
+
+async def test_requests_arriving_late_never_put_more_than_the_limit_in_a_minute(
+    storage: Storage, clock: FakeClock
+) -> None:
+    """Gemini counts arrivals: a request whose slot was taken early but which arrives late
+    (its upload took the margin) shares no minute with more than the limit of others."""
+    sleep = ClockSleep(clock)
+    limiter = SharedRateLimiter(storage, 2, bucket="b", sleep=sleep)
+    started = clock.now
+    arrivals = []
+    for delay in (ARRIVAL_MARGIN_S, ARRIVAL_MARGIN_S, 0.0, 0.0, ARRIVAL_MARGIN_S, 0.0):
+        await limiter.acquire()
+        arrivals.append((clock.now - started).total_seconds() + delay)
+    arrivals.sort()
+    busiest = max(sum(1 for a in arrivals if t <= a < t + 60.0) for t in arrivals)
+    assert busiest == 2

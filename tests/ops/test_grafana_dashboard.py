@@ -16,7 +16,7 @@ from bot.ops import StoreGauges, store_gauges
 from bot.storage import Storage
 from tests.helpers.clocks import FakeClock
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NAME = re.compile(r"\bvoicenotes_[a-z_]+\b")
 
 
