@@ -76,7 +76,7 @@ class AuditViews:
             more=len(entries) == SHOWN,
             problem=problem,
             member=lambda user_id: self.d.rights.member_name(guild_id, user_id),
-            channel=lambda channel_id: _channel(self.d, guild_id, channel_id),
+            channel=self.d.rights.guild_view(guild_id).channel_label,  # one view per page
         )
 
     async def export(self, request: web.Request) -> web.Response:
@@ -102,10 +102,3 @@ def _zip(files: list[tuple[str, bytes]]) -> bytes:
         for name, data in files:
             archive.writestr(name, data)
     return buffer.getvalue()
-
-
-def _channel(dashboard: Dashboard, guild_id: int, channel_id: int | None) -> str:
-    if channel_id is None:
-        return ""
-    channel = dashboard.rights.guild_view(guild_id).channel(channel_id)
-    return f"#{channel.name}" if channel else str(channel_id)

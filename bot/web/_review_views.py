@@ -83,6 +83,7 @@ class ReviewViews:
         except InvalidOptions as error:
             problem = error.user_message
         base = f"/servers/{guild_id}/review"
+        view = self.d.rights.guild_view(guild_id)
         return self.d.render(
             "review.html",
             status=400 if problem else 200,
@@ -96,10 +97,8 @@ class ReviewViews:
             link=lambda n: page_link(base, fields, n),
             statuses=list(ListStatus),
             categories=list(FlagCategory),
-            channels=[
-                c for c in self.d.rights.guild_view(guild_id).channels if c.id in viewer.visible
-            ],
-            channel_name=self._channel_namer(guild_id),
+            channels=[c for c in view.channels if c.id in viewer.visible],
+            channel_name=view.channel_label,
             duration=format_duration,
         )
 
@@ -125,7 +124,7 @@ class ReviewViews:
             nonce=new_token(),
             jump=card_jump_url(card),
             may_delete=not card.tombstone and viewer.may_delete_in(card.place),
-            channel_name=self._channel_namer(guild_id),
+            channel_name=self.d.rights.guild_view(guild_id).channel_label,
             duration=format_duration,
         )
 
@@ -159,7 +158,7 @@ class ReviewViews:
             guild_id=guild_id,
             rights=rights,
             card=card,
-            channel_name=self._channel_namer(guild_id),
+            channel_name=self.d.rights.guild_view(guild_id).channel_label,
         )
 
     async def act(self, request: web.Request) -> web.Response:
@@ -200,12 +199,3 @@ class ReviewViews:
             return await self.d.actions.transcript(viewer, card_id, audit_as=audit_as)
         except UnknownCard:
             raise web.HTTPNotFound from None
-
-    def _channel_namer(self, guild_id: int) -> Any:
-        view = self.d.rights.guild_view(guild_id)
-
-        def name(channel_id: int | None) -> str:
-            channel = view.channel(channel_id)
-            return f"#{channel.name}" if channel else "a channel I can't see any more"
-
-        return name

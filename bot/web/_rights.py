@@ -70,6 +70,14 @@ class GuildView:
         """One of the server's channels, or None."""
         return next((c for c in self.channels if c.id == channel_id), None)
 
+    def channel_label(self, channel_id: int | None) -> str:
+        """How a page names a channel: ``#name``, or a plain phrase for one the bot no
+        longer sees ("" for none at all)."""
+        if channel_id is None:
+            return ""
+        channel = self.channel(channel_id)
+        return f"#{channel.name}" if channel else "a channel I can't see any more"
+
     def role(self, role_id: int | None) -> Role | None:
         """One of the server's roles, or None."""
         return next((r for r in self.roles if r.id == role_id), None)

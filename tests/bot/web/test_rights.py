@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.review import Viewer
-from bot.web._rights import CachedRights, GuildView, MemberRights, RightsBusy
+from bot.web._rights import CachedRights, Channel, GuildView, MemberRights, RightsBusy
 
 
 class Oracle:
@@ -67,3 +67,10 @@ async def test_past_the_budget_lookups_are_refused_until_the_minute_passes() -> 
     clock.now += 60
     await rights.rights(1, 3)
     assert len(oracle.lookups) == 3
+
+
+def test_a_page_names_channels_from_one_view() -> None:
+    view = GuildView(channels=(Channel(1, "general"),), roles=())
+    assert view.channel_label(1) == "#general"
+    assert view.channel_label(2) == "a channel I can't see any more"
+    assert view.channel_label(None) == ""
