@@ -3,8 +3,9 @@
 * :class:`GeminiService` sends one schema-constrained request and parses the reply into a
   reply model (``_service``), sending audio inline or through the Files API (``_files``).
 * Every SDK detail (the client, its error classes and codes, refusals, usage fields) is in
-  ``_sdk``; retries are one bounded loop (``_retry``); a shared :class:`RateLimiter` paces
-  requests; ``_quota`` knows when a used-up daily quota resets (midnight Pacific).
+  ``_sdk``; the SDK runs on its own event loop in a thread (``_client``); retries are one
+  bounded loop (``_retry``); a shared :class:`RateLimiter` paces requests; ``_quota``
+  knows when a used-up daily quota resets (midnight Pacific).
 * The ``Gemini*`` reply models (``_replies``) are both the JSON schema sent (``_schema``
   flattens them) and the parser; the prompts are plain text in ``_prompts``.
 * :class:`SpeechService` asks the speech model (``_speech``) for words, speakers and word

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from google import genai
-
 from bot.errors import GeminiRejected, GeminiUnavailable
+from bot.gemini._client import GeminiClient
 from bot.gemini._retry import RetryPolicy, Sleep, with_retries
 from bot.gemini._sdk import OVERLOADED
 
@@ -46,7 +45,7 @@ class AudioParts:
 
     def __init__(
         self,
-        client: genai.Client,
+        client: GeminiClient,
         *,
         inline_limit_bytes: int,
         retry: RetryPolicy,
@@ -81,9 +80,7 @@ class AudioParts:
         """Upload through the Files API and wait until the file is ACTIVE."""
 
         async def upload(_attempt: int) -> Any:
-            return await self._client.aio.files.upload(
-                file=str(audio.path), config={"mime_type": audio.mime_type}
-            )
+            return await self._client.upload(str(audio.path), audio.mime_type)
 
         uploaded = await with_retries(upload, self._retry, self._sleep, what="upload")
         name = uploaded.name or ""
@@ -98,7 +95,7 @@ class AudioParts:
         deadline = time.monotonic() + self._timeout_s
         delay = 0.5
         while True:
-            info = await self._client.aio.files.get(name=name)
+            info = await self._client.file(name)
             state = str(getattr(info.state, "value", info.state) or "")
             if state == "ACTIVE" and info.uri:
                 return info.uri
@@ -112,6 +109,6 @@ class AudioParts:
     async def _delete(self, name: str) -> None:
         """Best effort: uploads expire after 48 h anyway."""
         try:
-            await self._client.aio.files.delete(name=name)
+            await self._client.delete(name)
         except Exception as error:
             log.warning("gemini upload delete failed: %s", type(error).__name__)

@@ -20,9 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from google import genai
-
 from bot.errors import GeminiRefused, TruncatedOutput
+from bot.gemini._client import GeminiClient
 from bot.gemini._quota import Clock
 from bot.gemini._ratelimit import RequestLimiter
 from bot.gemini._retry import RetryPolicy, with_retries
@@ -48,7 +47,7 @@ class Sender:
 
     def __init__(
         self,
-        client: genai.Client,
+        client: GeminiClient,
         *,
         limiter: RequestLimiter,
         retry: RetryPolicy,
@@ -149,7 +148,7 @@ class Sender:
         waited = await self._limiter.acquire()
         started = time.monotonic()
         async with asyncio.timeout(timeout_s + 5):
-            result: Interaction = await self.client.aio.interactions.create(
+            result: Interaction = await self.client.create_interaction(
                 **request, store=False, timeout=timeout_s
             )
         log.info(

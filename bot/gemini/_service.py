@@ -25,10 +25,10 @@ from datetime import datetime
 from functools import partial
 from typing import Any, Generic, TypeVar
 
-from google import genai
 from pydantic import BaseModel, ValidationError
 
 from bot.errors import GeminiBadOutput, GeminiRefused, TruncatedOutput, VoiceNoteError, charge
+from bot.gemini._client import GeminiClient
 from bot.gemini._files import AudioInput, AudioParts
 from bot.gemini._prompts import SYSTEM_INSTRUCTION
 from bot.gemini._quota import Clock, utc_clock
@@ -61,11 +61,14 @@ class ModelReply(Generic[T]):
     usage: Usage
 
 
-def build_genai_client(settings: Settings) -> genai.Client:
-    """The SDK client for ``settings`` (fails with ConfigError if the key is missing)."""
+def build_genai_client(settings: Settings) -> GeminiClient:
+    """The SDK client for ``settings``, on its own loop (fails with ConfigError if the key
+    is missing)."""
     key = settings.require_gemini_key().get_secret_value()
-    return new_client(
-        key, base_url=settings.gemini_base_url, timeout_s=settings.gemini_timeout_seconds
+    return GeminiClient(
+        new_client(
+            key, base_url=settings.gemini_base_url, timeout_s=settings.gemini_timeout_seconds
+        )
     )
 
 
@@ -75,7 +78,7 @@ class GeminiService:
 
     def __init__(
         self,
-        client: genai.Client,
+        client: GeminiClient,
         *,
         model: str,
         limiter: RequestLimiter,
@@ -160,7 +163,7 @@ class GeminiService:
 
     async def close(self) -> None:
         """Release the SDK's HTTP connections."""
-        await self._client.aio.aclose()
+        await self._client.close()
 
     async def structured(
         self,
