@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import math
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -22,9 +23,10 @@ from bot.audio._types import CONTAINERS, OPUS_ARGS, AudioChunk, Container, Prepa
 from bot.errors import AudioToolError, InvalidOptions
 from bot.timecodes import format_timecode
 
-SILENCE_FILTER = "silencedetect=noise=-35dB:d=0.3"
-SEARCH_FRACTION = 0.25  # look for a pause in the last quarter of each chunk...
-MAX_SEARCH_S = 30.0  # ...but never more than 30 s before it: each second searched is decoded
+MIN_SILENCE_S = 0.3
+SILENCE_FILTER = f"silencedetect=noise=-35dB:d={MIN_SILENCE_S}"
+SEARCH_FRACTION = 0.25  # each cut's search window is a quarter of a chunk long...
+MAX_SEARCH_S = 30.0  # ...but never more than 30 s: each second searched is decoded
 
 
 @dataclass(frozen=True)
@@ -152,26 +154,63 @@ def _remove_others(pieces: list[_Piece], keep: _Piece) -> None:
             piece.path.unlink(missing_ok=True)  # a prefix copy we don't need: free the disk
 
 
-async def find_silences(
-    path: Path, tools: AudioTools, *, start_s: float, length_s: float
-) -> list[Silence]:
-    """Pauses in ``length_s`` seconds of the first audio stream from ``start_s`` on, found
-    by ffmpeg's silencedetect; only that stretch is decoded (``-ss`` seeks the input)."""
-    args = [
-        *INPUT_GUARDS,
-        *("-ss", f"{start_s:.3f}", "-t", f"{length_s:.3f}"),
-        "-i",
-        file_arg(path.resolve()),
-        *("-map", "0:a:0", "-af", SILENCE_FILTER, "-f", "null", "-"),
+Window = tuple[float, float]
+"""A stretch of audio to search, as (start, end) in seconds from the start of the file."""
+
+WINDOWS_PER_RUN = 16  # each window is an input of its own: bound the open decoders per run
+
+
+async def find_silences_in(
+    path: Path, tools: AudioTools, windows: list[Window]
+) -> list[list[Silence]]:
+    """The pauses in each of ``windows`` of the first audio stream, found by ffmpeg's
+    silencedetect with only those stretches decoded, several windows per ffmpeg run."""
+    found: list[list[Silence]] = []
+    for first in range(0, len(windows), WINDOWS_PER_RUN):
+        found += await _silences_in_one_run(path, tools, windows[first : first + WINDOWS_PER_RUN])
+    return found
+
+
+async def _silences_in_one_run(
+    path: Path, tools: AudioTools, windows: list[Window]
+) -> list[list[Silence]]:
+    """One ffmpeg run: each window is its own input (``-ss`` seeks it, ``-t`` bounds it,
+    so only it is decoded), the concat filter lays them end to end and silencedetect runs
+    once over the result; its times are mapped back window by window."""
+    lengths = [high - low for low, high in windows]
+    source = file_arg(path.resolve())
+    inputs = [
+        arg
+        for low, length in zip((low for low, _ in windows), lengths, strict=True)
+        for arg in ("-ss", f"{low:.3f}", "-t", f"{length:.3f}", "-i", source)
     ]
+    pads = "".join(f"[{index}:a:0]" for index in range(len(windows)))
+    graph = f"{pads}concat=n={len(windows)}:v=0:a=1,{SILENCE_FILTER}"
+    args = [*INPUT_GUARDS, *inputs, "-filter_complex", graph, "-f", "null", "-"]
     run = await run_ffmpeg(
-        tools, args, timeout_s=decode_timeout_s(length_s), keep=lambda line: "silence_" in line
+        tools, args, timeout_s=decode_timeout_s(sum(lengths)), keep=lambda line: "silence_" in line
     )
     if not run.ok:
         raise AudioToolError("Looking for pauses in the audio failed.")
-    # Times are counted from where the decoding started.
-    found = parse_silences(run.matched, length_s)
-    return [Silence(start_s + s.start_s, start_s + s.end_s) for s in found]
+    return _per_window(parse_silences(run.matched, sum(lengths)), windows)
+
+
+def _per_window(joined: list[Silence], windows: list[Window]) -> list[list[Silence]]:
+    """Pauses of the windows laid end to end, back on the file's own clock. A pause that
+    spans the seam of two windows is cut there; a piece shorter than silencedetect's own
+    minimum is dropped, as a search of that window alone would not have reported it."""
+    found: list[list[Silence]] = []
+    seam = 0.0  # where the current window starts in the joined audio
+    for low, high in windows:
+        length = high - low
+        pieces = []
+        for silence in joined:
+            start, end = max(silence.start_s, seam), min(silence.end_s, seam + length)
+            if end - start >= MIN_SILENCE_S:
+                pieces.append(Silence(low + start - seam, low + end - seam))
+        found.append(pieces)
+        seam += length
+    return found
 
 
 def parse_silences(lines: list[str], duration_s: float) -> list[Silence]:
@@ -190,8 +229,24 @@ def parse_silences(lines: list[str], duration_s: float) -> list[Silence]:
     return silences
 
 
-SilencesBetween = Callable[[float, float], Awaitable[list[Silence]]]
-"""The pauses between two times (seconds from the start)."""
+SilencesIn = Callable[[list[Window]], Awaitable[list[list[Silence]]]]
+"""The pauses in each of several windows."""
+
+
+def search_windows(duration_s: float, chunk_s: float) -> list[Window]:
+    """Where to look for each cut, all known before any audio is decoded.
+
+    With ``n`` cuts spaced ``s`` apart, the window of cut ``k`` is ``[k*s, k*s + w]``, so
+    whichever point of its window each cut lands on, no chunk is longer than ``s + w``;
+    ``n`` is the fewest cuts for which ``s + w <= chunk_s``. The windows do not depend on
+    one another, so they can all be decoded in one ffmpeg run.
+    """
+    window = min(chunk_s * SEARCH_FRACTION, MAX_SEARCH_S)
+    if duration_s <= chunk_s:
+        return []
+    cuts = math.ceil((duration_s - chunk_s) / (chunk_s - window))
+    spacing = (duration_s - window) / (cuts + 1)
+    return [(k * spacing, k * spacing + window) for k in range(1, cuts + 1)]
 
 
 def _best_cut(silences: list[Silence], low: float, target: float) -> float:
@@ -208,21 +263,18 @@ def _best_cut(silences: list[Silence], low: float, target: float) -> float:
     return best[1] if best is not None else target
 
 
-async def plan_cuts(
-    duration_s: float, chunk_s: float, silences_between: SilencesBetween
-) -> list[float]:
-    """Cut points so that no chunk is longer than ``chunk_s``, each in the longest pause
-    found in the window just before its boundary (a hard cut at the boundary if none).
-    Only those windows are looked at: one per cut, each counted from the cut before it."""
-    window = min(chunk_s * SEARCH_FRACTION, MAX_SEARCH_S)
-    cuts: list[float] = []
-    position = 0.0
-    while duration_s - position > chunk_s:
-        target = position + chunk_s
-        silences = await silences_between(target - window, target)
-        position = round(_best_cut(silences, target - window, target), 3)
-        cuts.append(position)
-    return cuts
+async def plan_cuts(duration_s: float, chunk_s: float, silences_in: SilencesIn) -> list[float]:
+    """Cut points so that no chunk is longer than ``chunk_s``, each in the longest pause of
+    its :func:`search_windows` window (a hard cut at the window's end if it has none).
+    Only those windows are looked at, all in one request to ``silences_in``."""
+    windows = search_windows(duration_s, chunk_s)
+    if not windows:
+        return []
+    found = await silences_in(windows)
+    return [
+        round(_best_cut(silences, low, high), 3)
+        for (low, high), silences in zip(windows, found, strict=True)
+    ]
 
 
 async def split_at_silences(
@@ -230,18 +282,19 @@ async def split_at_silences(
 ) -> list[AudioChunk]:
     """Chunks of at most ``chunk_s`` seconds, cut inside pauses where possible.
 
-    Only the search window before each planned cut is decoded (a 100-minute file in
-    10-minute chunks decodes 9 windows of two minutes, not 100 minutes); the cut itself is
-    a stream copy. Offsets and durations are the ones ffmpeg reports for what it cut, so
-    they tile the whole file and the caller can turn chunk-relative times into absolute ones.
+    Only the search window of each planned cut is decoded, all windows in one ffmpeg run (a
+    100-minute file in 10-minute chunks decodes 10 windows of 30 s, not 100 minutes); the
+    cut itself is a stream copy. Offsets and durations are the ones ffmpeg reports for what
+    it cut, so they tile the whole file and the caller can turn chunk-relative times into
+    absolute ones.
     """
     if audio.duration_s <= chunk_s:
         return [AudioChunk(audio.path, audio.mime_type, 0.0, audio.duration_s)]
 
-    async def silences_between(low: float, high: float) -> list[Silence]:
-        return await find_silences(audio.path, tools, start_s=low, length_s=high - low)
+    async def silences_in(windows: list[Window]) -> list[list[Silence]]:
+        return await find_silences_in(audio.path, tools, windows)
 
-    cuts = await plan_cuts(audio.duration_s, chunk_s, silences_between)
+    cuts = await plan_cuts(audio.duration_s, chunk_s, silences_in)
     pieces, reencoded = await _segment(audio, cuts, workdir, tools, stop_s=None)
     mime = "audio/ogg" if reencoded else audio.mime_type
     return [
