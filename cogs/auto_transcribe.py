@@ -125,7 +125,7 @@ class AutoTranscribe(commands.Cog):
                 auto_job_request(message, attachment, settings, author)
             )
             if created:
-                await self._delivery.react(job, WORKING)
+                self._delivery.react(job, WORKING)
                 await self._delivery.report_queued(job, await self._store.queue_position(job.id))
             else:
                 log.info("message %d: duplicate delivery ignored (job %d)", message.id, job.id)

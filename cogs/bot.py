@@ -43,6 +43,8 @@ from cogs.translate_button import translate_items
 from cogs.voice_commands import VoiceCommands
 
 log = logging.getLogger(__name__)
+# Reaction changes still running at shutdown get this long (a few 0.25-s bucket waits).
+REACTIONS_GRACE_S = 5.0
 
 
 def bot_intents(*, message_content: bool) -> discord.Intents:
@@ -215,5 +217,6 @@ class VoiceNotesBot(commands.AutoShardedBot):
     async def close(self) -> None:
         """Stop taking work, let running jobs finish (bounded), then disconnect."""
         await self.runner.stop(self.core.settings.shutdown_grace_seconds)
+        await self.delivery.status.drain(REACTIONS_GRACE_S)
         await self.dashboard.stop()
         await super().close()

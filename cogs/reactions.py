@@ -157,5 +157,5 @@ class ReactionTranscribe(commands.Cog):
         if not created:
             log.info("reaction on message %d: already transcribed (job %d)", message.id, job.id)
             return
-        await self._delivery.react(job, WORKING)
+        self._delivery.react(job, WORKING)
         await self._delivery.report_queued(job, await self._store.queue_position(job.id))

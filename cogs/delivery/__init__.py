@@ -122,9 +122,10 @@ class DiscordDelivery:
         if ahead > 0:
             await self.status.show(job, queued_text(ahead), self._transport(job).post_status)
 
-    async def react(self, job: Job, emoji: str | None) -> None:
-        """Swap the reaction on an automatic job's note (see :class:`StatusBoard`)."""
-        await self.status.react(job, emoji)
+    def react(self, job: Job, emoji: str | None) -> None:
+        """Swap the reaction on an automatic job's note, in the background (see
+        :class:`StatusBoard`)."""
+        self.status.react(job, emoji)
 
     async def deliver(self, job: Job, document: TranscriptDocument) -> None:
         """Post the reply; parts already recorded (before a crash) are not posted again."""
@@ -138,14 +139,14 @@ class DiscordDelivery:
             plan = replace(plan, view=self._reply_view(job.id))
         with _retry_after_rate_limit():
             await self._transport(job).post_reply(job, plan)
-        await self.status.finish(job)
-        await self.status.react(job, DONE)
+        self.status.finish(job)
+        self.status.react(job, DONE)
 
     async def deliver_failure(self, job: Job, error: VoiceNoteError, *, will_retry: bool) -> None:
         """Tell the requester why, in plain words; a vanished auto note closes quietly."""
         if isinstance(error, SourceGone | OptedOut) and job.origin.on_the_note:
-            await self.status.finish(job)
-            await self.status.react(job, None)
+            self.status.finish(job)
+            self.status.react(job, None)
             return
         text = f"⚠️ {error.user_message}"
         if will_retry and not isinstance(error, QueuedForGemini):  # that one says when
@@ -155,5 +156,5 @@ class DiscordDelivery:
         except discord.RateLimited as error:
             log.warning("job %d: could not tell the requester (%s)", job.id, refusal(error))
         if not will_retry:
-            await self.status.finish(job)
-            await self.status.react(job, FAILED)
+            self.status.finish(job)
+            self.status.react(job, FAILED)

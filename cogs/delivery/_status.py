@@ -5,6 +5,13 @@ parts, and removed when the job is answered. Automatic jobs also swap reactions 
 source message (⏳ while working, then ✅ or ⚠️). Quiet servers get neither. The status
 message lives in the memory of the process that posted it. All of it is a courtesy: a
 refusal or a long rate limit is logged, never raised.
+
+Reaction changes run in the background, one after another per note, so no job waits for
+them: Discord allows one reaction change per 0.25 s per channel, and discord.py sleeps
+out an exhausted bucket inside the request that exhausted it (``Ratelimit.__aexit__``),
+so an awaited ✅ held a worker for half a second after every reply (the ⏳ removed, then
+the ✅ added). Removing a status message runs the same way. :meth:`StatusBoard.drain`
+lets the last ones finish at shutdown.
 """
 
 from __future__ import annotations
@@ -47,6 +54,7 @@ class StatusBoard:
         self._reaction_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
+        self._latest: dict[int, asyncio.Task[None]] = {}  # by job: its last courtesy asked
 
     async def quiet(self, job: Job) -> bool:
         """Whether the job's server asked for no reactions or progress messages."""
@@ -72,23 +80,71 @@ class StatusBoard:
         """The status message is gone (deleted with the thinking message)."""
         self._messages.pop(job.id, None)
 
-    async def finish(self, job: Job) -> None:
-        """Remove an automatic job's status message once it is answered."""
+    def finish(self, job: Job) -> None:
+        """Remove an automatic job's status message once it is answered (in the
+        background, after the job's earlier courtesies)."""
         status = self._messages.pop(job.id, None)
         if status is None or not job.origin.on_the_note:
             return
+        self._after(job, lambda: self._delete(job, status))
+
+    async def _delete(self, job: Job, status: StatusMessage) -> None:
         try:
             await status.delete()
         except DISCORD_REFUSALS as error:
             log.info("job %d: could not remove the status message (%s)", job.id, refusal(error))
 
-    async def react(self, job: Job, emoji: str | None) -> None:
-        """Swap the working reaction on the source message (auto jobs, unless quiet);
-        ``None`` only takes the working reaction away."""
-        if not job.origin.on_the_note or job.message_id is None or await self.quiet(job):
+    def react(self, job: Job, emoji: str | None) -> None:
+        """Swap the working reaction on the source message (auto jobs, unless quiet), in
+        the background after the job's earlier courtesies; ``None`` only takes the
+        working reaction away."""
+        if job.origin.on_the_note and job.message_id is not None:
+            self._after(job, lambda: self._change(job, emoji))
+
+    def _after(self, job: Job, action: Callable[[], Awaitable[None]]) -> None:
+        """Run ``action`` in the background once the job's earlier ones are done: a
+        note's reactions then change in the order they were asked for."""
+        earlier = self._latest.get(job.id)
+        task = asyncio.create_task(self._run_after(earlier, job, action))
+        self._latest[job.id] = task
+        task.add_done_callback(lambda done: self._forget(job.id, done))
+
+    def _forget(self, job_id: int, done: asyncio.Task[None]) -> None:
+        if self._latest.get(job_id) is done:
+            del self._latest[job_id]
+
+    @staticmethod
+    async def _run_after(
+        earlier: asyncio.Task[None] | None, job: Job, action: Callable[[], Awaitable[None]]
+    ) -> None:
+        if earlier is not None:
+            await asyncio.wait([earlier])  # its outcome is its own (logged there)
+        try:
+            await action()
+        except Exception:
+            log.exception("job %d: a status courtesy failed", job.id)
+
+    @property
+    def busy(self) -> bool:
+        """Whether courtesies are still running in the background."""
+        return bool(self._latest)
+
+    async def drain(self, timeout_s: float) -> None:
+        """Wait up to ``timeout_s`` for the courtesies still running (at shutdown); any
+        left then are cancelled."""
+        pending = list(self._latest.values())
+        if not pending:
+            return
+        _, late = await asyncio.wait(pending, timeout=timeout_s)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+
+    async def _change(self, job: Job, emoji: str | None) -> None:
+        if await self.quiet(job):
             return
         channel = self._client.get_channel(job.channel_id)
-        if not isinstance(channel, discord.abc.Messageable):
+        if not isinstance(channel, discord.abc.Messageable) or job.message_id is None:
             return
         message = channel.get_partial_message(job.message_id)
         me = self._client.user

@@ -27,7 +27,7 @@ from testkit.discord import (
 from testkit.discord.errors import DiscordError
 from testkit.gemini import FakeGemini
 from tests.helpers.clocks import OffsetClock
-from tests.helpers.polling import wait_no_unfinished_jobs
+from tests.helpers.polling import poll_until, wait_no_unfinished_jobs
 
 FAST_RUNNER = RunnerConfig(
     concurrency=2, lease_s=10.0, retry_delay_s=0.3, idle_poll_s=0.2, max_platform_wait_s=0.5
@@ -76,8 +76,10 @@ class Harness:
         return await self.discord.post_voice_message(channel or self.channel, self.alice, data)
 
     async def wait_jobs_idle(self, timeout: float = 20.0) -> None:
-        """Until no job is queued, running or delivering."""
+        """Until no job is queued, running or delivering, and the notes' reactions are
+        settled (they change in the background)."""
         await wait_no_unfinished_jobs(self.bot.core.storage, timeout)
+        await poll_until(lambda: not self.bot.delivery.status.busy, timeout=timeout)
 
     def json_attachment(self, message: StoredMessage) -> dict[str, Any]:
         """The transcript.json attached to ``message``."""

@@ -109,13 +109,15 @@ class ReviewWorld:
         return note
 
     async def wait_done(self, message: StoredMessage, timeout: float = 20.0) -> None:
-        """Until the message has a job and no job is left unfinished (cards included:
-        a job ends after its card is posted)."""
+        """Until the message has a job, no job is left unfinished (cards included: a job
+        ends after its card is posted) and its reactions are settled (they change in the
+        background)."""
         storage = self.h.bot.core.storage
 
         async def done() -> bool:
             jobs = await storage.jobs_for_message(message.id)
-            return bool(jobs) and not await storage.unfinished_jobs()
+            settled = not await storage.unfinished_jobs() and not self.h.bot.delivery.status.busy
+            return bool(jobs) and settled
 
         await wait_for_async(done, timeout=timeout, what=f"the jobs of message {message.id}")
 
