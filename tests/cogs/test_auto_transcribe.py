@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 
@@ -264,3 +265,23 @@ async def test_waiting_notes_are_told_their_queue_position(
     remaining = [m for m in harness.bot_messages(last.id) if not m.deleted]
     assert [m for m in remaining if "Queued: " in m.content] == []  # removed once answered
     assert any("Waited words." in m.content for m in remaining)
+
+
+async def test_a_job_is_done_without_waiting_for_its_reactions(
+    harness: Harness, voice_note_bytes: bytes
+) -> None:
+    """Discord allows one reaction change per 0.25 s per channel and discord.py sleeps out
+    an exhausted bucket inside the request: swapping ⏳ for ✅ takes two changes, which the
+    job must not wait for (its worker would be held after every reply)."""
+    harness.gemini.enqueue(Reply.json(transcript_reply("Quick one.")))
+    note = await harness.post_note(voice_note_bytes)
+    storage = harness.bot.core.storage
+    seen_at_done: dict[str, list[int]] | None = None
+    while seen_at_done is None:  # the moment the job is finished, what does the note show?
+        jobs = await storage.jobs_for_message(note.id)
+        if jobs and jobs[0].status.value == "done":
+            seen_at_done = dict(harness.discord.reactions_on(note))
+        await asyncio.sleep(0.005)
+    assert "✅" not in seen_at_done  # the swap was still under way
+    await harness.discord.wait_for(reacted(harness, note, "✅"))
+    assert "⏳" not in harness.discord.reactions_on(note)  # and done in order
