@@ -149,6 +149,7 @@ class DiscordDelivery:
             self.status.react(job, None)
             return
         text = f"⚠️ {error.user_message}"
+        await self.status.edits_done(job)  # a command's failure replaces its status message
         if will_retry and not isinstance(error, QueuedForGemini):  # that one says when
             text += " I'll retry automatically shortly."
         try:

@@ -6,8 +6,8 @@ source message (⏳ while working, then ✅ or ⚠️). Quiet servers get neithe
 message lives in the memory of the process that posted it. All of it is a courtesy: a
 refusal or a long rate limit is logged, never raised.
 
-Reaction changes run in the background, one after another per note, so no job waits for
-them: Discord allows one reaction change per 0.25 s per channel, and discord.py sleeps
+Reaction changes and status edits run in the background, in order per note, so no job
+waits for them: Discord allows one reaction change per 0.25 s per channel, and discord.py sleeps
 out an exhausted bucket inside the request that exhausted it (``Ratelimit.__aexit__``),
 so an awaited ✅ held a worker for half a second after every reply (the ⏳ removed, then
 the ✅ added). Removing a status message runs the same way. :meth:`StatusBoard.drain`
@@ -55,6 +55,8 @@ class StatusBoard:
             weakref.WeakValueDictionary()
         )
         self._latest: dict[int, asyncio.Task[None]] = {}  # by job: its last courtesy asked
+        self._wanted: dict[int, str] = {}  # by job: the status text not shown yet
+        self._editing: dict[int, asyncio.Task[None]] = {}  # by job: its status editor
 
     async def quiet(self, job: Job) -> bool:
         """Whether the job's server asked for no reactions or progress messages."""
@@ -63,32 +65,67 @@ class StatusBoard:
         return (await self._store.guild_settings(job.guild_id)).quiet
 
     async def show(self, job: Job, text: str, post: PostStatus) -> None:
-        """Edit the job's status message, or post the first one with ``post``; failures
-        are logged, never raised (a status is a courtesy)."""
+        """Post the job's first status message with ``post`` (awaited: it may open the
+        thread the reply goes to); later texts edit it in the background, only the latest
+        one waiting (a long note's parts can finish faster than Discord allows edits, five
+        per 5 s per channel). Failures are logged, never raised (a status is a courtesy)."""
         if await self.quiet(job):
             return
-        try:
-            existing = self._messages.get(job.id)
-            if existing is not None:
-                await existing.edit(content=text, allowed_mentions=NO_MENTIONS)
-            else:
+        if job.id not in self._messages:
+            try:
                 self._messages[job.id] = await post(job, text)
-        except DISCORD_REFUSALS as error:
-            log.info("job %d: status update failed (%s)", job.id, refusal(error))
+            except DISCORD_REFUSALS as error:
+                log.info("job %d: status update failed (%s)", job.id, refusal(error))
+            return
+        self._wanted[job.id] = text
+        if job.id not in self._editing:
+            self._editing[job.id] = asyncio.create_task(self._edit_to_latest(job))
+
+    async def _edit_to_latest(self, job: Job) -> None:
+        try:
+            while (text := self._wanted.pop(job.id, None)) is not None:
+                status = self._messages.get(job.id)
+                if status is None:
+                    return
+                try:
+                    await status.edit(content=text, allowed_mentions=NO_MENTIONS)
+                except DISCORD_REFUSALS as error:
+                    log.info("job %d: status update failed (%s)", job.id, refusal(error))
+        except Exception:
+            log.exception("job %d: a status update failed", job.id)
+        finally:
+            # No await between the last look at the wanted text and this: a text asked
+            # for after it starts a new editor.
+            self._editing.pop(job.id, None)
+
+    async def edits_done(self, job: Job) -> None:
+        """Drop the texts still waiting and let the edit under way finish (before the
+        status message is replaced by something else)."""
+        self._wanted.pop(job.id, None)
+        editing = self._editing.get(job.id)
+        if editing is not None:
+            await asyncio.wait([editing])
 
     def forget(self, job: Job) -> None:
         """The status message is gone (deleted with the thinking message)."""
         self._messages.pop(job.id, None)
+        self._wanted.pop(job.id, None)
 
     def finish(self, job: Job) -> None:
         """Remove an automatic job's status message once it is answered (in the
-        background, after the job's earlier courtesies)."""
+        background, after the edit under way and the job's earlier courtesies)."""
+        self._wanted.pop(job.id, None)
         status = self._messages.pop(job.id, None)
         if status is None or not job.origin.on_the_note:
             return
-        self._after(job, lambda: self._delete(job, status))
+        editing = self._editing.get(job.id)
+        self._after(job, lambda: self._delete(job, status, editing))
 
-    async def _delete(self, job: Job, status: StatusMessage) -> None:
+    async def _delete(
+        self, job: Job, status: StatusMessage, editing: asyncio.Task[None] | None
+    ) -> None:
+        if editing is not None:
+            await asyncio.wait([editing])  # an edit landing after the delete would 404
         try:
             await status.delete()
         except DISCORD_REFUSALS as error:
@@ -127,12 +164,12 @@ class StatusBoard:
     @property
     def busy(self) -> bool:
         """Whether courtesies are still running in the background."""
-        return bool(self._latest)
+        return bool(self._latest or self._editing)
 
     async def drain(self, timeout_s: float) -> None:
         """Wait up to ``timeout_s`` for the courtesies still running (at shutdown); any
         left then are cancelled."""
-        pending = list(self._latest.values())
+        pending = [*self._latest.values(), *self._editing.values()]
         if not pending:
             return
         _, late = await asyncio.wait(pending, timeout=timeout_s)

@@ -1,0 +1,49 @@
+"""Status messages and reactions are courtesies the job never waits for: a long note's
+progress edits under Discord's edit limit, and the note's reactions, in order."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest_asyncio
+
+from testkit.audio import PausedSpeech
+from testkit.discord.ratelimits import BucketLimit
+from testkit.gemini import Reply
+from tests.helpers.harness import Harness
+from tests.helpers.replies import smart_reply
+
+EDIT = "/channels/{channel_id}/messages/{message_id}"
+
+
+@pytest_asyncio.fixture
+async def long_harness(make_harness: Any) -> AsyncIterator[Harness]:
+    """The bot cutting audio into parts of about a minute: long notes show their progress."""
+    async with make_harness(chunk_seconds=60) as harness:
+        yield harness
+
+
+async def test_progress_edits_wait_for_discord_not_the_job_and_only_the_latest_is_sent(
+    long_harness: Harness, paused_speech: PausedSpeech
+) -> None:
+    harness, discord = long_harness, long_harness.discord
+    # One edit per 3 s per channel: discord.py sleeps out the bucket inside each edit, so a
+    # job awaiting its progress edits would take about 3 s per part.
+    discord.rate_limits.buckets["message-edit"] = BucketLimit(1, 3.0)
+    harness.gemini.set_responder(lambda r: Reply.slow(0.2, smart_reply(r, "Part words.")))
+    note = await harness.post_note(paused_speech.path.read_bytes())
+    await discord.wait_for(lambda: discord.reactions_on(note).get("✅"), timeout=30)
+    await harness.wait_jobs_idle(timeout=30)
+
+    (thread,) = discord.threads_in(harness.channel)
+    messages = discord.bot_messages(thread)
+    (status,) = [m for m in messages if "parts done" in m.content]
+    assert status.deleted  # removed once answered, after the edit under way
+    edits = [r for r in discord.requests if r.method == "PATCH" and r.route == EDIT]
+    # 1/4 went at once; 2/4 to 4/4 replaced one another while it held the bucket, and
+    # the answer came first: a message about to be deleted is not edited again.
+    assert [r.json["content"] for r in edits] == ["⏳ Transcribing… 1/4 parts done."]
+    replied = next(r.at for r in discord.requests if r.method == "POST" and r.files)
+    deleted = next(r.at for r in discord.requests if r.method == "DELETE" and r.route == EDIT)
+    assert edits[0].at < replied < deleted
