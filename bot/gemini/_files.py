@@ -24,6 +24,9 @@ from bot.gemini._sdk import OVERLOADED
 log = logging.getLogger(__name__)
 _BASE64_OVERHEAD = 4 / 3
 _REQUEST_SLACK_BYTES = 64 * 1024  # prompt, schema and JSON framing around the audio
+# An audio upload is usually ACTIVE within moments (video takes longer): ask again soon,
+# then back off to every 5 s. Each chunk of a long note waits for this before its request.
+FIRST_POLL_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ class AudioParts:
 
     async def _wait_active(self, name: str) -> str:
         deadline = time.monotonic() + self._timeout_s
-        delay = 0.5
+        delay = FIRST_POLL_S
         while True:
             info = await self._client.file(name)
             state = str(getattr(info.state, "value", info.state) or "")
