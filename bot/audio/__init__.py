@@ -2,7 +2,8 @@
 
 * :func:`prepare_audio` probes the bytes (never the file name), validates them and passes
   through, remuxes or transcodes to a type Gemini lists (``_prepare``, ``_probe``).
-* :func:`cut_range` and :func:`split_at_silences` cut prepared audio locally (``_cut``).
+* :func:`cut_range` and :func:`stream_at_silences` (or :func:`split_at_silences`, all at
+  once) cut prepared audio locally (``_cut``), in the pauses ``_pauses`` finds.
 * :func:`download` streams a URL to disk under a byte cap (``_download``), only from hosts
   and addresses a :class:`DownloadPolicy` allows, checked before any connection (``_egress``).
 * :func:`job_workspace` gives each job a private temp dir, always removed (``_workspace``).
@@ -13,7 +14,7 @@ Nothing here knows where the audio came from: an attachment, a local file or, la
 stream all arrive as a file in a workspace.
 """
 
-from bot.audio._cut import cut_range, split_at_silences
+from bot.audio._cut import ChunkStream, cut_range, split_at_silences, stream_at_silences
 from bot.audio._download import LinkExpired, download
 from bot.audio._egress import (
     AddressRefused,
@@ -39,6 +40,7 @@ __all__ = [
     "AudioChunk",
     "AudioLimits",
     "AudioTools",
+    "ChunkStream",
     "DownloadPolicy",
     "DownloadRefused",
     "GuardedResolver",
@@ -52,6 +54,7 @@ __all__ = [
     "locate_audio_tools",
     "prepare_audio",
     "split_at_silences",
+    "stream_at_silences",
     "sweep_stale_workspaces",
     "too_large",
 ]

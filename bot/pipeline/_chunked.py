@@ -13,10 +13,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.audio import AudioChunk, AudioTools, PreparedAudio, cut_range
+from bot.audio import AudioChunk, AudioTools, ChunkStream, PreparedAudio, cut_range
 from bot.errors import TruncatedOutput, VoiceNoteError, charge
 from bot.gemini import AudioInput, GeminiService, GeminiTranscript, PromptOptions, transcript_prompt
 from bot.model import Flag, Segment, Usage
@@ -53,14 +54,15 @@ def _as_input(chunk: AudioChunk) -> AudioInput:
 
 
 async def all_chunks(
-    chunks: list[AudioChunk],
+    chunks: ChunkStream,
     work: Callable[[AudioChunk], Awaitable[list[ChunkResult]]],
     semaphore: asyncio.Semaphore,
     progress: ChunkProgress | None = None,
 ) -> list[ChunkResult]:
-    """``work`` on every chunk, concurrently under ``semaphore``, results in offset order.
-    When one fails for good the others are cancelled (their answers would be thrown away)
-    and the error carries what every finished or failed one cost."""
+    """``work`` on every chunk as it is cut, concurrently under ``semaphore``, results in
+    offset order. When one fails for good (or cutting does) the others are cancelled (their
+    answers would be thrown away) and the error carries what every finished or failed one
+    cost."""
     finished: list[ChunkResult] = []
     done = 0
 
@@ -70,10 +72,13 @@ async def all_chunks(
             finished.extend(await work(chunk))
         done += 1
         if progress is not None:
-            await progress(done, len(chunks))
+            await progress(done, chunks.count)
 
-    tasks = [asyncio.create_task(one(chunk)) for chunk in chunks]
+    tasks: list[asyncio.Task[None]] = []
     try:
+        async with aclosing(chunks.chunks) as cut:
+            async for chunk in cut:
+                tasks.append(asyncio.create_task(one(chunk)))
         await asyncio.gather(*tasks)
     except BaseException as error:
         for task in tasks:
@@ -107,9 +112,9 @@ class ChunkTranscriber:
         self._semaphore = asyncio.Semaphore(concurrency)
 
     async def transcribe_all(
-        self, chunks: list[AudioChunk], progress: ChunkProgress | None = None
+        self, chunks: ChunkStream, progress: ChunkProgress | None = None
     ) -> list[ChunkResult]:
-        """Every chunk, concurrently under the bound, in offset order."""
+        """Every chunk as it is cut, concurrently under the bound, in offset order."""
         return await all_chunks(chunks, self.transcribe_chunk, self._semaphore, progress)
 
     async def transcribe_chunk(self, chunk: AudioChunk) -> list[ChunkResult]:

@@ -9,11 +9,13 @@ needs guarding against a cut.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from bot.audio import AudioChunk, AudioTools, PreparedAudio, split_at_silences
+from bot.audio import AudioChunk, AudioTools, ChunkStream, PreparedAudio, stream_at_silences
 from bot.errors import GeminiBadOutput, TruncatedOutput, VoiceNoteError, charge
 from bot.gemini import (
     AudioInput,
@@ -73,7 +75,7 @@ async def transcribe(
         prompt_options=prompt_options(options),
         concurrency=chunking.concurrency,
     )
-    await on_chunk(0, len(chunks))
+    await on_chunk(0, chunks.count)
     results = await transcriber.transcribe_all(chunks, on_chunk)
     usage = sum((r.usage for r in results), Usage())
     try:
@@ -87,14 +89,19 @@ async def transcribe(
 
 async def cut_chunks(
     audio: PreparedAudio, workdir: Path, tools: AudioTools, offset: float, chunk_s: float
-) -> list[AudioChunk]:
-    if audio.duration_s <= chunk_s:
-        chunks = [AudioChunk(audio.path, audio.mime_type, 0.0, audio.duration_s)]
-    else:
-        chunks = await split_at_silences(audio, chunk_s, workdir, tools)
-    return [
-        AudioChunk(c.path, c.mime_type, round(c.offset_s + offset, 3), c.duration_s) for c in chunks
-    ]
+) -> ChunkStream:
+    """The chunks of ``audio`` (cut in pauses, each handed over once it is cut), their
+    offsets moved by ``offset`` (where ``audio`` starts in the original)."""
+    stream = await stream_at_silences(audio, chunk_s, workdir, tools)
+    return ChunkStream(stream.count, _moved(stream.chunks, offset))
+
+
+async def _moved(
+    chunks: AsyncGenerator[AudioChunk, None], offset: float
+) -> AsyncGenerator[AudioChunk, None]:
+    async with aclosing(chunks):
+        async for c in chunks:
+            yield AudioChunk(c.path, c.mime_type, round(c.offset_s + offset, 3), c.duration_s)
 
 
 async def overall_summary(

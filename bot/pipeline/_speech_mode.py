@@ -76,7 +76,7 @@ class SpeechTranscriber:
         """The whole transcript, every piece done (bounded concurrency) before it returns."""
         offset = self._options.start_s or 0.0
         chunks = await cut_chunks(audio, workdir, tools, offset, self._request.limit_s - _MARGIN_S)
-        await on_chunk(0, len(chunks))
+        await on_chunk(0, chunks.count)
         results = await all_chunks(chunks, self._piece, self._semaphore, on_chunk)
         usage = sum((r.usage for r in results), Usage())
         try:
