@@ -16,7 +16,10 @@
   bunched. So a sent request holds its place for a second plus ``ARRIVAL_JITTER_S``: as long
   as no request takes longer than that margin more than another to arrive, no second of
   arrivals holds more than the pace (45, with room to 50 besides). The price is a pace of
-  45 per 1.25 s (36 a second) once it binds, which a voice-note bot seldom meets.
+  45 per 1.25 s (36 a second) once it binds, which a voice-note bot seldom meets. When it
+  binds, what can wait does: requests made inside :func:`courtesy` (reactions, status
+  messages) let every other waiting request go first, so a burst's replies are not queued
+  behind hundreds of ⏳ and "Queued" messages.
   After each answer it counts 429s by their ``X-RateLimit-Scope`` and the answers Discord
   counts toward its ban on invalid requests: 401, 403 and 429, except 429s of the
   ``shared`` scope ("Invalid Request Limit").
@@ -30,7 +33,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from types import SimpleNamespace
 
 import aiohttp
@@ -44,6 +49,18 @@ from bot.ops import CheckResult
 GLOBAL_PER_SECOND = 45
 ARRIVAL_JITTER_S = 0.25  # how much later one request may arrive than another sent with it
 _MIN_WAIT_S = 0.001  # a rounded-down wait must still move the clock on
+_COURTESY: ContextVar[bool] = ContextVar("discord_courtesy", default=False)
+
+
+@contextmanager
+def courtesy() -> Iterator[None]:
+    """Bot-token requests made inside (in this task and the ones it starts) wait while any
+    other request waits for its place under the global limit."""
+    token = _COURTESY.set(True)
+    try:
+        yield
+    finally:
+        _COURTESY.reset(token)
 
 
 def count_discord_answer(metrics: Metrics, status: int, headers: CIMultiDictProxy[str]) -> None:
@@ -84,17 +101,39 @@ class SendPacer:
         self._pending = 0
         self._changed = asyncio.Event()
         self._lock = asyncio.Lock()
+        self._urgent_waiting = 0  # requests waiting that are not courtesies
+        self._no_urgent = asyncio.Event()
+        self._no_urgent.set()
 
-    async def reserve(self) -> None:
-        """Wait for a place; the caller then calls :meth:`sent` or :meth:`released`."""
+    async def reserve(self, *, courtesy: bool = False) -> None:
+        """Wait for a place (a courtesy also for every other request waiting to have one);
+        the caller then calls :meth:`sent` or :meth:`released`."""
+        if courtesy:
+            while not await self._take_place(courtesy=True):
+                await self._no_urgent.wait()
+            return
+        self._urgent_waiting += 1
+        self._no_urgent.clear()
+        try:
+            await self._take_place(courtesy=False)
+        finally:
+            self._urgent_waiting -= 1
+            if not self._urgent_waiting:
+                self._no_urgent.set()
+
+    async def _take_place(self, *, courtesy: bool) -> bool:
+        """Take a place once there is room; False when a courtesy steps aside for a request
+        that is not one (it looks again after each wait)."""
         async with self._lock:
             while True:
+                if courtesy and self._urgent_waiting:
+                    return False
                 now = self._clock()
                 while self._sent and now - self._sent[0] >= self._window_s:
                     self._sent.popleft()
                 if len(self._sent) + self._pending < self._limit:
                     self._pending += 1
-                    return
+                    return True
                 if self._sent:
                     await self._sleep(max(_MIN_WAIT_S, self._window_s - (now - self._sent[0])))
                 else:  # every place is a request still on its way out
@@ -144,7 +183,7 @@ def _pace(trace: aiohttp.TraceConfig, pace: SendPacer) -> None:
         params: aiohttp.TraceRequestStartParams,
     ) -> None:
         if params.headers.get("Authorization", "").startswith("Bot "):
-            await pace.reserve()
+            await pace.reserve(courtesy=_COURTESY.get())
             context.paced = True
 
     def settle(context: SimpleNamespace, *, sent: bool) -> None:

@@ -26,6 +26,7 @@ import discord
 from bot.storage import Job
 from bot.storage.ports import SettingsReader
 from cogs._common import DISCORD_REFUSALS, refusal
+from cogs.ops import courtesy
 
 log = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -57,6 +58,7 @@ class StatusBoard:
         self._latest: dict[int, asyncio.Task[None]] = {}  # by job: its last courtesy asked
         self._wanted: dict[int, str] = {}  # by job: the status text not shown yet
         self._editing: dict[int, asyncio.Task[None]] = {}  # by job: its status editor
+        self._posting: dict[int, bool] = {}  # first posts under way: answered meanwhile?
 
     async def quiet(self, job: Job) -> bool:
         """Whether the job's server asked for no reactions or progress messages."""
@@ -72,14 +74,28 @@ class StatusBoard:
         if await self.quiet(job):
             return
         if job.id not in self._messages:
-            try:
-                self._messages[job.id] = await post(job, text)
-            except DISCORD_REFUSALS as error:
-                log.info("job %d: status update failed (%s)", job.id, refusal(error))
+            await self._post_first(job, text, post)
             return
         self._wanted[job.id] = text
         if job.id not in self._editing:
             self._editing[job.id] = asyncio.create_task(self._edit_to_latest(job))
+
+    async def _post_first(self, job: Job, text: str, post: PostStatus) -> None:
+        """Post the first status message. It yields to replies under the global limit, so
+        the job may be answered first: then it is removed again at once."""
+        self._posting[job.id] = False
+        try:
+            with courtesy():
+                message = await post(job, text)
+        except DISCORD_REFUSALS as error:
+            log.info("job %d: status update failed (%s)", job.id, refusal(error))
+            return
+        finally:
+            answered = self._posting.pop(job.id, False)
+        if answered:
+            self._after(job, lambda: self._delete(job, message, None))
+        else:
+            self._messages[job.id] = message
 
     async def _edit_to_latest(self, job: Job) -> None:
         try:
@@ -88,7 +104,8 @@ class StatusBoard:
                 if status is None:
                     return
                 try:
-                    await status.edit(content=text, allowed_mentions=NO_MENTIONS)
+                    with courtesy():
+                        await status.edit(content=text, allowed_mentions=NO_MENTIONS)
                 except DISCORD_REFUSALS as error:
                     log.info("job %d: status update failed (%s)", job.id, refusal(error))
         except Exception:
@@ -115,6 +132,8 @@ class StatusBoard:
         """Remove an automatic job's status message once it is answered (in the
         background, after the edit under way and the job's earlier courtesies)."""
         self._wanted.pop(job.id, None)
+        if job.id in self._posting and job.origin.on_the_note:
+            self._posting[job.id] = True  # removed once it is posted
         status = self._messages.pop(job.id, None)
         if status is None or not job.origin.on_the_note:
             return
@@ -157,7 +176,8 @@ class StatusBoard:
         if earlier is not None:
             await asyncio.wait([earlier])  # its outcome is its own (logged there)
         try:
-            await action()
+            with courtesy():
+                await action()
         except Exception:
             log.exception("job %d: a status courtesy failed", job.id)
 

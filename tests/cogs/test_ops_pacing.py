@@ -21,6 +21,7 @@ from cogs.ops import (
     ARRIVAL_JITTER_S,
     GLOBAL_PER_SECOND,
     SendPacer,
+    courtesy,
     discord_trace,
     global_share,
 )
@@ -171,3 +172,35 @@ async def test_a_request_waits_while_every_place_is_on_its_way_out_or_failed() -
     await first.failed()  # never sent: its place is free again
     await asyncio.wait_for(third, timeout=5)
     assert clock.now == 0.0
+
+
+async def test_courtesies_let_every_other_waiting_request_go_first() -> None:
+    """Under the global limit a burst's replies go before its reactions and status
+    messages, even those that were waiting already."""
+    clock, gate = PacingClock(), asyncio.Event()
+
+    async def sleep(seconds: float) -> None:
+        await gate.wait()  # the first courtesy waits for room until the reply is waiting too
+        await clock.sleep(seconds)
+
+    trace = discord_trace(Metrics(), pacer=SendPacer(1, clock=clock, sleep=sleep))
+    order: list[str] = []
+
+    async def send(name: str) -> None:
+        request = TracedRequest(trace)
+        if name.startswith("courtesy"):
+            with courtesy():
+                await request.start()
+        else:
+            await request.start()
+        order.append(name)
+        await request.headers_sent()
+
+    await send("first")
+    waiting = [asyncio.create_task(send(name)) for name in ("courtesy 1", "courtesy 2")]
+    await asyncio.sleep(0)
+    waiting.append(asyncio.create_task(send("reply")))
+    await asyncio.sleep(0)
+    gate.set()
+    await asyncio.wait_for(asyncio.gather(*waiting), timeout=5)
+    assert order == ["first", "reply", "courtesy 1", "courtesy 2"]
