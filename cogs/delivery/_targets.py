@@ -3,7 +3,10 @@ interaction's followup webhook. Thread creation is idempotent across restarts.""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
+from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -94,8 +97,45 @@ def can_thread(message: discord.Message) -> bool:
     return granted.create_public_threads and granted.send_messages_in_threads
 
 
+class ThreadOpener:
+    """One thread per note, even when a status message and the reply ask for it at once
+    (a first status message yields to replies under the global limit, so both may): the
+    first creates it, the other waits and gets the same thread. Discord refuses a second
+    thread on a message with 160004, and its THREAD_CREATE event may reach the cache only
+    after the other asks, so the threads made here are remembered for a while."""
+
+    _REMEMBERED = 1000
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._made: OrderedDict[int, MessageTarget] = OrderedDict()
+
+    async def thread_on(
+        self, client: discord.Client, message: discord.Message, storage: ThreadStore, job: Job
+    ) -> MessageTarget | None:
+        """The note's thread: found, or created once (None when one can't be made)."""
+        lock = self._locks.get(message.id)
+        if lock is None:
+            lock = self._locks[message.id] = asyncio.Lock()
+        async with lock:
+            cached = message.guild.get_thread(message.id) if message.guild else None
+            found = self._made.get(message.id) or message.thread or cached
+            if found is not None:
+                return found
+            thread = await _create_thread(client, message, storage, job)
+            if thread is not None:
+                self._made[message.id] = thread
+                while len(self._made) > self._REMEMBERED:
+                    self._made.popitem(last=False)
+            return thread
+
+
 async def auto_reply_target(
-    client: discord.Client, storage: ThreadStore, job: Job, message: discord.Message
+    client: discord.Client,
+    storage: ThreadStore,
+    job: Job,
+    message: discord.Message,
+    threads: ThreadOpener,
 ) -> tuple[MessageTarget, discord.Message | None]:
     """The channel to post in, and the message to reply to (None inside a fresh thread)."""
     if (thread := await _existing_thread(client, job)) is not None:
@@ -103,11 +143,9 @@ async def auto_reply_target(
     settings = await storage.guild_settings(job.guild_id) if job.guild_id else None
     wants_thread = settings is None or settings.reply_style is ReplyStyle.THREAD
     if wants_thread and can_thread(message):
-        # The thread may exist already (a status message of this job made it): thread id =
-        # message id, so asking again would only be refused with 160004.
-        thread = message.thread or await _create_thread(client, message, storage, job)
-        if thread is not None:
-            return thread, None
+        made = await threads.thread_on(client, message, storage, job)
+        if made is not None:
+            return made, None
     return message.channel, message
 
 

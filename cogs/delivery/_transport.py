@@ -28,6 +28,7 @@ from cogs.delivery._status import NO_MENTIONS, StatusBoard, StatusMessage
 from cogs.delivery._targets import (
     MISSING_PERMISSIONS,
     MessageTarget,
+    ThreadOpener,
     ThreadStore,
     auto_reply_target,
     followup_webhook,
@@ -95,6 +96,7 @@ class ChannelTransport:
         self._client = client
         self._store = store
         self._fetcher = fetcher
+        self._threads = ThreadOpener()
 
     async def post_status(self, job: Job, text: str) -> StatusMessage:
         """The status message where the reply will go."""
@@ -180,7 +182,7 @@ class ChannelTransport:
             return await user.create_dm(), None
         message = await self._fetcher.source_message(job)
         if auto and message is not None and not for_failure:
-            return await auto_reply_target(self._client, self._store, job, message)
+            return await auto_reply_target(self._client, self._store, job, message, self._threads)
         channel = await self._fetcher.channel(job.channel_id)
         if channel is None:
             raise SourceGone("The channel for this request is gone.")

@@ -1,11 +1,16 @@
-"""Reply targets: thread names and the interaction token's lifetime on the injected clock."""
+"""Reply targets: thread names, the interaction token's lifetime on the injected clock, and
+one thread per note."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
+import discord
+
 from bot.storage import Job, JobStatus
-from cogs.delivery._targets import interaction_alive, thread_name
+from cogs.delivery._targets import ThreadOpener, interaction_alive, thread_name
+from tests.helpers.harness import Harness
 from tests.helpers.jobs import job_request
 
 CREATED = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
@@ -44,3 +49,25 @@ def test_the_token_counts_as_alive_until_a_minute_before_it_expires() -> None:
     assert interaction_alive(job, CREATED + timedelta(minutes=13, seconds=59))
     assert not interaction_alive(job, CREATED + timedelta(minutes=14))
     assert not interaction_alive(_job(None), CREATED)
+
+
+async def test_a_note_gets_one_thread_when_its_status_and_its_reply_ask_at_once(
+    harness: Harness,
+) -> None:
+    """Discord refuses a second thread on a message (160004): two asking together (a
+    status message that yielded to replies, and the reply) get the one thread."""
+    posted = await harness.discord.post_message(harness.channel, harness.alice, content="hi")
+    channel = harness.bot.get_channel(harness.channel.id)
+    assert isinstance(channel, discord.TextChannel)
+    message = await channel.fetch_message(posted.id)
+    job = _job(None)
+    opener = ThreadOpener()
+    storage = harness.bot.core.storage
+    first, second = await asyncio.gather(
+        opener.thread_on(harness.bot, message, storage, job),
+        opener.thread_on(harness.bot, message, storage, job),
+    )
+    assert first is second is not None
+    created = [r for r in harness.discord.requests if r.path.endswith("/threads")]
+    assert [r.status for r in created] == [201]
+    assert [t.id for t in harness.discord.threads_in(harness.channel)] == [posted.id]
