@@ -6,7 +6,7 @@ Each figure starts the real bot (``python -m bot run``) against the fake Discord
 fake Gemini answering after a configured latency, and states its result as a ratio
 measured in the same run, so a busy machine weighs on both sides alike. The exit status is
 1 when a judged figure misses its target. ``--smoke`` runs every figure with tiny sizes and
-judges only what does not depend on speed (each note answered once, no invalid request,
+judges only what does not depend on speed (each note answered once, no refused request,
 the request counts): the test suite runs it so the benchmarks cannot rot.
 """
 

@@ -82,7 +82,7 @@ async def shared_limit(
 def scale_rows(one: BurstResult, two: BurstResult, n: int, *, judge: bool) -> list[Row]:
     """The two rows of the scale-out burst."""
     ratio = two.span_s / one.span_s
-    once = one.answered_once and two.answered_once and one.invalid == two.invalid == 0
+    once = one.answered_once and two.answered_once and one.refused == two.refused == 0
     return [
         judged(
             f"scale out: burst on 2 processes vs 1 (PostgreSQL, N={n} each)",
@@ -92,8 +92,9 @@ def scale_rows(one: BurstResult, two: BurstResult, n: int, *, judge: bool) -> li
             judge=judge,
         ),
         judged(
-            "scale out: each note answered once, no invalid request",
-            f"{'yes' if once else 'NO'} ({one.invalid + two.invalid} invalid)",
+            "scale out: each note answered once, no refused request",
+            f"{'yes' if once else 'NO'} ({one.invalid + two.invalid} invalid, "
+            f"{one.refused + two.refused} refused in all)",
             "yes",
             once,
             judge=True,

@@ -1,6 +1,6 @@
 """``python -m bench --smoke``: every figure runs end to end with tiny sizes, so the
 benchmarks cannot rot. Speed is not judged here (timing belongs in the benchmarks); what
-does not depend on speed is: each note answered once, no invalid Discord request, one
+does not depend on speed is: each note answered once, no refused Discord request, one
 Gemini request per short note, none for repeated audio."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from bench.run import FIGURES
 
 ROOT = Path(__file__).resolve().parents[2]
 INVARIANTS = (
-    "burst: invalid Discord requests; notes answered once",
+    "burst: invalid (other refused) Discord requests; notes answered once",
     "scale out: each note answered once",
     "restart: each note answered once",
     "economy: a 30-s note: requests",
