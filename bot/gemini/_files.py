@@ -39,8 +39,11 @@ class AudioInput:
     duration_s: float
 
 
-def _inline_part(data: bytes, mime_type: str) -> dict[str, Any]:
-    return {"type": "audio", "data": base64.b64encode(data).decode(), "mime_type": mime_type}
+def _inline_part(path: Path, mime_type: str) -> dict[str, Any]:
+    """The file as an inline part; its raw bytes are dropped as soon as they are encoded
+    (a long note's parts are in flight three at a time: each copy kept costs megabytes)."""
+    encoded = base64.b64encode(path.read_bytes()).decode()
+    return {"type": "audio", "data": encoded, "mime_type": mime_type}
 
 
 class AudioParts:
@@ -69,9 +72,8 @@ class AudioParts:
     async def part(self, audio: AudioInput) -> AsyncIterator[dict[str, Any]]:
         """The audio part, valid for the block (an upload is deleted when it ends)."""
         if self.fits_inline(audio):
-            data = await asyncio.to_thread(audio.path.read_bytes)
-            # Encoding megabytes of audio is CPU work: off the event loop.
-            yield await asyncio.to_thread(_inline_part, data, audio.mime_type)
+            # Reading and encoding megabytes of audio is I/O and CPU work: off the loop.
+            yield await asyncio.to_thread(_inline_part, audio.path, audio.mime_type)
             return
         name, uri = await self._upload(audio)
         try:
