@@ -215,8 +215,12 @@ class VoiceNotesBot(commands.AutoShardedBot):
         log.info("connected as %d in %d guilds", self.user.id, len(self.guilds))
 
     async def close(self) -> None:
-        """Stop taking work, let running jobs finish (bounded), then disconnect."""
+        """Stop taking work, let running jobs finish (bounded), stop the cogs' loops, then
+        disconnect. discord.py does not unload cogs when it closes; their loops must not
+        outlive the database, which closes next."""
         await self.runner.stop(self.core.settings.shutdown_grace_seconds)
         await self.delivery.status.drain(REACTIONS_GRACE_S)
         await self.dashboard.stop()
+        for name in list(self.cogs):
+            await self.remove_cog(name)
         await super().close()

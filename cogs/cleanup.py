@@ -5,6 +5,7 @@ to everything else."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Protocol
 
@@ -34,8 +35,12 @@ class Cleanup(commands.Cog):
         self.retention_sweep.start()
 
     async def cog_unload(self) -> None:
-        """Stop the retention sweep."""
+        """Stop the retention sweep, and wait for it: one stopped mid-query after the
+        database closed would never finish (asyncio's shutdown then waits forever)."""
         self.retention_sweep.cancel()
+        running = self.retention_sweep.get_task()
+        if running is not None:
+            await asyncio.gather(running, return_exceptions=True)
 
     @tasks.loop(hours=1)
     async def retention_sweep(self) -> None:
