@@ -73,11 +73,17 @@ class StatusBoard:
         per 5 s per channel). Failures are logged, never raised (a status is a courtesy)."""
         if await self.quiet(job):
             return
+        if job.id in self._posting:  # the first is on its way: this text edits it after
+            self._wanted[job.id] = text
+            return
         if job.id not in self._messages:
             await self._post_first(job, text, post)
             return
         self._wanted[job.id] = text
-        if job.id not in self._editing:
+        self._start_editor(job)
+
+    def _start_editor(self, job: Job) -> None:
+        if job.id in self._wanted and job.id not in self._editing:
             self._editing[job.id] = asyncio.create_task(self._edit_to_latest(job))
 
     async def _post_first(self, job: Job, text: str, post: PostStatus) -> None:
@@ -89,6 +95,7 @@ class StatusBoard:
                 message = await post(job, text)
         except DISCORD_REFUSALS as error:
             log.info("job %d: status update failed (%s)", job.id, refusal(error))
+            self._wanted.pop(job.id, None)  # the next text posts anew
             return
         finally:
             answered = self._posting.pop(job.id, False)
@@ -96,6 +103,7 @@ class StatusBoard:
             self._after(job, lambda: self._delete(job, message, None))
         else:
             self._messages[job.id] = message
+            self._start_editor(job)  # a text asked for while it was being posted
 
     async def _edit_to_latest(self, job: Job) -> None:
         try:

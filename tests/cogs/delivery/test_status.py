@@ -1,17 +1,23 @@
 """Status messages and reactions are courtesies the job never waits for: a long note's
-progress edits under Discord's edit limit, and the note's reactions, in order."""
+progress edits under Discord's edit limit, one status message per job, reactions in order."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+import discord
 import pytest_asyncio
 
+from bot.storage import Job
+from cogs.delivery._status import StatusBoard, StatusMessage, progress_text, queued_text
 from testkit.audio import PausedSpeech
 from testkit.discord.ratelimits import BucketLimit
 from testkit.gemini import Reply
 from tests.helpers.harness import Harness
+from tests.helpers.jobs import job_request, queued_job
+from tests.helpers.polling import poll_until
 from tests.helpers.replies import smart_reply
 
 EDIT = "/channels/{channel_id}/messages/{message_id}"
@@ -47,3 +53,29 @@ async def test_progress_edits_wait_for_discord_not_the_job_and_only_the_latest_i
     replied = next(r.at for r in discord.requests if r.method == "POST" and r.files)
     deleted = next(r.at for r in discord.requests if r.method == "DELETE" and r.route == EDIT)
     assert edits[0].at < replied < deleted
+
+
+async def test_a_status_asked_for_while_the_first_is_being_posted_edits_it(
+    harness: Harness,
+) -> None:
+    """A queued note's "Queued" message yields to replies, so its job may already report
+    progress while it is on its way: that text edits it, never a second status message."""
+    board = StatusBoard(harness.bot, harness.bot.core.storage)
+    channel = harness.bot.get_channel(harness.channel.id)
+    assert isinstance(channel, discord.TextChannel)
+    entered, gate = asyncio.Event(), asyncio.Event()
+
+    async def post(_job: Job, text: str) -> StatusMessage:
+        entered.set()
+        await gate.wait()  # the first post is held on its way
+        return await channel.send(text)
+
+    job = queued_job(job_request("status:1"))
+    first = asyncio.create_task(board.show(job, queued_text(3), post))
+    await asyncio.wait_for(entered.wait(), timeout=5)
+    await asyncio.wait_for(board.show(job, progress_text(0, 4), post), timeout=5)  # no post
+    gate.set()
+    await first
+    await poll_until(lambda: not board.busy)
+    (status,) = harness.bot_messages(harness.channel)
+    assert status.content == progress_text(0, 4)

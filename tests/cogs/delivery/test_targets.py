@@ -8,31 +8,16 @@ from datetime import UTC, datetime, timedelta
 
 import discord
 
-from bot.storage import Job, JobStatus
+from bot.storage import Job
 from cogs.delivery._targets import ThreadOpener, interaction_alive, thread_name
 from tests.helpers.harness import Harness
-from tests.helpers.jobs import job_request
+from tests.helpers.jobs import job_request, queued_job
 
 CREATED = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 
 
 def _job(token: str | None) -> Job:
-    request = job_request("slash:1", interaction_token=token)
-    fields = {name: getattr(request, name) for name in request.__dataclass_fields__}
-    return Job(
-        **fields,
-        id=1,
-        status=JobStatus.QUEUED,
-        attempts=0,
-        error=None,
-        result_key=None,
-        created_at=CREATED,
-        updated_at=CREATED,
-        claimed_by=None,
-        lease_until=None,
-        reply_channel_id=None,
-        thread_id=None,
-    )
+    return queued_job(job_request("slash:1", interaction_token=token), created_at=CREATED)
 
 
 def test_thread_names_fit_discords_limit() -> None:
