@@ -1,9 +1,10 @@
 """Long-audio transcription: chunks in parallel, recovery from cut output, stitching.
 
 Gemini's output budget holds roughly 10–15 minutes of dense speech, so long audio is cut at
-silences (bot.audio._prepare), each chunk is transcribed concurrently under a bound, and the pieces
-are stitched with exact absolute times. A chunk whose reply is cut at the token limit is
-split in two and retried; a chunk too short to split keeps what was complete, marked partial.
+silences (``bot.audio.stream_at_silences``), each chunk is transcribed as soon as it is cut,
+concurrently under a bound, and the pieces are stitched with exact absolute times. A chunk
+whose reply is cut at the token limit is split in two and retried; a chunk too short to
+split keeps what was complete, marked partial.
 When a chunk fails for good the others are cancelled (their answers would be thrown away)
 and the error carries what the finished ones cost, so the job still records it.
 """
