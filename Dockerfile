@@ -1,4 +1,5 @@
-# The bot in a small image: Debian's ffmpeg for audio, the project installed with pip.
+# The bot in a small image: Debian's ffmpeg for audio (and libopus, which checks voice notes
+# without starting ffmpeg), the project installed with pip.
 # tests/test_packaging.py lints this file (hadolint) and runs its install command, its CMD
 # and its HEALTHCHECK outside Docker, exactly as written here.
 FROM python:3.11-slim AS runtime
@@ -16,7 +17,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     HTTP_HOST=0.0.0.0
 
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ffmpeg \
+    && apt-get install -y --no-install-recommends ffmpeg libopus0 \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --create-home --home-dir /app --uid 10001 voicenotes \
     && mkdir -p /data && chown 10001 /data

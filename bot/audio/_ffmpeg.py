@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.audio._opus import OpusLibrary
 from bot.errors import AudioToolError, ConfigError
 
 log = logging.getLogger(__name__)
@@ -36,10 +37,13 @@ _READ_BYTES = 64 * 1024
 
 @dataclass(frozen=True)
 class AudioTools:
-    """Paths of the audio executables. ``ffprobe`` is informational: nothing requires it."""
+    """The audio tools found at startup: ffmpeg's path (``ffprobe`` is informational:
+    nothing requires it) and the system's libopus when there is one (voice notes are then
+    checked without starting ffmpeg, see ``_native``)."""
 
     ffmpeg: str
     ffprobe: str | None
+    opus: OpusLibrary | None = None
 
 
 class FfmpegTimeout(AudioToolError):
@@ -68,10 +72,11 @@ class FfmpegRun:
 
 
 def locate_audio_tools() -> AudioTools:
-    """The system ffmpeg on PATH, else the static build bundled with imageio-ffmpeg."""
+    """The system ffmpeg on PATH, else the static build bundled with imageio-ffmpeg; and
+    the system's libopus."""
     system = shutil.which("ffmpeg")
     if system is not None:
-        return AudioTools(ffmpeg=system, ffprobe=shutil.which("ffprobe"))
+        return AudioTools(system, shutil.which("ffprobe"), OpusLibrary.load())
     try:
         import imageio_ffmpeg  # imported lazily: only needed when the system has no ffmpeg
 
@@ -82,7 +87,7 @@ def locate_audio_tools() -> AudioTools:
             "imageio-ffmpeg package"
         ) from error
     log.info("no ffmpeg on PATH; using imageio-ffmpeg's bundled build")
-    return AudioTools(ffmpeg=bundled, ffprobe=None)
+    return AudioTools(bundled, None, OpusLibrary.load())
 
 
 def file_arg(path: Path) -> str:

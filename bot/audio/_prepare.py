@@ -7,8 +7,10 @@ The flow of :func:`prepare_audio`:
    reaches the disk or an ffmpeg command line.
 3. Three things at once: the probe (one packet-reading ffmpeg pass: container, streams, real
    duration), a short decode of the first seconds (digital silence), and the SHA-256 of the
-   bytes in a thread (the cache key). For a small file, such as a voice note, the probe and
-   the decode share one ffmpeg process; a big file gets two side by side.
+   bytes in a thread (the cache key). A clean Ogg Opus file, such as a Discord voice note,
+   is probed in Python and decoded by libopus instead (``_native``: no ffmpeg starts at
+   all). Otherwise, for a small file the probe and the decode share one ffmpeg process; a
+   big file gets two side by side.
 4. Validation (no audio, truncated, empty, too short, too long), each with its own error.
 5. Normalisation. Audio already compact and in a type Gemini lists is passed through as is
    (a Discord voice note: Opus in Ogg) or stream-copied into the right container (AAC from
@@ -27,6 +29,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bot.audio._ffmpeg import AudioTools, FfmpegRun, file_arg, run_ffmpeg
+from bot.audio._native import probe_natively
 from bot.audio._probe import (
     INPUT_GUARDS,
     SILENCE_WINDOW_S,
@@ -187,10 +190,14 @@ async def _inspect(
 ) -> tuple[Probe, Loudness]:
     """Probe, validate, and decode the first seconds for the silence check.
 
-    A small file gets one ffmpeg doing both; a big one gets two running side by side,
-    because one process would read the long input through a slower threaded path.
+    A clean Ogg Opus file (a voice note) needs no ffmpeg (``_native``). Otherwise a small
+    file gets one ffmpeg doing both; a big one gets two running side by side, because one
+    process would read the long input through a slower threaded path.
     """
-    if size <= ONE_PROCESS_MAX_BYTES:
+    if (native := await probe_natively(path, size, tools)) is not None:
+        probe, first = native
+        _check_duration(probe.duration_s, limits)
+    elif size <= ONE_PROCESS_MAX_BYTES:
         probe, first = await probe_with_window(path, tools, limits.probe_timeout_s)
         await _validate(probe, path, limits)
     else:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from pydub import AudioSegment
 
+import bot.audio._native
 import bot.audio._prepare
 from bot.audio import (
     AudioTools,
@@ -33,9 +34,12 @@ from tests.helpers.audio_checks import LIMITS, inside, probe_summary
 BROKEN_TOOLS = AudioTools(ffmpeg="/nonexistent/ffmpeg", ffprobe=None)
 
 
-@pytest.fixture(params=["one-process", "two-processes"])
+@pytest.fixture(params=["native", "one-process", "two-processes"])
 def probe_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Small files are probed by one ffmpeg, big ones by two: run a test both ways."""
+    """Clean Ogg Opus files are probed without ffmpeg, other small files by one ffmpeg, big
+    ones by two: run a test every way (the ffmpeg ways with the native check off)."""
+    if request.param != "native":
+        monkeypatch.setattr(bot.audio._native, "NATIVE_MAX_BYTES", -1)
     if request.param == "two-processes":
         monkeypatch.setattr(bot.audio._prepare, "ONE_PROCESS_MAX_BYTES", 0)
     return str(request.param)

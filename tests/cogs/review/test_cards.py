@@ -35,7 +35,8 @@ async def test_a_processed_note_posts_one_card_with_its_facts(
     )
     assert world.field(card, "Emotions") == "happy 50% · neutral 50%"
     assert world.field(card, "Languages") == "en"
-    assert world.field(card, "Duration") == "4.39 s"  # the real audio's, as probed
+    # The real audio's, as probed: 4.395 s (its last granule; ffmpeg prints 4.39).
+    assert world.field(card, "Duration") == "4.4 s"
     assert world.field(card, "Sent").startswith("<t:")
     labels = [b["label"] for row in card.components for b in row["components"]]
     assert labels == ["Mark reviewed", "Flag", "Show transcript", "Delete original", "Re-run"]
