@@ -18,6 +18,7 @@ older RPC shape) falls back to the HTTP status.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -29,7 +30,9 @@ from google.genai import types as genai_types
 from google.genai._gaos.errors.genaierror import GenAiError
 from google.genai._gaos.errors.no_response_error import NoResponseError
 from google.genai._gaos.lib import compat_errors  # where the Interactions API's errors live
+from google.genai._gaos.utils import serializers  # builds a pydantic class per request
 from google.genai.interactions import Interaction
+from pydantic import ConfigDict
 
 from bot.errors import GeminiQuotaExhausted, GeminiRejected
 from bot.gemini._quota import quota_reset_after
@@ -47,6 +50,8 @@ __all__ = [
     "fault_outcome",
     "new_client",
     "refusal_codes",
+    "reuse_serializer_models",
+    "serializers",
     "served_tier",
     "usage_of",
     "word_annotations",
@@ -94,13 +99,65 @@ class Retryable:
 def new_client(api_key: str, *, base_url: str | None, timeout_s: float) -> genai.Client:
     """The SDK client, pointed at ``base_url`` when set, with the SDK's own retries off:
     left alone it makes 5 attempts on a 503 and obeys any ``Retry-After`` with no cap,
-    which would hide waits and stack with our bounded loop."""
+    which would hide waits and stack with our bounded loop. Its serializers reuse their
+    models (:func:`reuse_serializer_models`)."""
+    reuse_serializer_models()
     http_options = genai_types.HttpOptions(
         base_url=base_url,
         retry_options=genai_types.HttpRetryOptions(attempts=1),
         timeout=int(timeout_s * 1000),
     )
     return genai.Client(api_key=api_key, http_options=http_options)
+
+
+# google-genai's generated serializers build a pydantic model class for every request body
+# and every response they handle (``create_model("Marshaller", body=(typ, ...), __config__=
+# ConfigDict(populate_by_name=True, arbitrary_types_allowed=True))`` in ``marshal_json`` and
+# ``unmarshal``): three per interaction, about 25 ms of CPU on the path of every note. Such a
+# class depends only on its name and ``typ``, so exactly that call shape is built once per
+# pair; any other call goes to pydantic untouched, and past _MAX_SERIALIZER_MODELS pairs
+# (the SDK has a handful) nothing more is kept.
+_SERIALIZER_CONFIG = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+_MAX_SERIALIZER_MODELS = 256
+_MEMO_MARK = "_voicenotes_reuses_models"
+
+
+def reuse_serializer_models() -> bool:
+    """Make google-genai's serializers reuse their per-type model classes (idempotent);
+    False when the SDK no longer builds them this way (then it is left as it is)."""
+    create = getattr(serializers, "create_model", None)
+    if create is None:
+        return False
+    if not getattr(create, _MEMO_MARK, False):
+        serializers.create_model = memoised_create_model(create)  # type: ignore[attr-defined]
+    return True
+
+
+def memoised_create_model(create: Callable[..., Any]) -> Callable[..., Any]:
+    """``create`` (pydantic's ``create_model``), remembering the serializers' models."""
+    models: dict[tuple[str, Any], Any] = {}
+
+    def create_model(name: str, /, **fields: Any) -> Any:
+        body = fields.get("body")
+        if (
+            fields.keys() != {"body", "__config__"}
+            or fields["__config__"] != _SERIALIZER_CONFIG
+            or not (isinstance(body, tuple) and len(body) == 2 and body[1] is Ellipsis)
+        ):
+            return create(name, **fields)
+        key = (name, body[0])
+        try:
+            return models[key]
+        except KeyError:
+            model = create(name, **fields)
+            if len(models) < _MAX_SERIALIZER_MODELS:
+                models[key] = model
+            return model
+        except TypeError:  # an unhashable type: nothing to remember it by
+            return create(name, **fields)
+
+    setattr(create_model, _MEMO_MARK, True)
+    return create_model
 
 
 def _retry_hint(error: compat_errors.APIStatusError, now: datetime) -> float | None:

@@ -14,6 +14,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, get_args
 
+import pydantic
 import pytest
 from packaging.requirements import Requirement
 
@@ -55,6 +56,7 @@ def test_the_private_imports_are_the_ones_this_file_expects() -> None:
         "google.genai._gaos.errors.genaierror.GenAiError",
         "google.genai._gaos.errors.no_response_error.NoResponseError",
         "google.genai._gaos.lib.compat_errors",
+        "google.genai._gaos.utils.serializers",
     ]
 
 
@@ -143,3 +145,99 @@ def test_the_installed_sdk_is_inside_the_declared_bound() -> None:
     major, minor = (int(part) for part in installed.split(".")[:2])
     next_minor = f"{major}.{minor + 1}.0"
     assert not spec.specifier.contains(next_minor), f"{spec} lets {next_minor} in untested"
+
+
+# --- the serializers' models, built once ------------------------------------------------
+
+SERIALIZERS: Any = _sdk.serializers  # untyped SDK internals
+
+
+class _CountingCreate:
+    """pydantic's create_model, counting its calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, name: str, /, **fields: Any) -> Any:
+        self.calls += 1
+        return pydantic.create_model(name, **fields)
+
+
+def _interaction_request() -> Any:
+    models = importlib.import_module("google.genai._gaos.models")
+    body = {
+        "model": "gemini-2.5-flash",
+        "input": [{"type": "text", "text": "Transcribe this."}],
+        "response_format": {"type": "object", "properties": {"a": {"type": "string"}}},
+        "store": False,
+    }
+    return models, {"api_version": "v1beta", "body": body}
+
+
+def test_the_sdk_still_builds_one_model_per_type_that_the_memo_recognises(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Both serializer calls the SDK makes per request hit the memo from the second on: if
+    an upgrade changes their shape, this fails (and the memo quietly stops helping)."""
+    counting = _CountingCreate()
+    monkeypatch.setattr(SERIALIZERS, "create_model", _sdk.memoised_create_model(counting))
+    models, raw = _interaction_request()
+    for _ in range(3):
+        request = SERIALIZERS.unmarshal(raw, models.CreateInteractionRequest)
+        SERIALIZERS.marshal_json(request.body, models.CreateInteractionRequestBody)
+    assert counting.calls == 2  # one Unmarshaller, one Marshaller
+
+
+def test_reused_models_serialize_exactly_as_fresh_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    models, raw = _interaction_request()
+    monkeypatch.setattr(SERIALIZERS, "create_model", pydantic.create_model)
+    fresh = SERIALIZERS.marshal_json(
+        SERIALIZERS.unmarshal(raw, models.CreateInteractionRequest).body,
+        models.CreateInteractionRequestBody,
+    )
+    monkeypatch.setattr(
+        SERIALIZERS, "create_model", _sdk.memoised_create_model(pydantic.create_model)
+    )
+    for _ in range(2):
+        reused = SERIALIZERS.marshal_json(
+            SERIALIZERS.unmarshal(raw, models.CreateInteractionRequest).body,
+            models.CreateInteractionRequestBody,
+        )
+        assert reused == fresh
+
+
+def test_other_calls_and_unhashable_types_are_never_remembered() -> None:
+    counting = _CountingCreate()
+    create = _sdk.memoised_create_model(counting)
+    config = pydantic.ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+    for _ in range(2):
+        create("Other", value=(int, ...))  # not the serializers' shape
+        create("Marshaller", body=(int, ...), __config__=pydantic.ConfigDict(strict=True))
+        create("Marshaller", body=(int, None), __config__=config)  # a default, not required
+    assert counting.calls == 6
+    unhashable: Any = {"not": "a type"}
+    calls = []
+    remembering = _sdk.memoised_create_model(lambda name, **fields: calls.append(name))
+    for _ in range(2):
+        remembering("Marshaller", body=(unhashable, ...), __config__=config)
+    assert len(calls) == 2
+
+
+def test_only_so_many_models_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_sdk, "_MAX_SERIALIZER_MODELS", 1)
+    counting = _CountingCreate()
+    create = _sdk.memoised_create_model(counting)
+    config = pydantic.ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+    for _ in range(2):
+        create("Marshaller", body=(int, ...), __config__=config)
+        create("Marshaller", body=(str, ...), __config__=config)
+    assert counting.calls == 3  # int kept, str built each time
+
+
+def test_a_client_installs_the_memo_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(SERIALIZERS, "create_model", pydantic.create_model)
+    _sdk.new_client("k", base_url="http://127.0.0.1:9", timeout_s=5)
+    installed = SERIALIZERS.create_model
+    assert installed is not pydantic.create_model
+    _sdk.new_client("k", base_url="http://127.0.0.1:9", timeout_s=5)
+    assert SERIALIZERS.create_model is installed  # not wrapped twice
