@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import aiohttp
 import discord
 from discord.ext import commands
 
@@ -29,7 +28,14 @@ from cogs.erase_button import erase_button_type
 from cogs.erasure import Eraser
 from cogs.errors import VoiceNotesTree
 from cogs.members import MemberCommands
-from cogs.ops import ShardMonitor, discord_trace, global_share
+from cogs.ops import (
+    GLOBAL_PER_SECOND,
+    SendPacer,
+    ShardMonitor,
+    discord_trace,
+    gate_courtesies,
+    global_share,
+)
 from cogs.reactions import ReactionTranscribe
 from cogs.review import (
     DYNAMIC_ITEMS,
@@ -70,10 +76,10 @@ def _shard_options(settings: Settings) -> dict[str, Any]:
     return options
 
 
-def _http_trace(core: Core) -> aiohttp.TraceConfig:
-    """discord.py's HTTP trace: this process's share of the global limit, and counting."""
-    settings = core.settings
-    return discord_trace(core.metrics, share=global_share(settings.shard_ids, settings.shard_count))
+def _pacer(settings: Settings) -> SendPacer:
+    """This process's share of the global limit (see :mod:`cogs.ops`)."""
+    share = global_share(settings.shard_ids, settings.shard_count)
+    return SendPacer(max(1, int(GLOBAL_PER_SECOND * share)))
 
 
 def _silence_voice_warnings() -> None:
@@ -99,6 +105,7 @@ class VoiceNotesBot(commands.AutoShardedBot):
     ) -> None:
         settings = core.settings
         _silence_voice_warnings()
+        pacer = _pacer(settings)
         super().__init__(
             command_prefix=commands.when_mentioned,
             tree_cls=VoiceNotesTree,
@@ -107,9 +114,10 @@ class VoiceNotesBot(commands.AutoShardedBot):
             help_command=None,
             max_ratelimit_timeout=60.0,
             guild_ready_timeout=guild_ready_timeout,
-            http_trace=_http_trace(core),
+            http_trace=discord_trace(core.metrics, pacer=pacer),
             **_shard_options(settings),
         )
+        gate_courtesies(self.http, pacer)
         self.core = core
         self._translate_button, self._language_select = translate_items(
             core.translations, core.storage, core.prices, inline_cap=settings.inline_message_cap

@@ -19,7 +19,10 @@
   45 per 1.25 s (36 a second) once it binds, which a voice-note bot seldom meets. When it
   binds, what can wait does: requests made inside :func:`courtesy` (reactions, status
   messages) let every other waiting request go first, so a burst's replies are not queued
-  behind hundreds of ⏳ and "Queued" messages.
+  behind hundreds of ⏳ and "Queued" messages. They wait for their turn *before*
+  discord.py takes their place in the route's bucket (:func:`gate_courtesies`): a bucket
+  discord.py has not learnt yet lets one request through at a time, and a courtesy
+  yielding inside it held the reply to the same thread or channel behind it for seconds.
   After each answer it counts 429s by their ``X-RateLimit-Scope`` and the answers Discord
   counts toward its ban on invalid requests: 401, 403 and 429, except 429s of the
   ``shared`` scope ("Invalid Request Limit").
@@ -37,8 +40,10 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from types import SimpleNamespace
+from typing import Any
 
 import aiohttp
+import discord
 from discord.ext import commands
 from multidict import CIMultiDictProxy
 
@@ -50,6 +55,7 @@ GLOBAL_PER_SECOND = 45
 ARRIVAL_JITTER_S = 0.25  # how much later one request may arrive than another sent with it
 _MIN_WAIT_S = 0.001  # a rounded-down wait must still move the clock on
 _COURTESY: ContextVar[bool] = ContextVar("discord_courtesy", default=False)
+_ADMITTED: ContextVar[list[bool] | None] = ContextVar("discord_admitted", default=None)
 
 
 @contextmanager
@@ -83,7 +89,9 @@ def global_share(shard_ids: tuple[int, ...], shard_count: int | None) -> float:
 
 class SendPacer:
     """At most ``limit`` requests sent in any sliding ``window_s``, each counted from when it
-    is sent (:meth:`sent`); a reserved request not yet sent holds its place meanwhile."""
+    is sent (:meth:`sent`); a reserved request not yet sent holds its place meanwhile.
+    Courtesies are let through (:meth:`admit_courtesy`) only when no other request waits
+    for a place and one is free, counting those let through that have not reserved yet."""
 
     def __init__(
         self,
@@ -99,46 +107,57 @@ class SendPacer:
         self._sleep = sleep
         self._sent: deque[float] = deque()
         self._pending = 0
+        self._admitted = 0  # courtesies let through, not reserved yet
         self._changed = asyncio.Event()
         self._lock = asyncio.Lock()
-        self._urgent_waiting = 0  # requests waiting that are not courtesies
-        self._no_urgent = asyncio.Event()
-        self._no_urgent.set()
+        self._admit_lock = asyncio.Lock()
+        self._waiting = 0  # requests waiting for a place
+        self._none_waiting = asyncio.Event()
+        self._none_waiting.set()
 
-    async def reserve(self, *, courtesy: bool = False) -> None:
-        """Wait for a place (a courtesy also for every other request waiting to have one);
-        the caller then calls :meth:`sent` or :meth:`released`."""
-        if courtesy:
-            while not await self._take_place(courtesy=True):
-                await self._no_urgent.wait()
-            return
-        self._urgent_waiting += 1
-        self._no_urgent.clear()
+    async def reserve(self) -> None:
+        """Wait for a place; the caller then calls :meth:`sent` or :meth:`released`."""
+        self._waiting += 1
+        self._none_waiting.clear()
         try:
-            await self._take_place(courtesy=False)
+            async with self._lock:
+                await self._wait_for_room(lambda used: used < self._limit)
+                self._pending += 1
         finally:
-            self._urgent_waiting -= 1
-            if not self._urgent_waiting:
-                self._no_urgent.set()
+            self._waiting -= 1
+            if not self._waiting:
+                self._none_waiting.set()
 
-    async def _take_place(self, *, courtesy: bool) -> bool:
-        """Take a place once there is room; False when a courtesy steps aside for a request
-        that is not one (it looks again after each wait)."""
-        async with self._lock:
+    async def admit_courtesy(self) -> None:
+        """Wait until no request waits for a place and one is free (counting the courtesies
+        let through before), then let this one through; it reserves like any request, and
+        calls :meth:`courtesy_settled` once it did (or ended without)."""
+        async with self._admit_lock:
             while True:
-                if courtesy and self._urgent_waiting:
-                    return False
-                now = self._clock()
-                while self._sent and now - self._sent[0] >= self._window_s:
-                    self._sent.popleft()
-                if len(self._sent) + self._pending < self._limit:
-                    self._pending += 1
-                    return True
-                if self._sent:
-                    await self._sleep(max(_MIN_WAIT_S, self._window_s - (now - self._sent[0])))
-                else:  # every place is a request still on its way out
-                    self._changed.clear()
-                    await self._changed.wait()
+                await self._none_waiting.wait()
+                await self._wait_for_room(lambda used: used + self._admitted < self._limit)
+                if not self._waiting:
+                    self._admitted += 1
+                    return
+
+    def courtesy_settled(self) -> None:
+        """A courtesy let through reserved its place (or ended before it asked for one)."""
+        self._admitted -= 1
+        self._changed.set()
+
+    async def _wait_for_room(self, room: Callable[[int], bool]) -> None:
+        """Until ``room(places in use)`` holds: sent in the window, or reserved and unsent."""
+        while True:
+            now = self._clock()
+            while self._sent and now - self._sent[0] >= self._window_s:
+                self._sent.popleft()
+            if room(len(self._sent) + self._pending):
+                return
+            if self._sent:
+                await self._sleep(max(_MIN_WAIT_S, self._window_s - (now - self._sent[0])))
+            else:  # every place is a request still on its way out, or a courtesy let through
+                self._changed.clear()
+                await self._changed.wait()
 
     def sent(self) -> None:
         """A reserved request was sent now."""
@@ -150,6 +169,28 @@ class SendPacer:
         """A reserved request failed before it was sent."""
         self._pending -= 1
         self._changed.set()
+
+
+def gate_courtesies(http: discord.http.HTTPClient, pacer: SendPacer) -> None:
+    """Make discord.py's REST requests made inside :func:`courtesy` wait for
+    :meth:`SendPacer.admit_courtesy` before discord.py takes their place in the route's
+    bucket (see the module docstring); the pacing hook then reserves their place."""
+    request = http.request
+
+    async def gated(route: discord.http.Route, **kwargs: Any) -> Any:
+        if not _COURTESY.get():
+            return await request(route, **kwargs)
+        await pacer.admit_courtesy()
+        admitted = [True]  # until the hook reserves (discord.py may retry: only once)
+        token = _ADMITTED.set(admitted)
+        try:
+            return await request(route, **kwargs)
+        finally:
+            _ADMITTED.reset(token)
+            if admitted[0]:
+                pacer.courtesy_settled()
+
+    http.request = gated  # type: ignore[method-assign]
 
 
 def discord_trace(
@@ -183,7 +224,11 @@ def _pace(trace: aiohttp.TraceConfig, pace: SendPacer) -> None:
         params: aiohttp.TraceRequestStartParams,
     ) -> None:
         if params.headers.get("Authorization", "").startswith("Bot "):
-            await pace.reserve(courtesy=_COURTESY.get())
+            admitted = _ADMITTED.get()
+            if admitted is not None and admitted[0]:
+                admitted[0] = False
+                pace.courtesy_settled()
+            await pace.reserve()
             context.paced = True
 
     def settle(context: SimpleNamespace, *, sent: bool) -> None:

@@ -10,6 +10,7 @@ import time
 from collections.abc import AsyncIterator
 
 import aiohttp
+import discord
 import pytest
 import pytest_asyncio
 from aiohttp import web
@@ -23,6 +24,7 @@ from cogs.ops import (
     SendPacer,
     courtesy,
     discord_trace,
+    gate_courtesies,
     global_share,
 )
 
@@ -174,6 +176,20 @@ async def test_a_request_waits_while_every_place_is_on_its_way_out_or_failed() -
     assert clock.now == 0.0
 
 
+class TracedHTTP:
+    """Stands in for discord.py's HTTPClient: each request goes through the trace hooks."""
+
+    def __init__(self, trace: aiohttp.TraceConfig) -> None:
+        self.trace = trace
+        self.order: list[str] = []
+
+    async def request(self, route: str, **_kwargs: object) -> None:
+        request = TracedRequest(self.trace)
+        await request.start()
+        self.order.append(route)
+        await request.headers_sent()
+
+
 async def test_courtesies_let_every_other_waiting_request_go_first() -> None:
     """Under the global limit a burst's replies go before its reactions and status
     messages, even those that were waiting already."""
@@ -183,18 +199,16 @@ async def test_courtesies_let_every_other_waiting_request_go_first() -> None:
         await gate.wait()  # the first courtesy waits for room until the reply is waiting too
         await clock.sleep(seconds)
 
-    trace = discord_trace(Metrics(), pacer=SendPacer(1, clock=clock, sleep=sleep))
-    order: list[str] = []
+    pacer = SendPacer(1, clock=clock, sleep=sleep)
+    http = TracedHTTP(discord_trace(Metrics(), pacer=pacer))
+    gate_courtesies(http, pacer)  # type: ignore[arg-type]
 
     async def send(name: str) -> None:
-        request = TracedRequest(trace)
         if name.startswith("courtesy"):
             with courtesy():
-                await request.start()
+                await http.request(name)
         else:
-            await request.start()
-        order.append(name)
-        await request.headers_sent()
+            await http.request(name)
 
     await send("first")
     waiting = [asyncio.create_task(send(name)) for name in ("courtesy 1", "courtesy 2")]
@@ -203,4 +217,38 @@ async def test_courtesies_let_every_other_waiting_request_go_first() -> None:
     await asyncio.sleep(0)
     gate.set()
     await asyncio.wait_for(asyncio.gather(*waiting), timeout=5)
-    assert order == ["first", "reply", "courtesy 1", "courtesy 2"]
+    assert http.order == ["first", "reply", "courtesy 1", "courtesy 2"]
+
+
+async def test_a_courtesy_waiting_for_its_turn_holds_no_place_in_discord_pys_bucket(
+    arrivals: tuple[str, list[tuple[float, bool]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """discord.py lets one request at a time through a bucket it has not learnt yet: a
+    courtesy that waited for its turn inside it would hold the reply to the same channel
+    behind it. It waits before discord.py's bucket, so the reply goes first."""
+    base, _ = arrivals
+    paths: list[str] = []
+    monkeypatch.setattr(discord.http.Route, "BASE", f"{base}/api/v10")
+    pacer = SendPacer(1, window_s=0.3)
+    trace = discord_trace(Metrics(), pacer=pacer)
+    trace.on_request_start.append(lambda _s, _c, params: _record(paths, params))
+    http = discord.http.HTTPClient(asyncio.get_running_loop(), http_trace=trace)
+    gate_courtesies(http, pacer)
+    try:
+        await http.static_login("token")
+        await http.get_message(1, 10)  # fills the window
+
+        async def courtesy_fetch() -> None:
+            with courtesy():
+                await http.get_message(1, 11)
+
+        waiting = asyncio.create_task(courtesy_fetch())
+        await asyncio.sleep(0.05)
+        await asyncio.wait_for(asyncio.gather(waiting, http.get_message(1, 12)), timeout=10)
+    finally:
+        await http.close()
+    assert [path.rsplit("/", 1)[-1] for path in paths[-2:]] == ["12", "11"]
+
+
+async def _record(paths: list[str], params: aiohttp.TraceRequestStartParams) -> None:
+    paths.append(params.url.path)
