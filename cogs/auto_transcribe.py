@@ -126,6 +126,8 @@ class AutoTranscribe(commands.Cog):
             )
             if created:
                 self._delivery.react(job, WORKING)
-                await self._delivery.report_queued(job, await self._store.queue_position(job.id))
+                await self._delivery.report_queued(
+                    job, self._runner.ahead_of_it(await self._store.queue_position(job.id))
+                )
             else:
                 log.info("message %d: duplicate delivery ignored (job %d)", message.id, job.id)

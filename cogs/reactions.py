@@ -158,4 +158,6 @@ class ReactionTranscribe(commands.Cog):
             log.info("reaction on message %d: already transcribed (job %d)", message.id, job.id)
             return
         self._delivery.react(job, WORKING)
-        await self._delivery.report_queued(job, await self._store.queue_position(job.id))
+        await self._delivery.report_queued(
+            job, self._runner.ahead_of_it(await self._store.queue_position(job.id))
+        )

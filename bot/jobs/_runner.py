@@ -112,6 +112,11 @@ class JobRunner:
             self._wake.set()
         return job, created
 
+    def ahead_of_it(self, queued_before: int) -> int:
+        """How many notes a just-queued job really waits for: the queued jobs before it,
+        less this process's idle workers (which take it, or one before it, at once)."""
+        return max(0, queued_before - self.load.idle)
+
     @property
     def load(self) -> WorkerLoad:
         """Workers started and busy right now (for readiness: idle workers and an old job

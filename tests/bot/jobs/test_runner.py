@@ -202,3 +202,17 @@ async def test_a_job_that_keeps_killing_workers_is_given_up_and_reported_once(
     ((failed_id, message, will_retry),) = port.failures
     assert (failed_id, will_retry) == (job.id, False)
     assert "failed several times" in message
+
+
+async def test_a_note_waits_only_for_the_queued_jobs_no_idle_worker_takes(
+    storage: Storage, pipeline: Pipeline, voice_note: Path
+) -> None:
+    """ "Queued: N ahead" counts what a note really waits for: idle workers take it at once."""
+    runner = make_runner(storage, pipeline, RecordingPort(voice_note))
+    assert runner.ahead_of_it(3) == 3  # not started: no worker is idle
+    runner.start()
+    try:
+        await poll_until(lambda: runner.load.idle == 4, timeout=5)
+        assert [runner.ahead_of_it(n) for n in (0, 1, 4, 6)] == [0, 0, 0, 2]
+    finally:
+        await runner.stop(5)
