@@ -29,12 +29,12 @@ from cogs.erasure import Eraser
 from cogs.errors import VoiceNotesTree
 from cogs.members import MemberCommands
 from cogs.ops import (
-    GLOBAL_PER_SECOND,
     SendPacer,
     ShardMonitor,
     discord_trace,
     gate_courtesies,
     global_share,
+    share_pacer,
 )
 from cogs.reactions import ReactionTranscribe
 from cogs.review import (
@@ -78,8 +78,7 @@ def _shard_options(settings: Settings) -> dict[str, Any]:
 
 def _pacer(settings: Settings) -> SendPacer:
     """This process's share of the global limit (see :mod:`cogs.ops`)."""
-    share = global_share(settings.shard_ids, settings.shard_count)
-    return SendPacer(max(1, int(GLOBAL_PER_SECOND * share)))
+    return share_pacer(global_share(settings.shard_ids, settings.shard_count))
 
 
 def _silence_voice_warnings() -> None:

@@ -171,6 +171,11 @@ class SendPacer:
         self._changed.set()
 
 
+def share_pacer(share: float) -> SendPacer:
+    """A pacer for ``share`` of the bot's global limit (see :func:`global_share`)."""
+    return SendPacer(max(1, int(GLOBAL_PER_SECOND * share)))
+
+
 def gate_courtesies(http: discord.http.HTTPClient, pacer: SendPacer) -> None:
     """Make discord.py's REST requests made inside :func:`courtesy` wait for
     :meth:`SendPacer.admit_courtesy` before discord.py takes their place in the route's
@@ -209,7 +214,7 @@ def discord_trace(
             count_discord_answer(metrics, params.response.status, params.response.headers)
 
     trace = aiohttp.TraceConfig()
-    _pace(trace, pacer or SendPacer(max(1, int(GLOBAL_PER_SECOND * share))))
+    _pace(trace, pacer or share_pacer(share))
     trace.on_request_end.append(on_request_end)
     return trace
 
