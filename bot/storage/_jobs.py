@@ -170,11 +170,16 @@ class JobsRepo(RepoBase):
         self, job_id: int, *, reply_channel_id: int | None, thread_id: int | None
     ) -> None:
         """Remember where the job's answer goes (the channel, and the thread once made)."""
-        stmt = (
-            update(jobs)
-            .where(jobs.c.id == job_id)
-            .values(reply_channel_id=reply_channel_id, thread_id=thread_id, updated_at=self._now())
-        )
+        await self._set_columns(job_id, reply_channel_id=reply_channel_id, thread_id=thread_id)
+
+    async def set_job_status_message(
+        self, job_id: int, *, channel_id: int | None, message_id: int | None
+    ) -> None:
+        """Remember the job's status message (None, None: it is gone)."""
+        await self._set_columns(job_id, status_channel_id=channel_id, status_message_id=message_id)
+
+    async def _set_columns(self, job_id: int, **values: Any) -> None:
+        stmt = update(jobs).where(jobs.c.id == job_id).values(**values, updated_at=self._now())
         async with self._write() as conn:
             await conn.execute(stmt)
 

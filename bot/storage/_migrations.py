@@ -257,6 +257,15 @@ MIGRATIONS: tuple[Migration, ...] = (
         _V7_INPUTS,
     ),
     Migration(8, "dashboard sessions and logins; usage records by channel", _V8_WEB),
+    Migration(
+        9,
+        "jobs remember their status message, so the run that answers removes one a killed "
+        "run posted",
+        (
+            "ALTER TABLE jobs ADD COLUMN status_channel_id BIGINT",
+            "ALTER TABLE jobs ADD COLUMN status_message_id BIGINT",
+        ),
+    ),
 )
 """Every schema step, in increasing version order. Append only (or fill a reserved gap)."""
 

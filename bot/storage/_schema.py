@@ -141,6 +141,8 @@ jobs = Table(
     Column("outcome", Text, nullable=True),
     _ts("pause_told_until", nullable=True),
     Column("source_channel_id", BigInteger, nullable=True),
+    Column("status_channel_id", BigInteger, nullable=True),
+    Column("status_message_id", BigInteger, nullable=True),
 )
 
 deliveries = Table(

@@ -154,6 +154,10 @@ class Job(JobRequest):
     result_reused: bool = False  # the result came from the cache: this job spent nothing
     outcome: JobOutcome | None = None
     pause_told_until: datetime | None = None  # the Gemini pause its requester was told of
+    # Its "Queued"/progress message, when posted with the bot's token (a later run of the
+    # bot can then edit or remove it); both None otherwise.
+    status_channel_id: int | None = None
+    status_message_id: int | None = None
 
 
 @dataclass(frozen=True)

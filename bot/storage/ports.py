@@ -168,6 +168,15 @@ class ReplyTargets(Protocol):
         """Remember the channel, and the thread once made."""
 
 
+class StatusMessages(Protocol):
+    """Each job's status message, so a later run of the bot can edit or remove it."""
+
+    async def set_job_status_message(
+        self, job_id: int, *, channel_id: int | None, message_id: int | None
+    ) -> None:
+        """Remember the job's status message (None, None: it is gone)."""
+
+
 class ResultStore(Protocol):
     """Stored result documents by key."""
 
@@ -360,6 +369,7 @@ __all__ = [
     "ReviewStats",
     "SettingsReader",
     "SettingsWriter",
+    "StatusMessages",
     "UsageBreakdown",
     "UsageLedger",
     "WebSessions",

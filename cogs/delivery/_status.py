@@ -2,9 +2,11 @@
 
 A queued note gets "Queued: N ahead", edited into progress for audio long enough to have
 parts, and removed when the job is answered. Automatic jobs also swap reactions on the
-source message (⏳ while working, then ✅ or ⚠️). Quiet servers get neither. The status
-message lives in the memory of the process that posted it. All of it is a courtesy: a
-refusal or a long rate limit is logged, never raised.
+source message (⏳ while working, then ✅ or ⚠️). Quiet servers get neither. An automatic
+job's status message is also stored on the job, so when the bot is killed and the job is
+resumed by the next run, that run edits and removes the message the killed one posted
+instead of leaving it behind. All of it is a courtesy: a refusal or a long rate limit is
+logged, never raised.
 
 Reaction changes and status edits run in the background, in order per note, so no job
 waits for them: Discord allows one reaction change per 0.25 s per channel, and discord.py sleeps
@@ -20,19 +22,24 @@ import asyncio
 import logging
 import weakref
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 import discord
 
 from bot.storage import Job
-from bot.storage.ports import SettingsReader
+from bot.storage.ports import SettingsReader, StatusMessages
 from cogs._common import DISCORD_REFUSALS, refusal
 from cogs.ops import courtesy
 
 log = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()
 WORKING, DONE, FAILED = "⏳", "✅", "⚠️"
-StatusMessage = discord.Message | discord.WebhookMessage
+StatusMessage = discord.Message | discord.WebhookMessage | discord.PartialMessage
 PostStatus = Callable[[Job, str], Awaitable[StatusMessage]]
+
+
+class BoardStore(SettingsReader, StatusMessages, Protocol):
+    """What the status board reads (quiet servers) and writes (status messages)."""
 
 
 def queued_text(ahead: int) -> str:
@@ -48,7 +55,7 @@ def progress_text(done: int, total: int) -> str:
 class StatusBoard:
     """Status messages per job (in this process) and reactions on source messages."""
 
-    def __init__(self, client: discord.Client, store: SettingsReader) -> None:
+    def __init__(self, client: discord.Client, store: BoardStore) -> None:
         self._client = client
         self._store = store
         self._messages: dict[int, StatusMessage] = {}
@@ -76,6 +83,7 @@ class StatusBoard:
         if job.id in self._posting:  # the first is on its way: this text edits it after
             self._wanted[job.id] = text
             return
+        self._adopt(job)
         if job.id not in self._messages:
             await self._post_first(job, text, post)
             return
@@ -93,6 +101,7 @@ class StatusBoard:
         try:
             with courtesy():
                 message = await post(job, text)
+            await self._remember(job, message)  # still "posting": an answer now removes it
         except DISCORD_REFUSALS as error:
             log.info("job %d: status update failed (%s)", job.id, refusal(error))
             self._wanted.pop(job.id, None)  # the next text posts anew
@@ -104,6 +113,27 @@ class StatusBoard:
         else:
             self._messages[job.id] = message
             self._start_editor(job)  # a text asked for while it was being posted
+
+    @staticmethod
+    def _stored(job: Job, message: StatusMessage) -> bool:
+        """Whether the status message is one stored on the job: an automatic job's, posted
+        with the bot token (a command's lives and dies with its interaction)."""
+        return job.origin.on_the_note and not isinstance(message, discord.WebhookMessage)
+
+    async def _remember(self, job: Job, message: StatusMessage) -> None:
+        if self._stored(job, message):
+            await self._store.set_job_status_message(
+                job.id, channel_id=message.channel.id, message_id=message.id
+            )
+
+    def _adopt(self, job: Job) -> None:
+        """Take over the status message a killed run of the bot posted for this job."""
+        if job.id in self._messages or job.status_message_id is None:
+            return
+        if job.status_channel_id is None or not job.origin.on_the_note:
+            return
+        channel = self._client.get_partial_messageable(job.status_channel_id, guild_id=job.guild_id)
+        self._messages[job.id] = channel.get_partial_message(job.status_message_id)
 
     async def _edit_to_latest(self, job: Job) -> None:
         try:
@@ -142,6 +172,7 @@ class StatusBoard:
         self._wanted.pop(job.id, None)
         if job.id in self._posting and job.origin.on_the_note:
             self._posting[job.id] = True  # removed once it is posted
+        self._adopt(job)
         status = self._messages.pop(job.id, None)
         if status is None or not job.origin.on_the_note:
             return
@@ -153,6 +184,10 @@ class StatusBoard:
     ) -> None:
         if editing is not None:
             await asyncio.wait([editing])  # an edit landing after the delete would 404
+        if self._stored(job, status):
+            # Forgotten first: a run killed between the two leaves a message behind rather
+            # than have the next run delete it twice (a 404).
+            await self._store.set_job_status_message(job.id, channel_id=None, message_id=None)
         try:
             await status.delete()
         except DISCORD_REFUSALS as error:

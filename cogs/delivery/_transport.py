@@ -24,7 +24,7 @@ from bot.storage.ports import DeliveryLog
 from cogs.delivery._compose import ReplyPlan, files_of, last_part_options
 from cogs.delivery._fetch import AudioFetcher
 from cogs.delivery._recover import find_posted_parts
-from cogs.delivery._status import NO_MENTIONS, StatusBoard, StatusMessage
+from cogs.delivery._status import NO_MENTIONS, BoardStore, StatusBoard, StatusMessage
 from cogs.delivery._targets import (
     MISSING_PERMISSIONS,
     MessageTarget,
@@ -49,8 +49,8 @@ def nonce_for(job_id: int, part: int) -> str:
     return f"vn{job_id}p{part}"[:25]
 
 
-class DeliveryStore(DeliveryLog, ThreadStore, Protocol):
-    """The posted parts of each job, and where its thread is."""
+class DeliveryStore(DeliveryLog, ThreadStore, BoardStore, Protocol):
+    """The posted parts of each job, where its thread is, and its status message."""
 
 
 class Transport(Protocol):

@@ -115,8 +115,9 @@ class World:
         return notes
 
     def replies(self, note: StoredMessage) -> list[StoredMessage]:
-        """What the bot posted in the thread on ``note`` (thread id = note id)."""
-        return [m for m in self.discord.bot_messages() if m.channel_id == note.id]
+        """What the bot posted in the thread on ``note`` (thread id = note id) and did not
+        delete."""
+        return [m for m in self.discord.bot_messages() if m.channel_id == note.id and not m.deleted]
 
     def reacted(self, note: StoredMessage, emoji: str) -> bool:
         """Whether the bot's ``emoji`` is on the note."""
@@ -339,4 +340,32 @@ async def test_a_resumed_job_does_not_mistake_another_notes_identical_reply(worl
         n.id for n in notes
     ]  # one reply each, on its own note
     assert replies[0].content == replies[1].content
+    world.assert_logs_private()
+
+
+async def test_a_status_message_posted_by_a_killed_run_is_removed_by_the_next(
+    world: World,
+) -> None:
+    # One worker: note 2 waits behind note 1 (note 0 is being worked on) and says so in its
+    # thread; the bot dies while note 0 waits for Gemini. The next run answers all three and
+    # removes that "Queued" message.
+    world.delays = {0: SLOW_S}
+    first = await world.start_bot(JOB_CONCURRENCY=1)
+    notes = await world.post_notes(3)
+    await world.discord.wait_for(
+        lambda: any("Queued: 1 ahead" in m.content for m in world.replies(notes[2])),
+        what="note 2's queue position",
+    )
+    first.kill()
+    assert await first.wait() == -9
+    (queued,) = world.replies(notes[2])
+    world.delays.clear()
+
+    second = await world.start_bot(JOB_CONCURRENCY=1)
+    await world.wait_answered(notes)
+    assert await second.terminate() == 0
+
+    assert world.discord.message(queued.id).deleted
+    assert_one_reply_each(world, notes)
+    await assert_jobs_done(world, notes)
     world.assert_logs_private()

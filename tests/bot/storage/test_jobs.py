@@ -163,6 +163,21 @@ async def test_reply_target(storage: Storage) -> None:
     assert (stored.reply_channel_id, stored.thread_id) == (200, 201)
 
 
+async def test_a_status_message_is_remembered_claimed_with_the_job_and_forgotten(
+    storage: Storage,
+) -> None:
+    job, _ = await storage.submit_job(job_request("a"))
+    assert (job.status_channel_id, job.status_message_id) == (None, None)
+    await storage.set_job_status_message(job.id, channel_id=201, message_id=9001)
+    claimed = await storage.claim_next_job("w1", lease_s=60)  # what a resumed run gets
+    assert claimed is not None
+    assert (claimed.status_channel_id, claimed.status_message_id) == (201, 9001)
+    await storage.set_job_status_message(job.id, channel_id=None, message_id=None)
+    stored = await storage.get_job(job.id)
+    assert stored is not None
+    assert (stored.status_channel_id, stored.status_message_id) == (None, None)
+
+
 async def test_unfinished_jobs_oldest_first(storage: Storage, clock: FakeClock) -> None:
     ids = []
     for key in ("a", "b", "c", "d"):

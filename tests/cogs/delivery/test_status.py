@@ -79,3 +79,54 @@ async def test_a_status_asked_for_while_the_first_is_being_posted_edits_it(
     await poll_until(lambda: not board.busy)
     (status,) = harness.bot_messages(harness.channel)
     assert status.content == progress_text(0, 4)
+
+
+async def test_a_status_message_stored_by_a_killed_run_is_edited_then_removed(
+    harness: Harness,
+) -> None:
+    """A board that never saw the job (the next run after a kill) takes over the status
+    message stored on it: progress edits it, the answer removes it, nothing is posted anew."""
+    storage = harness.bot.core.storage
+    channel = harness.bot.get_channel(harness.channel.id)
+    assert isinstance(channel, discord.TextChannel)
+    posted_by_the_killed_run = await channel.send(queued_text(2))
+    job, _ = await storage.submit_job(job_request("status:resumed", channel_id=channel.id))
+    await storage.set_job_status_message(
+        job.id, channel_id=channel.id, message_id=posted_by_the_killed_run.id
+    )
+    resumed = await storage.get_job(job.id)
+    assert resumed is not None
+    assert resumed.status_message_id == posted_by_the_killed_run.id
+
+    async def post(_job: Job, _text: str) -> StatusMessage:
+        raise AssertionError("the stored status message is edited, not posted again")
+
+    board = StatusBoard(harness.bot, storage)
+    await board.show(resumed, progress_text(1, 3), post)
+    await poll_until(lambda: not board.busy)
+    (status,) = harness.bot_messages(harness.channel)
+    assert status.content == progress_text(1, 3)
+
+    board.finish(resumed)
+    await poll_until(lambda: not board.busy)
+    assert harness.discord.message(status.id).deleted
+    forgotten = await storage.get_job(job.id)
+    assert forgotten is not None
+    assert forgotten.status_message_id is None
+
+
+async def test_an_automatic_jobs_status_message_is_stored_on_it(harness: Harness) -> None:
+    storage = harness.bot.core.storage
+    channel = harness.bot.get_channel(harness.channel.id)
+    assert isinstance(channel, discord.TextChannel)
+    job, _ = await storage.submit_job(job_request("status:stored", channel_id=channel.id))
+
+    async def post(_job: Job, text: str) -> StatusMessage:
+        return await channel.send(text)
+
+    board = StatusBoard(harness.bot, storage)
+    await board.show(job, queued_text(1), post)
+    (status,) = harness.bot_messages(harness.channel)
+    stored = await storage.get_job(job.id)
+    assert stored is not None
+    assert (stored.status_channel_id, stored.status_message_id) == (channel.id, status.id)
