@@ -3,12 +3,16 @@
 Each job gets ``<root>/voicenotes-job-<random>`` (mode 0700, made by :func:`tempfile.mkdtemp`),
 and everything the job writes goes there; the directory is removed when the job ends, however it
 ends. A process killed outright cannot clean up, so :func:`sweep_stale_workspaces` removes
-leftovers at startup. Blocking file work (copying, hashing, removing trees) runs in threads.
+leftovers at startup. A workspace's owner holds an exclusive ``flock`` on a file in it for as
+long as it lives; the kernel releases it when the owner dies, even by ``kill -9``, so the sweep
+never removes the workspace of a job still running in another process on the same root, however
+long that job takes. Blocking file work (copying, hashing, removing trees) runs in threads.
 """
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import hashlib
 import logging
 import os
@@ -24,6 +28,7 @@ log = logging.getLogger(__name__)
 
 WORKSPACE_PREFIX = "voicenotes-job-"  # distinctive: the root may be the shared system temp dir
 INPUT_NAME = "input"  # the user's file name never reaches the disk or an ffmpeg argv
+OWNER_LOCK_NAME = ".owner-lock"  # flocked by the workspace's owner while it lives
 _HASH_BLOCK = 1024 * 1024
 
 
@@ -31,16 +36,40 @@ _HASH_BLOCK = 1024 * 1024
 async def job_workspace(root: Path) -> AsyncIterator[Path]:
     """A fresh private directory under ``root``, removed on exit (success, error or
     cancellation)."""
-    path = Path(await asyncio.to_thread(_make_workspace, root))
+    path, owner_lock = await asyncio.to_thread(_make_workspace, root)
     try:
         yield path
     finally:
-        await _remove_tree(path)
+        try:
+            await _remove_tree(path)
+        finally:
+            os.close(owner_lock)  # after the removal: the sweep must not race it
 
 
-def _make_workspace(root: Path) -> str:
+def _make_workspace(root: Path) -> tuple[Path, int]:
+    """The new workspace, and the descriptor holding its owner lock (close it last)."""
     root.mkdir(parents=True, exist_ok=True)
-    return tempfile.mkdtemp(prefix=WORKSPACE_PREFIX, dir=root)  # mode 0700, unguessable name
+    path = Path(tempfile.mkdtemp(prefix=WORKSPACE_PREFIX, dir=root))  # 0700, unguessable
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    owner_lock = os.open(path / OWNER_LOCK_NAME, flags, 0o600)
+    fcntl.flock(owner_lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a fresh file: never contended
+    return path, owner_lock
+
+
+def _owner_alive(workspace: str) -> bool:
+    """Whether a live process holds the workspace's owner lock. No lock file (a workspace
+    from before owner locks, or one whose owner died before taking it) means no owner."""
+    try:
+        fd = os.open(os.path.join(workspace, OWNER_LOCK_NAME), os.O_RDWR | os.O_NOFOLLOW)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # releases the lock we may have taken
+    return False
 
 
 async def _remove_tree(path: Path) -> None:
@@ -55,10 +84,12 @@ async def _remove_tree(path: Path) -> None:
 
 
 def sweep_stale_workspaces(root: Path, *, older_than_s: float = 3600) -> int:
-    """Remove our workspace directories under ``root`` untouched for ``older_than_s`` seconds.
+    """Remove our workspace directories under ``root`` untouched for ``older_than_s`` seconds
+    whose owner is gone (see the module docstring); returns how many were removed.
 
-    Meant for startup, before any job runs: it returns how many were removed. Symlinks and
-    plain files are left alone, so a planted link cannot make the sweep delete elsewhere.
+    Meant for startup; safe while other processes run jobs under the same root (the age
+    also covers a workspace made a moment ago whose owner has not locked it yet). Symlinks
+    and plain files are left alone, so a planted link cannot make the sweep delete elsewhere.
     """
     if not root.is_dir():
         return 0
@@ -71,6 +102,8 @@ def sweep_stale_workspaces(root: Path, *, older_than_s: float = 3600) -> int:
             if not entry.is_dir(follow_symlinks=False):
                 continue
             if entry.stat(follow_symlinks=False).st_mtime > cutoff:
+                continue
+            if _owner_alive(entry.path):
                 continue
             shutil.rmtree(entry.path, ignore_errors=True)
             removed += 1

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import os
 import stat
+import sys
 import time
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from bot.errors import NotAudio
 from testkit.audio import PausedSpeech
 from tests.helpers.polling import poll_until
 from tests.helpers.processes import processes_running_with
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 async def test_workspace_is_private_and_removed_after_success(tmp_path: Path) -> None:
@@ -147,6 +150,53 @@ def test_sweep_removes_only_stale_job_dirs(tmp_path: Path) -> None:
     assert other.exists()
     assert (outside / "precious").read_text() == "keep"
     assert (root / f"{WORKSPACE_PREFIX}link").is_symlink()
+
+
+async def test_sweep_spares_a_workspace_whose_owner_lives_however_old(tmp_path: Path) -> None:
+    """Another process's job on the same root may run for hours (a 9-hour file): the
+    workspace's age alone must not get it removed under that job."""
+    async with job_workspace(tmp_path) as workdir:
+        (workdir / INPUT_NAME).write_bytes(b"OggS")
+        _age(workdir, 7200)
+        assert sweep_stale_workspaces(tmp_path, older_than_s=3600) == 0
+        assert (workdir / INPUT_NAME).read_bytes() == b"OggS"
+    assert list(tmp_path.iterdir()) == []
+
+
+OWNER = """
+import asyncio, sys
+from pathlib import Path
+from bot.audio import job_workspace
+
+async def main() -> None:
+    async with job_workspace(Path(sys.argv[1])) as workdir:
+        print(workdir, flush=True)
+        await asyncio.sleep(3600)
+
+asyncio.run(main())
+"""
+
+
+async def test_sweep_removes_the_workspace_of_an_owner_killed_outright(tmp_path: Path) -> None:
+    root = tmp_path / "jobs"
+    owner = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        OWNER,
+        str(root),
+        stdout=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )
+    assert owner.stdout is not None
+    workdir = Path((await asyncio.wait_for(owner.stdout.readline(), 30)).decode().strip())
+    _age(workdir, 7200)
+    assert sweep_stale_workspaces(root, older_than_s=3600) == 0  # its owner still runs
+    owner.kill()  # SIGKILL: no cleanup ran
+    await owner.wait()
+    assert workdir.is_dir()
+    _age(workdir, 7200)
+    assert sweep_stale_workspaces(root, older_than_s=3600) == 1
+    assert list(root.iterdir()) == []
 
 
 def test_sweep_of_a_missing_root_is_a_no_op(tmp_path: Path) -> None:
