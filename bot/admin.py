@@ -183,9 +183,7 @@ class ServerAdmin:
         self, guild_id: int, actor_id: int, role_id: int, *, exempt: bool
     ) -> GuildSettings:
         """Exempt a role from the daily user quota, or no longer."""
-        current = (await self.store.guild_settings(guild_id)).exempt_role_ids
-        roles = [r for r in current if r != role_id] + ([role_id] if exempt else [])
-        updated = await self.store.update_guild_settings(guild_id, exempt_role_ids=roles)
+        updated = await self.store.set_exempt_role(guild_id, role_id, exempt=exempt)
         detail = {"role_id": role_id, "exempt": exempt}
         await self.store.audit(guild_id, actor_id, "settings.exempt_role", detail)
         return updated

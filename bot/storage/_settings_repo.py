@@ -8,7 +8,7 @@ from enum import StrEnum
 from math import inf
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from bot.errors import InvalidOptions
 from bot.model import Severity
@@ -181,6 +181,26 @@ class SettingsRepo(RepoBase):
         stmt = stmt.on_conflict_do_update(index_elements=["guild_id"], set_=updates)
         async with self._write() as conn:
             row = await fetch_one(conn, stmt.returning(*guild_settings.c))
+        return _from_row(row)
+
+    async def set_exempt_role(self, guild_id: int, role_id: int, *, exempt: bool) -> GuildSettings:
+        """Add one role to the server's quota-exempt roles, or take it out, and return all
+        the settings. The list is read and written in one transaction with the row locked
+        (made first if the server has none), so two admins changing different roles at the
+        same moment both count."""
+        (role,) = validate_setting_changes({"exempt_role_ids": [role_id]})["exempt_role_ids"]
+        now = self._now()
+        defaults = _to_columns(GuildSettings(guild_id=guild_id))
+        create = self._insert(guild_settings).values(**defaults, updated_at=now)
+        this_server = guild_settings.c.guild_id == guild_id
+        async with self._write() as conn:
+            await conn.execute(create.on_conflict_do_nothing(index_elements=["guild_id"]))
+            locked = select(guild_settings.c.exempt_role_ids).where(this_server).with_for_update()
+            current = load_json((await conn.execute(locked)).scalar_one())
+            roles = [r for r in current if r != role] + ([role] if exempt else [])
+            change = update(guild_settings).where(this_server)
+            change = change.values(exempt_role_ids=dump_json(roles), updated_at=now)
+            row = await fetch_one(conn, change.returning(*guild_settings.c))
         return _from_row(row)
 
     async def channel_auto_mode(self, channel_id: int) -> AutoMode | None:

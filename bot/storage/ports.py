@@ -48,6 +48,9 @@ class SettingsWriter(Protocol):
     async def update_guild_settings(self, guild_id: int, **changes: Any) -> GuildSettings:
         """Change some settings of a server and return all of them."""
 
+    async def set_exempt_role(self, guild_id: int, role_id: int, *, exempt: bool) -> GuildSettings:
+        """Add one quota-exempt role or take it out (atomically); all the settings after."""
+
     async def set_channel_auto_mode(
         self, guild_id: int, channel_id: int, mode: AutoMode | None
     ) -> None:

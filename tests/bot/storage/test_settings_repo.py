@@ -147,3 +147,34 @@ async def test_review_settings_are_validated_and_kept(storage: Storage) -> None:
     for bad in ({"review_cards": "some"}, {"review_min_severity": "urgent"}, {"review_role_id": 0}):
         with pytest.raises(InvalidOptions):
             await storage.update_guild_settings(3, **bad)
+
+
+@pytest.mark.parametrize("server_had_settings", [False, True], ids=["new-server", "known-server"])
+async def test_exempt_roles_changed_at_once_from_two_processes_all_count(
+    storage: Storage, storage_url: str, server_had_settings: bool
+) -> None:
+    if server_had_settings:
+        await storage.update_guild_settings(7, quiet=True, exempt_role_ids=[1, 2])
+    other_process = await Storage.open(storage_url)
+    try:
+        changes = [
+            *(storage.set_exempt_role(7, role, exempt=True) for role in (10, 11, 12)),
+            *(other_process.set_exempt_role(7, role, exempt=True) for role in (20, 21, 22)),
+            other_process.set_exempt_role(7, 2, exempt=False),
+        ]
+        await asyncio.gather(*changes)
+    finally:
+        await other_process.close()
+    settings = await storage.guild_settings(7)
+    kept = {1} if server_had_settings else set()
+    assert set(settings.exempt_role_ids) == kept | {10, 11, 12, 20, 21, 22}
+    assert settings.quiet is server_had_settings  # the other settings are untouched
+
+
+async def test_an_exempt_role_is_checked_and_listed_once(storage: Storage) -> None:
+    await storage.set_exempt_role(7, 10, exempt=True)
+    updated = await storage.set_exempt_role(7, 10, exempt=True)
+    assert updated.exempt_role_ids == (10,)
+    assert (await storage.set_exempt_role(7, 99, exempt=False)).exempt_role_ids == (10,)
+    with pytest.raises(InvalidOptions, match="Discord id"):
+        await storage.set_exempt_role(7, 0, exempt=True)
