@@ -53,7 +53,8 @@ def progress_text(done: int, total: int) -> str:
 
 
 class StatusBoard:
-    """Status messages per job (in this process) and reactions on source messages."""
+    """Status messages per job (this process's, and those a killed run stored on the jobs
+    it left) and reactions on source messages."""
 
     def __init__(self, client: discord.Client, store: BoardStore) -> None:
         self._client = client
