@@ -15,14 +15,14 @@ import discord
 
 from bot.review import CardLifecycle
 from bot.storage import Job, JobStatus
-from bot.storage.ports import DeliveryLog, Erasure, JobQueue, ResultStore
+from bot.storage.ports import DeliveryLog, Erasure, JobQueue, ResultStore, StatusMessages
 from cogs._common import DISCORD_REFUSALS, AnyBot, refusal
 
 log = logging.getLogger(__name__)
 
 
-class EraserStore(JobQueue, DeliveryLog, ResultStore, Erasure, Protocol):
-    """Jobs, their posted parts, results, and wholesale erasure."""
+class EraserStore(JobQueue, DeliveryLog, StatusMessages, ResultStore, Erasure, Protocol):
+    """Jobs, their posted parts and status messages, results, and wholesale erasure."""
 
 
 class Eraser:
@@ -81,6 +81,10 @@ class Eraser:
         posted = await self._storage.deliveries(job.id)
         for delivery in posted:
             await self._delete_message(delivery.channel_id, delivery.message_id)
+        if job.status_channel_id is not None and job.status_message_id is not None:
+            # A cancelled job is never answered: its "Queued" message goes here.
+            await self._storage.set_job_status_message(job.id, channel_id=None, message_id=None)
+            await self._delete_message(job.status_channel_id, job.status_message_id)
         if job.thread_id is not None:
             await self._delete_thread(job.thread_id)
         if posted or job.thread_id is not None:

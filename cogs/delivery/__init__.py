@@ -156,6 +156,7 @@ class DiscordDelivery:
             await self._transport(job).post_failure(job, text)
         except discord.RateLimited as error:
             log.warning("job %d: could not tell the requester (%s)", job.id, refusal(error))
-        if not will_retry:
-            self.status.finish(job)
-            self.status.react(job, FAILED)
+        finally:  # a refused notice (raised on) still closes the note's status and ⏳
+            if not will_retry:
+                self.status.finish(job)
+                self.status.react(job, FAILED)

@@ -36,6 +36,7 @@ NO_MENTIONS = discord.AllowedMentions.none()
 WORKING, DONE, FAILED = "⏳", "✅", "⚠️"
 StatusMessage = discord.Message | discord.WebhookMessage | discord.PartialMessage
 PostStatus = Callable[[Job, str], Awaitable[StatusMessage]]
+FINISHED_MEMORY = 4096  # job ids whose status this board removed: none is shown again
 
 
 class BoardStore(SettingsReader, StatusMessages, Protocol):
@@ -67,6 +68,8 @@ class StatusBoard:
         self._wanted: dict[int, str] = {}  # by job: the status text not shown yet
         self._editing: dict[int, asyncio.Task[None]] = {}  # by job: its status editor
         self._posting: dict[int, bool] = {}  # first posts under way: answered meanwhile?
+        self._first_posts: set[asyncio.Task[None]] = set()
+        self._finished: dict[int, None] = {}  # jobs answered, oldest first (bounded)
 
     async def quiet(self, job: Job) -> bool:
         """Whether the job's server asked for no reactions or progress messages."""
@@ -79,37 +82,49 @@ class StatusBoard:
         thread the reply goes to); later texts edit it in the background, only the latest
         one waiting (a long note's parts can finish faster than Discord allows edits, five
         per 5 s per channel). Failures are logged, never raised (a status is a courtesy)."""
-        if await self.quiet(job):
+        if job.id in self._finished:  # answered while its caller was on its way here
             return
         if job.id in self._posting:  # the first is on its way: this text edits it after
             self._wanted[job.id] = text
             return
         self._adopt(job)
-        if job.id not in self._messages:
-            await self._post_first(job, text, post)
+        if job.id in self._messages:
+            self._wanted[job.id] = text
+            self._start_editor(job)
             return
-        self._wanted[job.id] = text
-        self._start_editor(job)
+        self._posting[job.id] = False  # before any await: an answer from now on removes it
+        first = asyncio.create_task(self._post_first(job, text, post))
+        self._first_posts.add(first)
+        first.add_done_callback(self._first_post_done)
+        await asyncio.shield(first)  # a caller cancelled meanwhile: the message is still kept
+
+    def _first_post_done(self, task: asyncio.Task[None]) -> None:
+        self._first_posts.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved: the shielded caller, if still there, raised it
 
     def _start_editor(self, job: Job) -> None:
         if job.id in self._wanted and job.id not in self._editing:
             self._editing[job.id] = asyncio.create_task(self._edit_to_latest(job))
 
     async def _post_first(self, job: Job, text: str, post: PostStatus) -> None:
-        """Post the first status message. It yields to replies under the global limit, so
-        the job may be answered first: then it is removed again at once."""
-        self._posting[job.id] = False
+        """Post the first status message, unless the server is quiet. It yields to replies
+        under the global limit, so the job may be answered first: then it is removed again
+        at once. Runs as a task of its own, so a message on Discord is never lost track of."""
+        message = None
         try:
-            with courtesy():
-                message = await post(job, text)
-            await self._remember(job, message)  # still "posting": an answer now removes it
+            quiet = await self.quiet(job)
+            if not quiet and not self._posting.get(job.id):  # (not answered meanwhile)
+                with courtesy():
+                    message = await post(job, text)
+                await self._remember(job, message)  # still "posting": an answer now removes it
         except DISCORD_REFUSALS as error:
             log.info("job %d: status update failed (%s)", job.id, refusal(error))
-            self._wanted.pop(job.id, None)  # the next text posts anew
-            return
         finally:
             answered = self._posting.pop(job.id, False)
-        if answered:
+        if message is None:
+            self._wanted.pop(job.id, None)  # the next text posts anew
+        elif answered:
             self._after(job, lambda: self._delete(job, message, None))
         else:
             self._messages[job.id] = message
@@ -121,15 +136,22 @@ class StatusBoard:
         with the bot token (a command's lives and dies with its interaction)."""
         return job.origin.on_the_note and not isinstance(message, discord.WebhookMessage)
 
-    async def _remember(self, job: Job, message: StatusMessage) -> None:
-        if self._stored(job, message):
+    async def _remember(self, job: Job, message: StatusMessage | None) -> None:
+        """Store the status message on the job (None: it is gone). A failure is logged:
+        the message is then only this run's to remove."""
+        if message is not None and not self._stored(job, message):
+            return
+        channel_id = None if message is None else message.channel.id
+        try:
             await self._store.set_job_status_message(
-                job.id, channel_id=message.channel.id, message_id=message.id
+                job.id, channel_id=channel_id, message_id=None if message is None else message.id
             )
+        except Exception:
+            log.exception("job %d: could not store its status message", job.id)
 
     def _adopt(self, job: Job) -> None:
         """Take over the status message a killed run of the bot posted for this job."""
-        if job.id in self._messages or job.status_message_id is None:
+        if job.id in self._messages or job.status_message_id is None or job.id in self._finished:
             return
         if job.status_channel_id is None or not job.origin.on_the_note:
             return
@@ -174,6 +196,9 @@ class StatusBoard:
         if job.id in self._posting and job.origin.on_the_note:
             self._posting[job.id] = True  # removed once it is posted
         self._adopt(job)
+        self._finished[job.id] = None
+        if len(self._finished) > FINISHED_MEMORY:
+            del self._finished[next(iter(self._finished))]
         status = self._messages.pop(job.id, None)
         if status is None or not job.origin.on_the_note:
             return
@@ -188,7 +213,7 @@ class StatusBoard:
         if self._stored(job, status):
             # Forgotten first: a run killed between the two leaves a message behind rather
             # than have the next run delete it twice (a 404).
-            await self._store.set_job_status_message(job.id, channel_id=None, message_id=None)
+            await self._remember(job, None)
         try:
             await status.delete()
         except DISCORD_REFUSALS as error:
@@ -228,12 +253,12 @@ class StatusBoard:
     @property
     def busy(self) -> bool:
         """Whether courtesies are still running in the background."""
-        return bool(self._latest or self._editing)
+        return bool(self._latest or self._editing or self._first_posts)
 
     async def drain(self, timeout_s: float) -> None:
         """Wait up to ``timeout_s`` for the courtesies still running (at shutdown); any
         left then are cancelled."""
-        pending = [*self._latest.values(), *self._editing.values()]
+        pending = [*self._latest.values(), *self._editing.values(), *self._first_posts]
         if not pending:
             return
         _, late = await asyncio.wait(pending, timeout=timeout_s)

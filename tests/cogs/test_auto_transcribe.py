@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
 
 import discord
 import pytest
@@ -13,7 +12,7 @@ from bot.audio import WORKSPACE_PREFIX
 from bot.gemini import quota_reset_after
 from bot.model import TranscriptDocument
 from bot.render import render_discord_lines
-from testkit.discord import FakeAttachment, MessageFlag, StoredMessage
+from testkit.discord import FakeAttachment, MessageFlag
 from testkit.gemini import Reply
 from tests.helpers.harness import Harness, transcript_reply
 
@@ -240,28 +239,15 @@ async def test_ordinary_messages_and_bots_are_ignored(
     assert len(harness.gemini.requests) == 1
 
 
-def reacted(harness: Harness, note: StoredMessage, emoji: str) -> Callable[[], bool]:
-    """A wait_for predicate: the bot has put ``emoji`` on ``note``."""
-    return lambda: bool(harness.discord.reactions_on(note).get(emoji))
-
-
 async def test_waiting_notes_are_told_their_queue_position(
     harness: Harness, voice_note_bytes: bytes
 ) -> None:
-    harness.gemini.set_responder(
-        lambda _r: Reply.slow(1.0, Reply.json(transcript_reply("Waited words.")))
-    )
-    notes = []
-    for _ in range(4):  # two workers: the third and fourth notes wait
-        note = await harness.post_note(voice_note_bytes)
-        await harness.discord.wait_for(reacted(harness, note, "⏳"))
-        notes.append(note)
+    harness.answer_slowly(1.0, "Waited words.")
+    notes = await harness.post_queued_notes(voice_note_bytes, 4)  # two workers: two wait
     last = notes[-1]
-    await harness.discord.wait_for(
-        lambda: any("Queued: " in m.content for m in harness.bot_messages(last.id)), timeout=10
-    )
+    await harness.queued_message(last)
     for note in notes:
-        await harness.discord.wait_for(reacted(harness, note, "✅"), timeout=30)
+        await harness.discord.wait_for(harness.reacted(note, "✅"), timeout=30)
     remaining = [m for m in harness.bot_messages(last.id) if not m.deleted]
     assert [m for m in remaining if "Queued: " in m.content] == []  # removed once answered
     assert any("Waited words." in m.content for m in remaining)
@@ -283,5 +269,5 @@ async def test_a_job_is_done_without_waiting_for_its_reactions(
             seen_at_done = dict(harness.discord.reactions_on(note))
         await asyncio.sleep(0.005)
     assert "✅" not in seen_at_done  # the swap was still under way
-    await harness.discord.wait_for(reacted(harness, note, "✅"))
+    await harness.discord.wait_for(harness.reacted(note, "✅"))
     assert "⏳" not in harness.discord.reactions_on(note)  # and done in order

@@ -133,3 +133,23 @@ async def test_a_server_that_invites_the_bot_back_keeps_its_data(
     harness.clock.advance(8 * 86400)
     await cleanup.retention_sweep()
     assert await storage.jobs_for_message(note.id) != []
+
+
+async def test_deleting_a_waiting_voice_message_takes_its_queued_message_down(
+    harness: Harness, voice_note_bytes: bytes
+) -> None:
+    """Its job is cancelled, never answered: the erasure removes its "Queued" message."""
+    harness.answer_slowly(1.5, "Waited words.")
+    notes = await harness.post_queued_notes(voice_note_bytes, 4)  # two workers: one ahead
+    waiting = notes[-1]
+    queued = await harness.queued_message(waiting)
+
+    await harness.discord.delete_message(waiting)
+
+    await harness.discord.wait_for(lambda: harness.discord.message(queued.id).deleted)
+    for note in notes[:-1]:
+        await harness.discord.wait_for(harness.reacted(note, "✅"), timeout=30)
+    await harness.wait_jobs_idle(timeout=30)
+    (job,) = await harness.bot.core.storage.jobs_for_message(waiting.id)
+    assert job.status_message_id is None
+    assert [m for m in harness.bot_messages(waiting.id) if not m.deleted] == []

@@ -167,7 +167,7 @@ async def test_a_note_still_queued_when_its_author_opts_out_is_dropped_silently(
     harness: Harness, voice_note_bytes: bytes
 ) -> None:
     storage = harness.bot.core.storage
-    harness.gemini.set_responder(lambda _r: Reply.slow(1.5, Reply.json(transcript_reply("x"))))
+    harness.answer_slowly(1.5, "x")
     bob = member(harness, "bob")
     for _ in range(2):  # both workers busy with bob's notes
         busy = await harness.discord.post_voice_message(harness.channel, bob, voice_note_bytes)

@@ -75,9 +75,7 @@ async def test_a_status_message_that_cannot_be_removed_holds_nothing_up(
     harness: Harness, voice_note_bytes: bytes, caplog: pytest.LogCaptureFixture
 ) -> None:
     harness.discord.exhaust_bucket("DELETE", r"/channels/\d+/messages/\d+", reset_after=LONG)
-    harness.gemini.set_responder(
-        lambda _r: Reply.slow(1.0, Reply.json(transcript_reply("Queued words.")))
-    )
+    harness.answer_slowly(1.0, "Queued words.")
     notes = []
     for _ in range(4):  # two workers: the third and fourth notes wait, with a status
         note = await harness.post_note(voice_note_bytes)

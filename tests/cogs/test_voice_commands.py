@@ -149,9 +149,7 @@ async def test_expired_token_delivers_in_the_channel(
 async def test_auto_and_context_menu_on_the_same_note_at_once_cost_one_request(
     harness: Harness, voice_note_bytes: bytes
 ) -> None:
-    harness.gemini.set_responder(
-        lambda _r: Reply.slow(0.8, Reply.json(transcript_reply("Said once.")))
-    )
+    harness.answer_slowly(0.8, "Said once.")
     note = await harness.post_note(voice_note_bytes)
     interaction = await harness.discord.invoke_message_command(
         "Transcribe voice note", user=harness.alice, target_message=note
@@ -167,7 +165,7 @@ async def test_an_attachment_that_vanished_after_the_token_expired_is_reported_b
     harness: Harness, voice_note_bytes: bytes
 ) -> None:
     harness.discord.expect_rejection(status=401, code=50027)  # the followups, token dead
-    harness.gemini.set_responder(lambda _r: Reply.slow(1.5, Reply.json(transcript_reply("x"))))
+    harness.answer_slowly(1.5, "x")
     for _ in range(2):  # both workers busy: the command's job waits in the queue
         note = await harness.post_note(voice_note_bytes)
         await harness.discord.wait_for(lambda: bool(harness.discord.reactions_on(note)))  # noqa: B023

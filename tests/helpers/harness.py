@@ -4,7 +4,7 @@ Discord and a fake Gemini on 127.0.0.1, real audio through real ffmpeg."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +25,7 @@ from testkit.discord import (
     running_bot,
 )
 from testkit.discord.errors import DiscordError
-from testkit.gemini import FakeGemini
+from testkit.gemini import FakeGemini, Reply
 from tests.helpers.clocks import OffsetClock
 from tests.helpers.polling import poll_until, wait_no_unfinished_jobs
 
@@ -74,6 +74,37 @@ class Harness:
     async def post_note(self, data: bytes, channel: FakeChannel | None = None) -> StoredMessage:
         """Alice posts a voice message (in the default channel unless told otherwise)."""
         return await self.discord.post_voice_message(channel or self.channel, self.alice, data)
+
+    def answer_slowly(self, seconds: float, *lines: str) -> None:
+        """From now on the fake Gemini answers every request with ``lines``, ``seconds``
+        after it arrived."""
+        reply = Reply.json(transcript_reply(*lines))
+        self.gemini.set_responder(lambda _request: Reply.slow(seconds, reply))
+
+    def reacted(self, note: StoredMessage, emoji: str) -> Callable[[], bool]:
+        """A wait_for predicate: the bot has put ``emoji`` on ``note``."""
+        return lambda: bool(self.discord.reactions_on(note).get(emoji))
+
+    async def post_queued_notes(self, data: bytes, count: int) -> list[StoredMessage]:
+        """Alice posts ``count`` notes, each once the previous one's job is queued (its
+        ⏳): their jobs are then queued in note order."""
+        notes = []
+        for _ in range(count):
+            note = await self.post_note(data)
+            await self.discord.wait_for(self.reacted(note, "⏳"))
+            notes.append(note)
+        return notes
+
+    async def queued_message(self, note: StoredMessage, timeout: float = 10.0) -> StoredMessage:
+        """The "Queued: N ahead" message the bot posted for ``note``, once it is there."""
+
+        def queued() -> StoredMessage | None:
+            return next((m for m in self.bot_messages(note.id) if "Queued: " in m.content), None)
+
+        await self.discord.wait_for(lambda: queued() is not None, timeout=timeout, what="Queued")
+        message = queued()
+        assert message is not None
+        return message
 
     async def wait_jobs_idle(self, timeout: float = 20.0) -> None:
         """Until no job is queued, running or delivering, and the notes' reactions are

@@ -8,9 +8,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import discord
+import pytest
 import pytest_asyncio
 
-from bot.storage import Job
+from bot.storage import Job, JobStatus, Storage
 from cogs.delivery._status import StatusBoard, StatusMessage, progress_text, queued_text
 from testkit.audio import PausedSpeech
 from testkit.discord.ratelimits import BucketLimit
@@ -28,6 +29,42 @@ async def long_harness(make_harness: Any) -> AsyncIterator[Harness]:
     """The bot cutting audio into parts of about a minute: long notes show their progress."""
     async with make_harness(chunk_seconds=60) as harness:
         yield harness
+
+
+class DatabaseDown(Exception):
+    """Stands for the database failing a write (an OperationalError)."""
+
+
+async def stored_job(harness: Harness, key: str) -> tuple[Job, discord.TextChannel]:
+    """An automatic job in the harness's channel, and that channel as discord.py sees it.
+    The bot's workers are stopped first: the test plays the runner, none may claim it."""
+    await harness.bot.runner.stop(grace_s=0)
+    channel = harness.bot.get_channel(harness.channel.id)
+    assert isinstance(channel, discord.TextChannel)
+    request = job_request(key, channel_id=channel.id, guild_id=harness.guild.id)
+    job, _ = await harness.bot.core.storage.submit_job(request)
+    return job, channel
+
+
+def poster(channel: discord.TextChannel) -> Any:
+    async def post(_job: Job, text: str) -> StatusMessage:
+        return await channel.send(text)
+
+    return post
+
+
+def fail_status_writes(
+    monkeypatch: pytest.MonkeyPatch, storage: Storage, *, clearing_only: bool = False
+) -> None:
+    real = storage.set_job_status_message
+
+    async def down(job_id: int, *, channel_id: int | None, message_id: int | None) -> None:
+        if clearing_only and message_id is not None:
+            await real(job_id, channel_id=channel_id, message_id=message_id)
+            return
+        raise DatabaseDown("database is locked")
+
+    monkeypatch.setattr(storage, "set_job_status_message", down)
 
 
 async def test_progress_edits_wait_for_discord_not_the_job_and_only_the_latest_is_sent(
@@ -87,10 +124,8 @@ async def test_a_status_message_stored_by_a_killed_run_is_edited_then_removed(
     """A board that never saw the job (the next run after a kill) takes over the status
     message stored on it: progress edits it, the answer removes it, nothing is posted anew."""
     storage = harness.bot.core.storage
-    channel = harness.bot.get_channel(harness.channel.id)
-    assert isinstance(channel, discord.TextChannel)
+    job, channel = await stored_job(harness, "status:resumed")
     posted_by_the_killed_run = await channel.send(queued_text(2))
-    job, _ = await storage.submit_job(job_request("status:resumed", channel_id=channel.id))
     await storage.set_job_status_message(
         job.id, channel_id=channel.id, message_id=posted_by_the_killed_run.id
     )
@@ -117,16 +152,125 @@ async def test_a_status_message_stored_by_a_killed_run_is_edited_then_removed(
 
 async def test_an_automatic_jobs_status_message_is_stored_on_it(harness: Harness) -> None:
     storage = harness.bot.core.storage
-    channel = harness.bot.get_channel(harness.channel.id)
-    assert isinstance(channel, discord.TextChannel)
-    job, _ = await storage.submit_job(job_request("status:stored", channel_id=channel.id))
-
-    async def post(_job: Job, text: str) -> StatusMessage:
-        return await channel.send(text)
-
+    job, channel = await stored_job(harness, "status:stored")
     board = StatusBoard(harness.bot, storage)
-    await board.show(job, queued_text(1), post)
+    await board.show(job, queued_text(1), poster(channel))
     (status,) = harness.bot_messages(harness.channel)
     stored = await storage.get_job(job.id)
     assert stored is not None
     assert (stored.status_channel_id, stored.status_message_id) == (channel.id, status.id)
+
+
+@pytest.mark.parametrize("failing", ["storing", "clearing"])
+async def test_a_database_failure_in_the_status_path_is_a_logged_courtesy(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    """Storing or forgetting a status message fails: the job's status still shows and is
+    still removed once it is answered."""
+    job, channel = await stored_job(harness, "status:db")
+    fail_status_writes(monkeypatch, harness.bot.core.storage, clearing_only=failing == "clearing")
+    board = StatusBoard(harness.bot, harness.bot.core.storage)
+    await board.show(job, queued_text(1), poster(channel))  # does not raise
+    board.finish(job)
+    await poll_until(lambda: not board.busy)
+    (status,) = harness.bot_messages(harness.channel)
+    assert harness.discord.message(status.id).deleted
+
+
+async def test_a_job_answered_before_its_first_status_is_posted_gets_none(
+    harness: Harness,
+) -> None:
+    """The runner can answer a job while the handler that queued it is still on its way to
+    showing "Queued" (reading the server's settings): nothing is posted then."""
+    storage = harness.bot.core.storage
+    job, channel = await stored_job(harness, "status:late")
+    reading, release = asyncio.Event(), asyncio.Event()
+
+    class SlowSettings:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(storage, name)
+
+        async def guild_settings(self, guild_id: int) -> Any:
+            reading.set()
+            await release.wait()
+            return await storage.guild_settings(guild_id)
+
+    board = StatusBoard(harness.bot, SlowSettings())
+    shown = asyncio.create_task(board.show(job, queued_text(2), poster(channel)))
+    await reading.wait()
+    board.finish(job)
+    release.set()
+    await shown
+    await board.show(job, queued_text(1), poster(channel))  # a caller later still
+    await poll_until(lambda: not board.busy)
+    assert harness.bot_messages(harness.channel) == []
+
+
+async def test_a_caller_cancelled_during_the_first_post_loses_no_message(
+    harness: Harness,
+) -> None:
+    """The job is cancelled (a sibling part failed, or shutdown) while its first status is
+    on its way back from Discord: the message is still kept, stored and later removed."""
+    storage = harness.bot.core.storage
+    job, channel = await stored_job(harness, "status:cancelled")
+    board = StatusBoard(harness.bot, storage)
+    sent = asyncio.Event()
+
+    async def post(_job: Job, text: str) -> StatusMessage:
+        message = await channel.send(text)
+        sent.set()
+        await asyncio.sleep(0.5)  # the answer still on its way back
+        return message
+
+    shown = asyncio.create_task(board.show(job, progress_text(1, 4), post))
+    await sent.wait()
+    shown.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await shown
+    await poll_until(lambda: not board.busy)
+    (status,) = harness.bot_messages(harness.channel)
+    stored = await storage.get_job(job.id)
+    assert stored is not None
+    assert stored.status_message_id == status.id  # a next run could take it over
+    board.finish(job)
+    await poll_until(lambda: not board.busy)
+    assert harness.discord.message(status.id).deleted
+
+
+async def test_a_job_finished_twice_has_its_status_removed_once(harness: Harness) -> None:
+    """finish() again with the claimed job (which carries the stored message), e.g. after
+    the DONE write failed: no second delete (Discord would answer 404)."""
+    storage = harness.bot.core.storage
+    job, channel = await stored_job(harness, "status:twice")
+    board = StatusBoard(harness.bot, storage)
+    await board.show(job, queued_text(1), poster(channel))
+    claimed = await storage.get_job(job.id)
+    assert claimed is not None
+    assert claimed.status_message_id is not None
+    board.finish(claimed)
+    await poll_until(lambda: not board.busy)
+    board.finish(claimed)
+    await poll_until(lambda: not board.busy)
+    deletes = [r for r in harness.discord.requests if r.method == "DELETE"]
+    assert len(deletes) == 1
+
+
+async def test_a_refused_failure_notice_still_closes_the_status(
+    long_harness: Harness, paused_speech: PausedSpeech
+) -> None:
+    """The job fails for good and Discord refuses its notice (no Send Messages any more):
+    the progress message is removed and the note gets its ⚠️ all the same."""
+    harness, discord = long_harness, long_harness.discord
+    answers = iter([smart_reply])
+    harness.gemini.set_responder(
+        lambda r: next(answers, lambda _r, _t: Reply.refused())(r, "Part words.")
+    )
+    discord.fail_next("POST", r"/channels/\d+/messages$", 403, code=50013, times=99)
+    discord.expect_rejection(code=50013)
+    note = await harness.post_note(paused_speech.path.read_bytes())
+    await discord.wait_for(lambda: discord.reactions_on(note).get("⚠️"), timeout=40)
+    await harness.wait_jobs_idle(timeout=40)
+    (job,) = await harness.bot.core.storage.jobs_for_message(note.id)
+    assert job.status is JobStatus.FAILED
+    assert "⏳" not in discord.reactions_on(note)
+    assert all(m.deleted for m in discord.bot_messages() if "parts done" in m.content)
