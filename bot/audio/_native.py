@@ -42,7 +42,9 @@ def _probe_file(path: Path, opus: OpusLibrary) -> tuple[Probe, Loudness] | None:
         data = b"OggS" + handle.read()
     try:
         ogg = read_ogg_opus(data, SILENCE_WINDOW_S)
-        window = round(SILENCE_WINDOW_S * OPUS_RATE)
+        # Up to the stream's end when it is shorter than the window: end trimming (RFC 7845
+        # section 4.4) drops the last packet's tail, which ffmpeg never decodes either.
+        window = min(round(SILENCE_WINDOW_S * OPUS_RATE), round(ogg.duration_s * OPUS_RATE))
         peak = opus.first_peak(ogg.window, ogg.channels, skip=ogg.pre_skip, limit=window)
     except (Declined, OpusError) as error:
         log.info("native Ogg Opus check declined (%s); probing with ffmpeg", error)

@@ -35,6 +35,9 @@ _PAGE_HEADER = struct.Struct("<4sBBqIIIB")  # RFC 3533 section 6, 27 bytes
 _CRC_FIELD = slice(22, 26)
 _CONTINUED, _FIRST, _LAST = 0x01, 0x02, 0x04
 _MAX_PACKET_SAMPLES = 5760  # 120 ms, RFC 6716 section 3.2.5
+# 48 frames of at most 1275 bytes (RFC 6716 sections 3.2.5 and 3.4, R2); only padding can
+# make a packet larger, and such a packet is declined (ffmpeg decides about it).
+_MAX_PACKET_BYTES = 48 * 1275
 # Frame length in 48 kHz samples by TOC configuration (RFC 6716 section 3.1, table 2):
 # SILK NB/MB/WB 10-60 ms, Hybrid SWB/FB 10-20 ms, CELT NB/WB/SWB/FB 2.5-20 ms.
 _FRAME_SAMPLES = (480, 960, 1920, 2880) * 3 + (480, 960) * 2 + (120, 240, 480, 960) * 4
@@ -121,7 +124,10 @@ class _Reader:
         self._samples = 0  # of every audio packet completed so far
         self._audio_bytes = 0
         self._window: list[bytes] = []
-        self._carry: bytes | None = None  # a packet the previous page left open
+        # The parts of a packet earlier pages left open, joined once it completes (joining
+        # on every page would be quadratic in a packet spread over many pages).
+        self._carry: list[bytes] = []
+        self._carry_bytes = 0
 
     def read(self) -> OggOpus:
         pages = _pages(self._data)
@@ -130,7 +136,7 @@ class _Reader:
         for page in pages:
             last = page
             self._read_audio_page(page)
-        if not last.flags & _LAST or self._carry is not None:
+        if not last.flags & _LAST or self._carry:
             raise Declined("the stream does not end with a complete end-of-stream page")
         if last.granule < self._pre_skip:
             raise Declined("the stream ends before its pre-skip")
@@ -151,9 +157,11 @@ class _Reader:
         head = pieces[0]
         if len(head) < 19 or head[:8] != b"OpusHead" or head[8] >> 4 != 0:
             raise Declined("not an Opus identification header (version 0)")
-        channels, pre_skip, _rate, _gain, family = struct.unpack_from("<BHIhB", head, 9)
+        channels, pre_skip, _rate, gain, family = struct.unpack_from("<BHIhB", head, 9)
         if family != 0 or channels not in (1, 2):
             raise Declined("not mapping family 0 with one or two channels")
+        if gain != 0:  # RFC 7845 section 5.1: decoders apply it, and ffmpeg does
+            raise Declined("an output gain in the header")
         self._channels, self._pre_skip = channels, pre_skip
 
     def _read_comment_header(self, pages: Iterator[_Page]) -> _Page:
@@ -175,14 +183,13 @@ class _Reader:
     def _read_audio_page(self, page: _Page) -> None:
         if page.flags & _FIRST:
             raise Declined("a second beginning-of-stream page (chained streams)")
-        if bool(page.flags & _CONTINUED) != (self._carry is not None):
+        if bool(page.flags & _CONTINUED) != bool(self._carry):
             raise Declined("a page's continuation flag does not match its packets")
-        pieces = _pieces(self._data, page)
-        if self._carry is not None:
-            pieces[0] = self._carry + pieces[0]
-        self._carry = pieces.pop() if _open_ended(page) else None
+        pieces = self._complete_carried(_pieces(self._data, page), _open_ended(page))
         completed = 0
         for packet in pieces:
+            if len(packet) > _MAX_PACKET_BYTES:
+                raise Declined("a packet larger than Opus allows without padding")
             if self._samples < self._pre_skip + self._window_samples:
                 self._window.append(packet)
             samples = packet_samples(packet)
@@ -190,6 +197,27 @@ class _Reader:
             completed += samples
             self._audio_bytes += len(packet)
         self._check_granule(page, completed)
+
+    def _complete_carried(self, pieces: list[bytes], open_ended: bool) -> list[bytes]:
+        """The page's complete packets, the one carried from earlier pages first; its last
+        piece is carried on when the page leaves it open."""
+        if self._carry:
+            self._carry.append(pieces[0])
+            self._carry_bytes += len(pieces[0])
+            if len(pieces) == 1 and open_ended:  # the packet goes on over the next page
+                self._check_carry_size()
+                return []
+            pieces[0] = b"".join(self._carry)
+            self._carry, self._carry_bytes = [], 0
+        if open_ended:
+            last = pieces.pop()
+            self._carry, self._carry_bytes = [last], len(last)
+            self._check_carry_size()
+        return pieces
+
+    def _check_carry_size(self) -> None:
+        if self._carry_bytes > _MAX_PACKET_BYTES:
+            raise Declined("a packet larger than Opus allows without padding")
 
     def _check_granule(self, page: _Page, completed: int) -> None:
         if completed == 0:

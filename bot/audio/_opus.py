@@ -77,7 +77,8 @@ class OpusLibrary:
     def first_peak(self, packets: Iterable[bytes], channels: int, *, skip: int, limit: int) -> Peak:
         """Decode ``packets`` (one stream of ``channels``), drop the first ``skip`` samples
         per channel (the pre-skip) and stop at the first non-zero sample or after ``limit``
-        samples per channel.
+        samples per channel; samples past ``limit`` are never looked at (pass the stream's
+        length when it is shorter than the window: its end trimming cuts the last packet).
 
         Blocking (a few packets usually, microseconds each): call it in a thread.
         """
@@ -99,13 +100,15 @@ class OpusLibrary:
             got = self._lib.opus_decode(decoder, packet, len(packet), buffer, _MAX_FRAME_SAMPLES, 0)
             if got < 0:
                 raise OpusError(f"opus_decode failed ({got})")
+            room = limit - max(0, seen - skip)  # > 0 here: the loop stops at the limit
             kept = array("h", memoryview(buffer).cast("B")[: got * channels * 2])
             del kept[: max(0, skip - seen) * channels]
+            del kept[room * channels :]
             seen += got
             peak = max(max(kept, default=0), -min(kept, default=0))
             if peak or seen - skip >= limit:
-                return Peak(max(0, seen - skip) * channels, peak)
-        return Peak(max(0, seen - skip) * channels, 0)
+                return Peak(min(max(0, seen - skip), limit) * channels, peak)
+        return Peak(min(max(0, seen - skip), limit) * channels, 0)
 
 
 def _open(name: str) -> ctypes.CDLL | None:

@@ -10,10 +10,12 @@ import pytest
 import bot.audio._native
 from bot.audio import AudioTools, prepare_audio
 from bot.audio._native import probe_natively
+from bot.audio._ogg import packet_samples
 from bot.audio._probe import probe_with_window
 from bot.errors import AudioToolError
+from testkit.audio import run_ffmpeg_sync
 from tests.helpers.audio_checks import LIMITS
-from tests.helpers.ogg_pages import join_pages, split_pages
+from tests.helpers.ogg_pages import Page, join_pages, split_pages
 
 
 def _without_ffmpeg(tools: AudioTools) -> AudioTools:
@@ -40,6 +42,38 @@ async def test_the_native_probe_agrees_with_ffmpeg(
     assert abs(probe.duration_s - theirs.duration_s) <= 0.03
     assert first.silent is their_first.silent
     assert first.n_samples > 0
+
+
+async def test_what_end_trimming_cuts_off_is_not_heard(
+    tmp_path: Path, audio_tools: AudioTools
+) -> None:
+    """Silence with a click in its last 3.5 ms, then the final granule trims all but one
+    sample of the last packet (RFC 7845 section 4.4): ffmpeg never decodes the click, so
+    the note is silent for both paths."""
+    clicked = tmp_path / "clicked.ogg"
+    source = "aevalsrc='if(gt(t,2.4965),0.5*sin(2*PI*440*t),0)':s=48000:d=2.5"
+    run_ffmpeg_sync("-f", "lavfi", "-i", source, "-c:a", "libopus", "-ac", "1", str(clicked))
+    pages = split_pages(clicked.read_bytes())
+    last_packet_samples = packet_samples(_last_packet(pages[-1]))
+    trimmed = replace(pages[-1], granule=pages[-1].granule - last_packet_samples + 1)
+    silent = tmp_path / "trimmed.ogg"
+    silent.write_bytes(join_pages([*pages[:-1], trimmed]))
+    native = await probe_natively(silent, silent.stat().st_size, audio_tools)
+    assert native is not None
+    _, theirs = await probe_with_window(silent, audio_tools, 30.0)
+    assert theirs.silent
+    assert native[1].silent
+
+
+def _last_packet(page: Page) -> bytes:
+    """The last packet ending on ``page`` (its lacing values read as RFC 3533 says)."""
+    sizes, size = [], 0
+    for value in page.lacing:
+        size += value
+        if value < 255:
+            sizes.append(size)
+            size = 0
+    return page.body[sum(sizes[:-1]) : sum(sizes)]
 
 
 async def test_a_voice_note_is_prepared_without_starting_ffmpeg(

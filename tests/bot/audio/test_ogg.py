@@ -14,7 +14,9 @@ from bot.audio._ogg import _REVERSED_BITS as REVERSED_BITS
 from bot.audio._ogg import Declined, OggOpus, ogg_crc, packet_samples, read_ogg_opus
 from testkit.audio import DISCORD_OPUS_ARGS, run_ffmpeg_sync
 from tests.helpers.audio_checks import probe_summary
-from tests.helpers.ogg_pages import join_pages, reference_crc, renumbered, split_pages
+from tests.helpers.ogg_pages import Page, join_pages, reference_crc, renumbered, split_pages
+
+_CONTINUED, _LAST = 0x01, 0x04  # page flags, RFC 3533 section 6
 
 WINDOW_S = 5.0
 ENCODINGS = {
@@ -195,6 +197,46 @@ def test_other_ogg_streams_are_declined(
     run_ffmpeg_sync("-i", str(speech_source), *args, "-f", "ogg", str(other))
     with pytest.raises(Declined, match=reason):
         read(other.read_bytes())
+
+
+def test_an_output_gain_is_declined(voice_note: Path) -> None:
+    """RFC 7845 section 5.1: the header's gain is applied by decoders (ffmpeg does), so a
+    file can be silent for ffmpeg and not for a decode that ignores it: ffmpeg decides."""
+    pages = split_pages(voice_note.read_bytes())
+    head = pages[0].body
+    quieter = head[:16] + (-32768).to_bytes(2, "little", signed=True) + head[18:]
+    with pytest.raises(Declined, match="output gain"):
+        read(join_pages([replace(pages[0], body=quieter), *pages[1:]]))
+
+
+def _one_packet_over_pages(voice_note: Path, pages_of_it: int) -> bytes:
+    """The voice note's headers, then one 20-ms packet spread over ``pages_of_it`` full
+    pages of 255 bytes and ended on a last page: legal Ogg, whatever its size."""
+    pages = split_pages(voice_note.read_bytes())
+    serial = pages[0].serial
+    body = [bytes([0xFC]) + bytes(254), *[bytes(255)] * (pages_of_it - 1)]  # CELT FB 20 ms
+    spread = [
+        Page(_CONTINUED if index else 0, -1, serial, 2 + index, 0, b"\xff", part)
+        for index, part in enumerate(body)
+    ]
+    end = Page(_CONTINUED | _LAST, 960, serial, 2 + pages_of_it, 0, b"\x01", b"\0")
+    return join_pages([*pages[:2], *spread, end])
+
+
+def test_a_packet_continued_over_pages_is_read_whole(voice_note: Path) -> None:
+    ogg = read(_one_packet_over_pages(voice_note, 4))
+    assert ogg.duration_s == (960 - ogg.pre_skip) / 48_000
+    assert ogg.audio_bytes == 4 * 255 + 1
+    assert [len(packet) for packet in ogg.window] == [4 * 255 + 1]
+
+
+def test_a_packet_larger_than_opus_allows_is_declined_as_soon_as_it_is(
+    voice_note: Path,
+) -> None:
+    """48 frames of 1275 bytes at most (RFC 6716): a packet continued page after page is
+    declined once it outgrows that, not after the whole file was gathered into it."""
+    with pytest.raises(Declined, match="larger than Opus allows"):
+        read(_one_packet_over_pages(voice_note, 48 * 1275 // 255 + 1))
 
 
 def test_anything_at_all_is_read_or_declined_never_crashes(voice_note: Path) -> None:
