@@ -92,7 +92,7 @@ class DiscordDelivery:
         self._clock = clock
         self._reply_view = reply_view
         self._fetcher = AudioFetcher(client, http, downloads)
-        self.status = StatusBoard(client, store)
+        self.status = StatusBoard(client, store, clock)
         self._channel = ChannelTransport(client, store, self._fetcher)
         self._followup = FollowupTransport(client, store, self.status, self._channel)
 

@@ -26,9 +26,10 @@ from typing import Protocol
 
 import discord
 
-from bot.storage import Job
+from bot.storage import Clock, Job, utc_now
 from bot.storage.ports import SettingsReader, StatusMessages
 from cogs._common import DISCORD_REFUSALS, refusal
+from cogs.delivery._targets import interaction_alive
 from cogs.ops import courtesy
 
 log = logging.getLogger(__name__)
@@ -57,9 +58,10 @@ class StatusBoard:
     """Status messages per job (this process's, and those a killed run stored on the jobs
     it left) and reactions on source messages."""
 
-    def __init__(self, client: discord.Client, store: BoardStore) -> None:
+    def __init__(self, client: discord.Client, store: BoardStore, clock: Clock = utc_now) -> None:
         self._client = client
         self._store = store
+        self._clock = clock  # the one that stamps jobs: when interaction tokens expire
         self._messages: dict[int, StatusMessage] = {}
         self._reaction_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
             weakref.WeakValueDictionary()
@@ -136,6 +138,13 @@ class StatusBoard:
         with the bot token (a command's lives and dies with its interaction)."""
         return job.origin.on_the_note and not isinstance(message, discord.WebhookMessage)
 
+    def _editable(self, job: Job, status: StatusMessage) -> bool:
+        """A followup can only be edited through its interaction's token: after the token's
+        15 minutes Discord answers 401, an invalid request."""
+        return not isinstance(status, discord.WebhookMessage) or interaction_alive(
+            job, self._clock()
+        )
+
     async def _remember(self, job: Job, message: StatusMessage | None) -> None:
         """Store the status message on the job (None: it is gone). A failure is logged:
         the message is then only this run's to remove."""
@@ -163,6 +172,9 @@ class StatusBoard:
             while (text := self._wanted.pop(job.id, None)) is not None:
                 status = self._messages.get(job.id)
                 if status is None:
+                    return
+                if not self._editable(job, status):
+                    log.info("job %d: status left as it is (interaction token expired)", job.id)
                     return
                 try:
                     with courtesy():

@@ -13,10 +13,13 @@ import pytest_asyncio
 
 from bot.storage import Job, JobStatus, Storage
 from cogs.delivery._status import StatusBoard, StatusMessage, progress_text, queued_text
+from cogs.delivery._targets import followup_webhook
 from testkit.audio import PausedSpeech
+from testkit.discord import FakeAttachment
 from testkit.discord.ratelimits import BucketLimit
 from testkit.gemini import Reply
-from tests.helpers.harness import Harness
+from tests.helpers.clocks import FakeClock
+from tests.helpers.harness import Harness, transcript_reply
 from tests.helpers.jobs import job_request, queued_job
 from tests.helpers.polling import poll_until
 from tests.helpers.replies import smart_reply
@@ -274,3 +277,41 @@ async def test_a_refused_failure_notice_still_closes_the_status(
     assert job.status is JobStatus.FAILED
     assert "⏳" not in discord.reactions_on(note)
     assert all(m.deleted for m in discord.bot_messages() if "parts done" in m.content)
+
+
+async def test_a_followup_status_is_not_edited_once_its_token_has_expired(
+    harness: Harness, voice_note_bytes: bytes
+) -> None:
+    """A /transcribe job's status is a followup, editable only with the interaction's
+    token: 15 minutes on, the edit would be refused with a 401 (an invalid request)."""
+    harness.gemini.enqueue(Reply.json(transcript_reply("Command words.")))
+    interaction = await harness.discord.invoke_slash_command(
+        "transcribe",
+        user=harness.alice,
+        channel=harness.channel,
+        options={"attachment": FakeAttachment("note.ogg", voice_note_bytes)},
+    )
+    await interaction.wait_followups(1, timeout=20)
+    await harness.wait_jobs_idle()
+    job = await harness.bot.core.storage.get_job(1)
+    assert job is not None
+    assert job.interaction_token is not None
+    clock = FakeClock(job.created_at)
+    board = StatusBoard(harness.bot, harness.bot.core.storage, clock)
+
+    async def post(job: Job, text: str) -> StatusMessage:
+        return await followup_webhook(harness.bot, job).send(text, wait=True)
+
+    def edits() -> list[Any]:
+        return [r for r in harness.discord.requests if r.method == "PATCH"]
+
+    await board.show(job, queued_text(1), post)
+    await board.show(job, progress_text(1, 4), post)
+    await poll_until(lambda: not board.busy)
+    before = len(edits())
+    assert before >= 1  # the status was edited while the token lived
+
+    clock.advance(15 * 60)  # the bot's clock: the token is dead now
+    await board.show(job, progress_text(2, 4), post)
+    await poll_until(lambda: not board.busy)
+    assert len(edits()) == before
