@@ -187,12 +187,14 @@ async def test_sweep_removes_the_workspace_of_an_owner_killed_outright(tmp_path:
         stdout=asyncio.subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
     )
-    assert owner.stdout is not None
-    workdir = Path((await asyncio.wait_for(owner.stdout.readline(), 30)).decode().strip())
-    _age(workdir, 7200)
-    assert sweep_stale_workspaces(root, older_than_s=3600) == 0  # its owner still runs
-    owner.kill()  # SIGKILL: no cleanup ran
-    await owner.wait()
+    try:
+        assert owner.stdout is not None
+        workdir = Path((await asyncio.wait_for(owner.stdout.readline(), 30)).decode().strip())
+        _age(workdir, 7200)
+        assert sweep_stale_workspaces(root, older_than_s=3600) == 0  # its owner still runs
+    finally:
+        owner.kill()  # SIGKILL: no cleanup runs (and none is left running if we failed)
+        await owner.wait()
     assert workdir.is_dir()
     _age(workdir, 7200)
     assert sweep_stale_workspaces(root, older_than_s=3600) == 1
