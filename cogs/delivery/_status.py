@@ -37,7 +37,7 @@ NO_MENTIONS = discord.AllowedMentions.none()
 WORKING, DONE, FAILED = "⏳", "✅", "⚠️"
 StatusMessage = discord.Message | discord.WebhookMessage | discord.PartialMessage
 PostStatus = Callable[[Job, str], Awaitable[StatusMessage]]
-FINISHED_MEMORY = 4096  # job ids whose status this board removed: none is shown again
+SETTLED_MEMORY = 4096  # job ids whose status is over (answered, or deleted by someone)
 
 
 class BoardStore(SettingsReader, StatusMessages, Protocol):
@@ -71,7 +71,7 @@ class StatusBoard:
         self._editing: dict[int, asyncio.Task[None]] = {}  # by job: its status editor
         self._posting: dict[int, bool] = {}  # first posts under way: answered meanwhile?
         self._first_posts: set[asyncio.Task[None]] = set()
-        self._finished: dict[int, None] = {}  # jobs answered, oldest first (bounded)
+        self._settled: dict[int, None] = {}  # jobs shown no status again, oldest first
 
     async def quiet(self, job: Job) -> bool:
         """Whether the job's server asked for no reactions or progress messages."""
@@ -84,7 +84,7 @@ class StatusBoard:
         thread the reply goes to); later texts edit it in the background, only the latest
         one waiting (a long note's parts can finish faster than Discord allows edits, five
         per 5 s per channel). Failures are logged, never raised (a status is a courtesy)."""
-        if job.id in self._finished:  # answered while its caller was on its way here
+        if job.id in self._settled:  # e.g. answered while its caller was on its way here
             return
         if job.id in self._posting:  # the first is on its way: this text edits it after
             self._wanted[job.id] = text
@@ -160,7 +160,7 @@ class StatusBoard:
 
     def _adopt(self, job: Job) -> None:
         """Take over the status message a killed run of the bot posted for this job."""
-        if job.id in self._messages or job.status_message_id is None or job.id in self._finished:
+        if job.id in self._messages or job.status_message_id is None or job.id in self._settled:
             return
         if job.status_channel_id is None or not job.origin.on_the_note:
             return
@@ -179,6 +179,10 @@ class StatusBoard:
                 try:
                     with courtesy():
                         await status.edit(content=text, allowed_mentions=NO_MENTIONS)
+                except discord.NotFound:  # deleted by someone: not edited, nor posted, again
+                    log.info("job %d: its status message was deleted", job.id)
+                    await self._drop_deleted(job, status)
+                    return
                 except DISCORD_REFUSALS as error:
                     log.info("job %d: status update failed (%s)", job.id, refusal(error))
         except Exception:
@@ -187,6 +191,14 @@ class StatusBoard:
             # No await between the last look at the wanted text and this: a text asked
             # for after it starts a new editor.
             self._editing.pop(job.id, None)
+
+    async def _drop_deleted(self, job: Job, status: StatusMessage) -> None:
+        self._settle(job)
+        self._wanted.pop(job.id, None)
+        if self._messages.get(job.id) is status:
+            del self._messages[job.id]
+        if self._stored(job, status):
+            await self._remember(job, None)
 
     async def edits_done(self, job: Job) -> None:
         """Drop the texts still waiting and let the edit under way finish (before the
@@ -201,6 +213,12 @@ class StatusBoard:
         self._messages.pop(job.id, None)
         self._wanted.pop(job.id, None)
 
+    def _settle(self, job: Job) -> None:
+        """No status for this job from now on (remembered for the last few thousand)."""
+        self._settled[job.id] = None
+        if len(self._settled) > SETTLED_MEMORY:
+            del self._settled[next(iter(self._settled))]
+
     def finish(self, job: Job) -> None:
         """Remove an automatic job's status message once it is answered (in the
         background, after the edit under way and the job's earlier courtesies)."""
@@ -208,9 +226,7 @@ class StatusBoard:
         if job.id in self._posting and job.origin.on_the_note:
             self._posting[job.id] = True  # removed once it is posted
         self._adopt(job)
-        self._finished[job.id] = None
-        if len(self._finished) > FINISHED_MEMORY:
-            del self._finished[next(iter(self._finished))]
+        self._settle(job)
         status = self._messages.pop(job.id, None)
         if status is None or not job.origin.on_the_note:
             return

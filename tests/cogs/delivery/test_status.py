@@ -315,3 +315,25 @@ async def test_a_followup_status_is_not_edited_once_its_token_has_expired(
     await board.show(job, progress_text(2, 4), post)
     await poll_until(lambda: not board.busy)
     assert len(edits()) == before
+
+
+async def test_a_status_message_someone_deleted_is_left_alone(harness: Harness) -> None:
+    """A moderator deletes the "Queued" message: the next progress edit learns it (404),
+    and nothing more is asked of Discord for it: no edit, no new message, no delete."""
+    job, channel = await stored_job(harness, "status:deleted")
+    board = StatusBoard(harness.bot, harness.bot.core.storage)
+    await board.show(job, queued_text(1), poster(channel))
+    (status,) = harness.bot_messages(harness.channel)
+    await harness.discord.delete_message(status)
+    harness.discord.expect_rejection(status=404, code=10008)
+    await board.show(job, progress_text(1, 4), poster(channel))
+    await poll_until(lambda: not board.busy)
+    await board.show(job, progress_text(2, 4), poster(channel))
+    board.finish(job)
+    await poll_until(lambda: not board.busy)
+    asked = [r for r in harness.discord.requests if r.path.endswith(str(status.id))]
+    assert [(r.method, r.status) for r in asked] == [("PATCH", 404)]
+    assert harness.bot_messages(harness.channel) == [status]
+    stored = await harness.bot.core.storage.get_job(job.id)
+    assert stored is not None
+    assert stored.status_message_id is None
