@@ -281,18 +281,25 @@ class StatusBoard:
     @property
     def busy(self) -> bool:
         """Whether courtesies are still running in the background."""
-        return bool(self._latest or self._editing or self._first_posts)
+        return bool(self._pending())
 
     async def drain(self, timeout_s: float) -> None:
-        """Wait up to ``timeout_s`` for the courtesies still running (at shutdown); any
-        left then are cancelled."""
-        pending = [*self._latest.values(), *self._editing.values(), *self._first_posts]
-        if not pending:
-            return
-        _, late = await asyncio.wait(pending, timeout=timeout_s)
-        for task in late:
-            task.cancel()
-        await asyncio.gather(*late, return_exceptions=True)
+        """Wait up to ``timeout_s`` for the courtesies still running (at shutdown), those
+        they start meanwhile included (a first post starts its edits); any left then are
+        cancelled."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while pending := self._pending():
+            _, late = await asyncio.wait(pending, timeout=max(0.0, deadline - loop.time()))
+            if late:
+                for task in late:
+                    task.cancel()
+                await asyncio.gather(*late, return_exceptions=True)
+                return
+
+    def _pending(self) -> list[asyncio.Task[None]]:
+        tasks = [*self._latest.values(), *self._editing.values(), *self._first_posts]
+        return [task for task in tasks if not task.done()]
 
     async def _change(self, job: Job, emoji: str | None) -> None:
         if await self.quiet(job):

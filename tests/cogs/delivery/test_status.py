@@ -337,3 +337,28 @@ async def test_a_status_message_someone_deleted_is_left_alone(harness: Harness) 
     stored = await harness.bot.core.storage.get_job(job.id)
     assert stored is not None
     assert stored.status_message_id is None
+
+
+async def test_draining_waits_for_the_courtesies_started_while_it_waits(
+    harness: Harness,
+) -> None:
+    """At shutdown a first post still on its way starts the edit asked for meanwhile: the
+    drain waits for that edit too, instead of letting the closing session cut it."""
+    job, channel = await stored_job(harness, "status:drain")
+    board = StatusBoard(harness.bot, harness.bot.core.storage)
+    entered, gate = asyncio.Event(), asyncio.Event()
+
+    async def post(_job: Job, text: str) -> StatusMessage:
+        entered.set()
+        await gate.wait()
+        return await channel.send(text)
+
+    first = asyncio.create_task(board.show(job, queued_text(1), post))
+    await entered.wait()
+    await board.show(job, progress_text(1, 4), post)  # edits the first once it is posted
+    draining = asyncio.create_task(board.drain(timeout_s=10))
+    gate.set()
+    await asyncio.wait_for(draining, timeout=15)
+    await first
+    (status,) = harness.bot_messages(harness.channel)
+    assert status.content == progress_text(1, 4)
