@@ -59,6 +59,11 @@ class DiscordRights:
             guild_name=guild.name, admin=member.guild_permissions.manage_guild, viewer=viewer
         )
 
+    def knows(self, guild_id: int) -> bool:
+        """Whether the bot is in the server and Discord has it available."""
+        guild = self._client.get_guild(guild_id)
+        return guild is not None and not guild.unavailable
+
     def member_name(self, guild_id: int, user_id: int) -> str:
         """The member's display name from the cache, or their id."""
         guild = self._client.get_guild(guild_id)

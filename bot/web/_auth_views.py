@@ -9,11 +9,14 @@ from aiohttp import web
 from bot.web._context import Dashboard
 from bot.web._oauth import LoginFailed
 from bot.web._security import (
+    clear_login_cookie,
     clear_session_cookie,
     id_hash,
     is_https,
+    login_cookie_matches,
     new_token,
     safe_next,
+    set_login_cookie,
     set_session_cookie,
 )
 
@@ -42,26 +45,29 @@ class AuthViews:
         if found is None:
             return self.d.render("login.html", title="Log in")
         _, session = found
-        servers = []
-        for guild_id in session.guild_ids:
-            rights = await self.d.rights.rights(guild_id, session.user_id)
-            if rights is not None and rights.staff:
-                servers.append((guild_id, rights))
+        servers, complete = await self.d.rights.staff_servers(session.guild_ids, session.user_id)
         servers.sort(key=lambda item: item[1].guild_name.lower())
-        return self.d.render("servers.html", title="Servers", session=session, servers=servers)
+        return self.d.render(
+            "servers.html", title="Servers", session=session, servers=servers, complete=complete
+        )
 
     async def login(self, request: web.Request) -> web.Response:
         """Start Discord's login, remembering where to come back to (inside the dashboard)."""
         state = new_token()
         next_path = safe_next(request.query.get("next"))
         await self.d.store.save_oauth_state(state, next_path=next_path, ttl_s=STATE_TTL_S)
-        raise web.HTTPFound(self.d.oauth.authorize_url(state))
+        response = web.HTTPFound(self.d.oauth.authorize_url(state))
+        set_login_cookie(response, state, max_age_s=STATE_TTL_S, secure=self._https(request))
+        raise response
 
     async def callback(self, request: web.Request) -> web.Response:
-        """Discord sent the browser back: check the state, exchange the code, start a
-        fresh session (a new id at every login), go where the login began."""
+        """Discord sent the browser back: check the state (stored, and this browser's),
+        exchange the code, start a fresh session (a new id at every login), go where the
+        login began."""
         state, code = request.query.get("state", ""), request.query.get("code", "")
-        next_path = await self.d.store.take_oauth_state(state) if state else None
+        if not login_cookie_matches(request, state):  # another browser's login: refused
+            return self.d.render("login.html", title="Log in", status=400, problem=True)
+        next_path = await self.d.store.take_oauth_state(state)
         if next_path is None or not code:
             return self.d.render("login.html", title="Log in", status=400, problem=True)
         try:
@@ -80,9 +86,9 @@ class AuthViews:
         )
         log.info("dashboard login: user %d", identity.user_id)
         response = web.HTTPFound(safe_next(next_path))
-        set_session_cookie(
-            response, session_id, max_age_s=self.d.config.session_ttl_s, secure=self._https(request)
-        )
+        secure, max_age_s = self._https(request), self.d.config.session_ttl_s
+        set_session_cookie(response, session_id, max_age_s=max_age_s, secure=secure)
+        clear_login_cookie(response, secure=secure)
         raise response
 
     async def logout(self, request: web.Request) -> web.Response:

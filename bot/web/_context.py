@@ -18,7 +18,7 @@ from bot.storage import WebSession
 from bot.storage.ports import CardSearch, UsageBreakdown, WebSessions
 from bot.web._config import DashboardConfig
 from bot.web._oauth import DiscordOAuth
-from bot.web._rights import MemberRights, RightsOracle
+from bot.web._rights import CachedRights, MemberRights
 from bot.web._security import COOKIE, SECURITY_HEADERS, csrf_ok, id_hash
 
 
@@ -32,7 +32,7 @@ class Dashboard:
 
     config: DashboardConfig
     store: DashboardStore
-    rights: RightsOracle
+    rights: CachedRights
     admin: ServerAdmin
     oauth: DiscordOAuth
     policy: Policy

@@ -6,13 +6,15 @@ the bot) says what the member may do now; :class:`CachedRights` keeps each answe
 minute, so losing the moderator role loses access within that, and a page full of requests
 costs Discord at most one lookup per member and server. Lookups also have a budget per
 minute for the whole dashboard: past it, pages answer "busy" rather than spend the bot's
-rate limits (which its replies to members need) on the web.
+rate limits (which its replies to members need) on the web. One person may spend at most
+half of it, and servers the bot is not in cost nothing, so nobody (with a Discord account
+in hundreds of servers, say) can use it all up and lock the others out.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -93,6 +95,9 @@ class RightsOracle(Protocol):
     async def rights(self, guild_id: int, user_id: int) -> MemberRights | None:
         """The member's rights, or None when either the bot or they are not in the server."""
 
+    def knows(self, guild_id: int) -> bool:
+        """Whether the bot is in the server (from its cache: asks Discord nothing)."""
+
     def guild_view(self, guild_id: int) -> GuildView:
         """The server's text channels and roles, from the bot's cache."""
 
@@ -118,26 +123,58 @@ class CachedRights:
         self._clock = clock
         self._cache: dict[tuple[int, int], tuple[float, MemberRights | None]] = {}
         self._lookups: list[float] = []  # when recent lookups happened
+        self._by_user: dict[int, list[float]] = {}  # the same, per person
 
     async def rights(self, guild_id: int, user_id: int) -> MemberRights | None:
         """The member's rights, from the cache while fresh (RightsBusy past the budget)."""
-        key = (guild_id, user_id)
+        if not self._oracle.knows(guild_id):
+            return None  # the bot is not there: no rights, and nothing to ask Discord
+        if self.fresh(guild_id, user_id):
+            return self._cache[(guild_id, user_id)][1]
         now = self._clock()
-        cached = self._cache.get(key)
-        if cached is not None and now - cached[0] < self._ttl_s:
-            return cached[1]
-        self._spend(now)
+        self._spend(now, user_id)
         answer = await self._oracle.rights(guild_id, user_id)
         if len(self._cache) > 10_000:  # a bound on memory, whatever the traffic
             self._cache.clear()
-        self._cache[key] = (now, answer)
+        self._cache[(guild_id, user_id)] = (now, answer)
         return answer
 
-    def _spend(self, now: float) -> None:
+    def fresh(self, guild_id: int, user_id: int) -> bool:
+        """Whether the member's rights there are cached and fresh (free to read)."""
+        cached = self._cache.get((guild_id, user_id))
+        return cached is not None and self._clock() - cached[0] < self._ttl_s
+
+    async def staff_servers(
+        self, guild_ids: Iterable[int], user_id: int
+    ) -> tuple[list[tuple[int, MemberRights]], bool]:
+        """The servers among ``guild_ids`` the member may manage or moderate, and whether
+        every one could be checked (the cached first, then as many as the budget allows)."""
+        ordered = sorted(guild_ids, key=lambda guild_id: not self.fresh(guild_id, user_id))
+        found: list[tuple[int, MemberRights]] = []
+        for guild_id in ordered:
+            try:
+                rights = await self.rights(guild_id, user_id)
+            except RightsBusy:
+                return found, False
+            if rights is not None and rights.staff:
+                found.append((guild_id, rights))
+        return found, True
+
+    def _spend(self, now: float, user_id: int) -> None:
         self._lookups = [t for t in self._lookups if now - t < 60.0]
-        if len(self._lookups) >= self._budget:
+        mine = [t for t in self._by_user.pop(user_id, []) if now - t < 60.0]
+        if len(self._by_user) > 10_000:  # a bound on memory, whatever the traffic
+            self._by_user.clear()
+        if mine:
+            self._by_user[user_id] = mine
+        if len(self._lookups) >= self._budget or len(mine) >= max(1, self._budget // 2):
             raise RightsBusy
         self._lookups.append(now)
+        self._by_user[user_id] = [*mine, now]
+
+    def knows(self, guild_id: int) -> bool:
+        """Straight from the bot's cache (no request to Discord)."""
+        return self._oracle.knows(guild_id)
 
     def guild_view(self, guild_id: int) -> GuildView:
         """Straight from the bot's cache (no request to Discord)."""

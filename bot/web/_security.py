@@ -7,7 +7,9 @@
   ``Secure`` over HTTPS — behind a proxy, ``X-Forwarded-Proto`` when trusted — and an
   expiry); the database holds a keyed hash of it.
 * CSRF: every state-changing request is a POST carrying the session's token; GETs change
-  nothing.
+  nothing. The login itself is bound to the browser that started it: ``/login`` puts the
+  OAuth2 state in a short-lived cookie too, and ``/callback`` requires both to match, so a
+  callback URL made in someone else's browser cannot log this one in as them.
 * ``next`` after a login only ever points inside the dashboard.
 """
 
@@ -22,6 +24,8 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 COOKIE = "vn_session"
+LOGIN_COOKIE = "vn_login"  # the OAuth2 state of a login under way, sent to /callback only
+_LOGIN_PATH = "/callback"
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
@@ -83,15 +87,43 @@ def set_session_cookie(
     response: web.StreamResponse, session_id: str, *, max_age_s: float, secure: bool
 ) -> None:
     """The session cookie, with every protection the browser offers."""
-    response.set_cookie(
-        COOKIE,
-        session_id,
-        max_age=int(max_age_s),
-        path="/",
-        httponly=True,
-        secure=secure,
-        samesite="Lax",
+    _set_private_cookie(response, COOKIE, session_id, path="/", max_age_s=max_age_s, secure=secure)
+
+
+def set_login_cookie(
+    response: web.StreamResponse, state: str, *, max_age_s: float, secure: bool
+) -> None:
+    """Bind a login's OAuth2 state to this browser (see the module docstring); Lax is
+    sent on Discord's top-level redirect back to /callback."""
+    _set_private_cookie(
+        response, LOGIN_COOKIE, state, path=_LOGIN_PATH, max_age_s=max_age_s, secure=secure
     )
+
+
+def _set_private_cookie(
+    response: web.StreamResponse,
+    name: str,
+    value: str,
+    *,
+    path: str,
+    max_age_s: float,
+    secure: bool,
+) -> None:
+    """A cookie scripts cannot read, sent by the browser to this site only (and to
+    top-level navigations to it), over HTTPS only when the dashboard is served so."""
+    response.set_cookie(
+        name, value, max_age=int(max_age_s), path=path, httponly=True, secure=secure, samesite="Lax"
+    )
+
+
+def login_cookie_matches(request: web.Request, state: str) -> bool:
+    """Whether ``state`` is the one this browser's login started with."""
+    return bool(state) and csrf_ok(state, request.cookies.get(LOGIN_COOKIE))
+
+
+def clear_login_cookie(response: web.StreamResponse, *, secure: bool) -> None:
+    """The login is over (done or failed): forget its state."""
+    response.del_cookie(LOGIN_COOKIE, path=_LOGIN_PATH, secure=secure, samesite="Lax")
 
 
 def clear_session_cookie(response: web.StreamResponse, *, secure: bool) -> None:

@@ -15,10 +15,14 @@ class Oracle:
         self.lookups: list[tuple[int, int]] = []
         viewer = Viewer(1, 2, "ada", moderator=False, visible=frozenset())
         self.answer: MemberRights | None = MemberRights("G", admin=True, viewer=viewer)
+        self.servers: set[int] | None = None  # the servers the bot is in (None: all)
 
     async def rights(self, guild_id: int, user_id: int) -> MemberRights | None:
         self.lookups.append((guild_id, user_id))
         return self.answer
+
+    def knows(self, guild_id: int) -> bool:
+        return self.servers is None or guild_id in self.servers
 
     def guild_view(self, guild_id: int) -> GuildView:
         return GuildView(channels=(), roles=())
@@ -67,6 +71,40 @@ async def test_past_the_budget_lookups_are_refused_until_the_minute_passes() -> 
     clock.now += 60
     await rights.rights(1, 3)
     assert len(oracle.lookups) == 3
+
+
+async def test_one_person_spends_at_most_half_the_budget() -> None:
+    oracle, clock = Oracle(), Clock()
+    rights = CachedRights(oracle, lookups_per_minute=4, clock=clock)
+    await rights.rights(1, 666)
+    await rights.rights(2, 666)
+    with pytest.raises(RightsBusy):
+        await rights.rights(3, 666)
+    await rights.rights(1, 2)  # somebody else is still served
+    await rights.rights(2, 2)
+    clock.now += 60
+    await rights.rights(3, 666)
+    assert len(oracle.lookups) == 5
+
+
+async def test_servers_the_bot_is_not_in_cost_nothing() -> None:
+    oracle = Oracle()
+    oracle.servers = {7}
+    rights = CachedRights(oracle, lookups_per_minute=2, clock=Clock())
+    servers, complete = await rights.staff_servers(range(100, 300), user_id=2)
+    assert (servers, complete) == ([], True)
+    assert oracle.lookups == []
+    assert await rights.rights(7, 2) is not None
+
+
+async def test_the_server_list_checks_the_cached_first_and_says_when_it_stopped() -> None:
+    oracle, clock = Oracle(), Clock()
+    rights = CachedRights(oracle, lookups_per_minute=6, clock=clock)
+    await rights.rights(5, 2)
+    clock.now += 30
+    servers, complete = await rights.staff_servers([1, 2, 3, 4, 5], user_id=2)
+    assert not complete  # 3 lookups a person per minute: one spent on server 5 already
+    assert [guild_id for guild_id, _ in servers] == [5, 1, 2]
 
 
 def test_a_page_names_channels_from_one_view() -> None:

@@ -87,9 +87,33 @@ async def test_past_the_lookup_budget_pages_say_busy(make_site: MakeSite) -> Non
         async with site.client() as first:
             await first.login(site.admin)  # the servers page spends the one lookup
         async with site.client() as second:
-            busy = await second.login(site.moderator, status=503)
+            servers = await second.login(site.moderator)  # the list says what it could not
+            assert "could not be checked" in servers.text
+            busy = await second.get(f"/servers/{h.guild.id}/settings")
             assert busy.status == 503
             assert busy.headers["Retry-After"] == "30"
             assert "busy" in busy.text
             h.clock.advance(61)  # a minute later the budget is back
-            assert (await second.get("/")).status == 200
+            again = await second.get("/")
+            assert again.status == 200
+            assert "could not be checked" not in again.text
+
+
+async def test_a_member_of_many_servers_cannot_lock_the_others_out(make_site: MakeSite) -> None:
+    """Someone with no rights, in more of the bot's servers than the whole lookup budget,
+    opens the server list again and again: the admin still gets in."""
+    async with make_site(dashboard_lookups_per_minute=4) as site:
+        discord = site.discord
+        nobody = discord.make_user("nobody")
+        for number in range(6):
+            discord.add_member(discord.add_guild(f"Spare {number}"), nobody)
+        await discord.flush_events()
+        await discord.wait_for(lambda: len(site.h.bot.guilds) >= 7, what="the spare servers")
+        async with site.client() as browser:
+            page = await browser.login(nobody)
+            assert "could not be checked" in page.text  # half the budget is all one gets
+            assert (await browser.get("/")).status == 200
+        async with site.client() as admin:
+            page = await admin.login(site.admin)
+            assert "Test Guild" in page.text
+            assert (await admin.get(f"/servers/{site.h.guild.id}/settings")).status == 200

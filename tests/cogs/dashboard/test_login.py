@@ -164,6 +164,25 @@ async def test_a_replayed_callback_is_refused(site: Site) -> None:
         assert attacker.session_cookie() is None
 
 
+async def test_a_callback_made_in_another_browser_logs_nobody_in(site: Site) -> None:
+    """Login CSRF: an attacker starts a login as themselves, stops before the callback and
+    gets a logged-in victim's browser to open it (a link, an image): the state is not that
+    browser's, so nothing is exchanged and the victim's session stands."""
+    async with site.client() as attacker:
+        site.discord.oauth.sign_in(site.h.alice)
+        async with attacker.http.get(f"{site.url}/login", allow_redirects=False) as start:
+            authorize = start.headers["Location"]
+        async with attacker.http.get(authorize, allow_redirects=False) as consent:
+            callback = consent.headers["Location"]
+    async with site.client() as victim:
+        await victim.login(site.admin)
+        exchanges = len(site.discord.requests_to("POST", r"/oauth2/token"))
+        landed = await victim.get(callback)
+        assert landed.status == 400
+        assert len(site.discord.requests_to("POST", r"/oauth2/token")) == exchanges
+        assert "Test Guild" in (await victim.get("/")).text  # still the victim, logged in
+
+
 async def test_a_forged_state_is_refused_before_any_code_exchange(site: Site) -> None:
     async with site.client() as browser:
         before = len(site.discord.requests_to("POST", r"/oauth2/token"))
