@@ -86,7 +86,7 @@ def client_id_from_token(token: str) -> int | None:
         decoded = base64.b64decode(head + "=" * (-len(head) % 4), validate=True).decode()
     except (binascii.Error, UnicodeDecodeError):
         return None
-    return int(decoded) if decoded.isdigit() else None
+    return int(decoded) if decoded.isascii() and decoded.isdigit() else None
 
 
 def invite_text(settings: Settings, client_id: int | None, *, table: bool = False) -> str:

@@ -19,7 +19,7 @@ from bot.storage.ports import CardSearch, UsageBreakdown, WebSessions
 from bot.web._config import DashboardConfig
 from bot.web._oauth import DiscordOAuth
 from bot.web._rights import CachedRights, MemberRights
-from bot.web._security import COOKIE, SECURITY_HEADERS, csrf_ok, id_hash
+from bot.web._security import COOKIE, SECURITY_HEADERS, ascii_number, csrf_ok, id_hash
 
 
 class DashboardStore(WebSessions, UsageBreakdown, AdminStore, CardSearch, Protocol):
@@ -63,7 +63,7 @@ class Dashboard:
         """The server of the URL and the member's rights there, checked now. A server they
         may not see answers 404, exactly like one that does not exist."""
         raw = request.match_info.get("guild_id", "")
-        guild_id = int(raw) if raw.isdigit() and len(raw) < 21 else 0
+        guild_id = ascii_number(raw, max_digits=20) or 0
         # Only servers Discord listed at login are looked up at all: a probe of any other
         # id costs Discord nothing and tells the prober nothing.
         known = guild_id in session.guild_ids

@@ -16,6 +16,7 @@ from bot.errors import InvalidOptions
 from bot.model import FlagCategory
 from bot.review import ListFilters, parse_when
 from bot.storage import ListStatus
+from bot.web._security import ascii_number
 
 FILTER_FIELDS = ("status", "channel", "author", "category", "since", "until", "text")
 MAX_FIELD_CHARS = 200
@@ -36,9 +37,10 @@ def _choice(enum: type[E], raw: str, field: str, default: E | None) -> E | None:
 def _snowflake(raw: str, field: str) -> int | None:
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 20:
+    number = ascii_number(raw, max_digits=20)
+    if number is None:
         raise InvalidOptions(f"The {field} must be a Discord id (digits only).")
-    return int(raw)
+    return number
 
 
 def _moment(raw: str, field: str, now: datetime, *, end: bool = False) -> datetime | None:
@@ -69,7 +71,7 @@ def list_filters(fields: Mapping[str, str], now: datetime) -> ListFilters:
 def page_number(query: Mapping[str, str]) -> int:
     """The page asked for, from 0 (anything unreadable is the first page)."""
     raw = query.get("page", "")
-    return min(int(raw), 100_000) if raw.isdigit() else 0
+    return min(ascii_number(raw, max_digits=20) or 0, 100_000)
 
 
 def page_link(base: str, fields: Mapping[str, str], page: int) -> str:

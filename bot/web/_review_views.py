@@ -27,7 +27,7 @@ from bot.web._review_forms import (
     page_link,
     page_number,
 )
-from bot.web._security import new_token
+from bot.web._security import ascii_number, new_token
 
 CARD = "/servers/{guild_id}/cards/{card_id}"
 DONE = {
@@ -46,9 +46,10 @@ FILES = {
 def card_id_of(request: web.Request) -> int:
     """The card id of the address (404 for anything that is not one)."""
     raw = request.match_info.get("card_id", "")
-    if not raw.isdigit() or len(raw) > 18:
+    card_id = ascii_number(raw, max_digits=18)
+    if card_id is None:
         raise web.HTTPNotFound
-    return int(raw)
+    return card_id
 
 
 class ReviewViews:

@@ -63,6 +63,14 @@ def id_hash(secret_key: bytes, session_id: str) -> str:
     return hmac.new(secret_key, session_id.encode(), hashlib.sha256).hexdigest()
 
 
+def ascii_number(text: object, *, max_digits: int) -> int | None:
+    """The whole number ``text`` spells in ASCII digits, else None: a sign, a space or a
+    digit ``int()`` refuses although ``str.isdigit`` accepts it ("²") is no number here."""
+    if not isinstance(text, str) or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text) if len(text) <= max_digits else None
+
+
 def csrf_ok(expected: str, given: object) -> bool:
     """Whether a form's CSRF token is the session's (compared in constant time)."""
     return isinstance(given, str) and hmac.compare_digest(expected.encode(), given.encode())

@@ -13,6 +13,7 @@ from bot.storage import AutoMode, GuildSettings, ReplyStyle, ReviewCards
 from bot.timecodes import format_timecode
 from bot.web._context import Dashboard
 from bot.web._rights import GuildView
+from bot.web._security import ascii_number
 
 SETTING_FIELDS = ("auto", "output", "translate_to", "reply_style", "max_duration", "engine")
 CHECKBOXES = ("quiet", "links", "word_timestamps")
@@ -159,8 +160,7 @@ def review_warning(settings: GuildSettings, view: GuildView) -> str | None:
 
 
 def _id(raw: object) -> int | None:
-    text = str(raw or "")
-    return int(text) if text.isdigit() and len(text) <= 20 else None
+    return ascii_number(raw, max_digits=20)
 
 
 def _editable_duration(seconds: float | None) -> str:

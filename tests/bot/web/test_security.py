@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from aiohttp.test_utils import make_mocked_request
 
-from bot.web._security import csrf_ok, id_hash, is_https, new_token, safe_next
+from bot.web._security import ascii_number, csrf_ok, id_hash, is_https, new_token, safe_next
 
 
 @pytest.mark.parametrize(
@@ -62,3 +62,14 @@ def test_forwarded_proto_counts_only_when_trusted() -> None:
     plain = make_mocked_request("GET", "/")
     assert not is_https(plain, trust_forwarded=True, always=False)
     assert is_https(plain, trust_forwarded=False, always=True)  # DASHBOARD_URL is https
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("0", 0), ("123", 123), ("9" * 20, int("9" * 20)), ("9" * 21, None), ("", None)]
+    + [(text, None) for text in ("²", "1²", "٣", "-1", "+1", " 1", "1.0", "1e5", None, 5)],
+)
+def test_numbers_in_addresses_and_forms_are_ascii_digits_only(
+    text: object, number: int | None
+) -> None:
+    assert ascii_number(text, max_digits=20) == number

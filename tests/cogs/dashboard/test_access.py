@@ -21,11 +21,13 @@ async def test_another_servers_pages_answer_404_like_nothing_there(site: Site, p
         assert theirs.text == nowhere.text  # nothing tells the two apart
 
 
-@pytest.mark.parametrize("raw", ["abc", "-1", "0", "1" * 30, "1e5"])
+@pytest.mark.parametrize("raw", ["abc", "-1", "0", "1" * 30, "1e5", "²", "1²"])
 async def test_malformed_server_ids_answer_404(site: Site, raw: str) -> None:
     async with site.client() as browser:
         await browser.login(site.admin)
         assert (await browser.get(f"/servers/{raw}/settings")).status == 404
+        card = await browser.get(f"/servers/{site.h.guild.id}/cards/{raw}")
+        assert card.status == 404
 
 
 async def test_a_post_to_another_servers_settings_is_refused_and_changes_nothing(
