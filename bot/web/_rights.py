@@ -161,14 +161,12 @@ class CachedRights:
         return found, True
 
     def _spend(self, now: float, user_id: int) -> None:
-        self._lookups = [t for t in self._lookups if now - t < 60.0]
-        mine = [t for t in self._by_user.pop(user_id, []) if now - t < 60.0]
-        if len(self._by_user) > 10_000:  # a bound on memory, whatever the traffic
-            self._by_user.clear()
-        if mine:
-            self._by_user[user_id] = mine
+        self._lookups = _last_minute(self._lookups, now)
+        mine = _last_minute(self._by_user.get(user_id, []), now)
         if len(self._lookups) >= self._budget or len(mine) >= max(1, self._budget // 2):
             raise RightsBusy
+        if len(self._by_user) > 10_000:  # a bound on memory, whatever the traffic
+            self._by_user.clear()
         self._lookups.append(now)
         self._by_user[user_id] = [*mine, now]
 
@@ -183,3 +181,8 @@ class CachedRights:
     def member_name(self, guild_id: int, user_id: int) -> str:
         """Straight from the bot's cache (no request to Discord)."""
         return self._oracle.member_name(guild_id, user_id)
+
+
+def _last_minute(times: list[float], now: float) -> list[float]:
+    """The lookup times of the last minute, the window of the budget."""
+    return [t for t in times if now - t < 60.0]
